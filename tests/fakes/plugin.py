@@ -1,0 +1,27 @@
+"""pytest fixtures for the fake Gemini server (loaded by tests/conftest.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.fakes.gemini_server import FakeGemini
+
+TEST_KEY = "test-key"
+
+
+@pytest.fixture
+def fake_gemini() -> Iterator[FakeGemini]:
+    """A started FakeGemini with no latency or faults; stopped after the test."""
+    with FakeGemini() as fake:
+        yield fake
+
+
+@pytest.fixture
+def gemini_env(fake_gemini: FakeGemini, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGemini]:
+    """The environment a configured user has, pointed at the fake: base URL and a test key."""
+    monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", fake_gemini.url)
+    monkeypatch.setenv("GEMINI_API_KEY", TEST_KEY)
+    monkeypatch.delenv("GOOGLE_API_KEY", raising=False)
+    yield fake_gemini
