@@ -1,0 +1,61 @@
+"""geminiteacher: turn your own documents into a structured course.
+
+Gemini writes it when an API key is configured (GEMINI_API_KEY or GOOGLE_API_KEY);
+otherwise the offline engine extracts it from the documents themselves.
+"""
+
+import logging
+
+from geminiteacher.coursemaker import (
+    create_course,
+    create_course_cascade,
+    create_course_parallel,
+    generate_chapter,
+    generate_summary,
+    generate_toc,
+    plan_outline,
+    run_course,
+)
+from geminiteacher.models import (
+    ChapterContent,
+    ChapterStatus,
+    Course,
+    CourseSettings,
+    Event,
+    EventKind,
+    Source,
+    SourcePart,
+    Usage,
+)
+from geminiteacher.parallel import (
+    generate_chapter_with_retry,
+    parallel_generate_chapters,
+    parallel_map_with_delay,
+)
+
+__version__ = "2.0.0"
+
+logging.getLogger("geminiteacher").addHandler(logging.NullHandler())
+
+__all__ = [
+    "ChapterContent",
+    "ChapterStatus",
+    "Course",
+    "CourseSettings",
+    "Event",
+    "EventKind",
+    "Source",
+    "SourcePart",
+    "Usage",
+    "create_course",
+    "create_course_cascade",
+    "create_course_parallel",
+    "generate_chapter",
+    "generate_chapter_with_retry",
+    "generate_summary",
+    "generate_toc",
+    "parallel_generate_chapters",
+    "parallel_map_with_delay",
+    "plan_outline",
+    "run_course",
+]

@@ -1,0 +1,57 @@
+"""The one small interface every engine implements."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+from geminiteacher.models import ChapterContent, CourseSettings, Reply
+
+
+class Engine(ABC):
+    """Writes the three kinds of text a course needs from one source document.
+
+    Implementations are thread-safe: many workers call one engine at once.
+    They raise the `geminiteacher.errors.EngineError` family; retrying and rate
+    limiting are the caller's job (see `geminiteacher.parallel`).
+    """
+
+    name: str = "engine"
+    model: str = ""
+    extractive: bool = False
+
+    @property
+    def limiter_key(self) -> str:
+        """Identity of the quota this engine draws on (never the key itself)."""
+        return f"{self.name}:{self.model}"
+
+    @abstractmethod
+    def plan_outline(self, source: str, settings: CourseSettings) -> Reply:
+        """Reply.value: list[str] of chapter titles, 1..max_chapters (exactly N if fixed)."""
+
+    @abstractmethod
+    def write_chapter(
+        self,
+        source: str,
+        title: str,
+        settings: CourseSettings,
+        *,
+        index: int = 1,
+        outline: Sequence[str] = (),
+        previous: Sequence[ChapterContent] = (),
+    ) -> Reply:
+        """Reply.value: ChapterContent. `previous` holds earlier chapters in cascade mode."""
+
+    @abstractmethod
+    def write_summary(
+        self, source: str, chapters: Sequence[ChapterContent], settings: CourseSettings
+    ) -> Reply:
+        """Reply.value: str, the course summary in Markdown."""
+
+    @abstractmethod
+    def count_tokens(self, text: str) -> int:
+        """Tokens `text` costs as input for this engine's model (an estimate where offline)."""
+
+    def context_window(self) -> int:
+        """Input tokens the model accepts; sources beyond it are refused or split."""
+        return 1_000_000

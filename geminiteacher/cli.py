@@ -1,0 +1,206 @@
+"""The command line: `python -m geminiteacher --input FILE --title T --output-dir D`.
+
+Flags follow GeminiTeacher 1.0; a YAML `--config` fills in what the command line leaves
+out. Errors are one line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+from pathlib import Path
+from typing import Any, TextIO
+
+import yaml
+
+from geminiteacher.errors import CancelledError, GeminiTeacherError, SettingsError
+from geminiteacher.models import DEFAULT_MODEL, ENGINES, MODES, CourseSettings, Event, EventKind
+from geminiteacher.retrying import describe
+
+log = logging.getLogger("geminiteacher")
+
+DEFAULTS: dict[str, Any] = {
+    "input": [], "output_dir": "output", "title": None, "mode": "sequential",
+    "max_chapters": 10, "fixed_chapter_count": False, "max_workers": 4, "delay_min": 0.1,
+    "delay_max": 0.5, "max_retries": 3, "model_name": DEFAULT_MODEL, "temperature": 0.0,
+    "custom_prompt": None, "language": "English", "verbose": False, "log_file": None,
+    "engine": "auto", "requests_per_minute": None, "api_key": None,
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="geminiteacher",
+        description="Turn documents into a structured course (Gemini with a key, else offline).",
+        argument_default=argparse.SUPPRESS,
+    )
+    p.add_argument("--input", "-i", action="append", metavar="FILE",
+                   help="a document to learn from (repeat for several; PDF, DOCX, PPTX, HTML, "
+                        "EPUB, MD, TXT)")
+    p.add_argument("--output-dir", "-o", help="folder for courses (default: output)")
+    p.add_argument("--title", "-t", help="course title (default: the first file's name)")
+    p.add_argument("--mode", choices=MODES, help="how chapters are written (default: sequential)")
+    p.add_argument("--max-chapters", type=int, help="most chapters (default: 10)")
+    p.add_argument("--fixed-chapter-count", action="store_true",
+                   help="write exactly --max-chapters chapters")
+    p.add_argument("--max-workers", type=int, help="chapters written at once in parallel mode")
+    p.add_argument("--delay-min", type=float, help="least gap between request starts (s)")
+    p.add_argument("--delay-max", type=float, help="largest gap between request starts (s)")
+    p.add_argument("--max-retries", type=int, help="retries per call after a failure")
+    p.add_argument("--requests-per-minute", type=float, help="cap on requests per minute")
+    p.add_argument("--model-name", help=f"Gemini model (default: {DEFAULT_MODEL})")
+    p.add_argument("--temperature", type=float, help="sampling temperature 0..2 (default: 0)")
+    p.add_argument("--custom-prompt", help="extra instructions for every chapter, or a file")
+    p.add_argument("--language", help="language the course is written in (default: English)")
+    p.add_argument("--engine", choices=ENGINES,
+                   help="auto (Gemini when a key is set), gemini or offline")
+    p.add_argument("--config", "-c", help="YAML file of these settings; flags win over it")
+    p.add_argument("--verbose", "-v", action="store_true", help="print every event")
+    p.add_argument("--log-file", help="also write the log to this file")
+    return p
+
+
+def load_options(argv: list[str] | None) -> dict[str, Any]:
+    """Defaults, then the YAML config, then the flags actually given."""
+    given = vars(build_parser().parse_args(argv))
+    options = dict(DEFAULTS)
+    config_path = given.pop("config", None)
+    if config_path:
+        try:
+            loaded = yaml.safe_load(Path(config_path).read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise SettingsError(f"--config {config_path}: cannot read it ({describe(exc)})")\
+                from exc
+        if not isinstance(loaded, dict):
+            raise SettingsError(f"--config {config_path}: expected key: value pairs")
+        unknown = sorted(set(k.replace("-", "_") for k in loaded) - set(DEFAULTS))
+        if unknown:
+            raise SettingsError(f"--config {config_path}: unknown setting(s) {', '.join(unknown)}")
+        options.update({k.replace("-", "_"): v for k, v in loaded.items()})
+    options.update(given)
+    if isinstance(options["input"], str):
+        options["input"] = [options["input"]]
+    return options
+
+
+def settings_from(options: dict[str, Any]) -> CourseSettings:
+    prompt = options["custom_prompt"]
+    if prompt and Path(prompt).is_file():
+        prompt = Path(prompt).read_text(encoding="utf-8")
+    return CourseSettings(
+        engine=options["engine"], model_name=options["model_name"],
+        temperature=float(options["temperature"]), language=options["language"],
+        max_chapters=int(options["max_chapters"]),
+        fixed_chapter_count=bool(options["fixed_chapter_count"]), custom_prompt=prompt,
+        mode=options["mode"], max_workers=int(options["max_workers"]),
+        delay_range=(float(options["delay_min"]), float(options["delay_max"])),
+        max_retries=int(options["max_retries"]),
+        requests_per_minute=options["requests_per_minute"],
+    )
+
+
+class Progress:
+    """A per-chapter progress bar on stderr (one line per event when not a terminal)."""
+
+    def __init__(self, stream: TextIO, verbose: bool) -> None:
+        self.stream = stream
+        self.verbose = verbose
+        self.total = 0
+        self.done = 0
+        self.failed = 0
+        self.live = stream.isatty()
+        self.lock = threading.Lock()
+
+    def __call__(self, event: Event) -> None:
+        with self.lock:
+            if event.kind is EventKind.OUTLINE:
+                self.total = int(event.reason.split()[0])
+            elif event.kind is EventKind.QUEUED:
+                self.total = max(self.total, event.index or 0)
+            elif event.kind is EventKind.DONE:
+                self.done += 1
+            elif event.kind is EventKind.FAILED:
+                self.failed += 1
+            log.info("%s %s %s %s", event.kind.value, event.index or "", event.title,
+                     event.reason)
+            if self.verbose or event.kind in (EventKind.DONE, EventKind.FAILED,
+                                              EventKind.WAITING, EventKind.OUTLINE):
+                self._show(event)
+
+    def _show(self, event: Event) -> None:
+        width = 24
+        filled = int(width * self.done / self.total) if self.total else 0
+        bar = f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total or '?'}"
+        what = f"{event.kind.value} {event.index or ''} {event.title}".strip()
+        if event.kind is EventKind.WAITING:
+            what += f" - waiting {event.wait:.1f}s: {event.reason}"
+        elif event.kind is EventKind.FAILED:
+            what += f" - {event.reason}"
+        line = f"{bar} {what}"[:160]
+        self.stream.write(f"\r\x1b[2K{line}" if self.live else f"{line}\n")
+        self.stream.flush()
+
+
+def configure_logging(verbose: bool, log_file: str | None) -> None:
+    log.setLevel(logging.INFO)
+    if log_file:
+        handler = logging.FileHandler(log_file, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        log.addHandler(handler)
+
+
+def run(options: dict[str, Any], stderr: TextIO) -> int:
+    from geminiteacher.converter import load_sources
+    from geminiteacher.runner import run_course
+
+    if not options["input"]:
+        raise SettingsError("no --input given: name at least one document (--input FILE)")
+    source, problems = load_sources([Path(p) for p in options["input"]])
+    for problem in problems:
+        stderr.write(f"geminiteacher: skipped {problem}\n")
+    if not source.parts:
+        raise SettingsError("none of the --input files could be read; see the lines above")
+    settings = settings_from(options)
+    configure_logging(options["verbose"], options["log_file"])
+    progress = Progress(stderr, options["verbose"])
+    cancel = threading.Event()
+    try:
+        course = run_course(source, settings, api_key=options["api_key"],
+                            title=options["title"], output_dir=options["output_dir"],
+                            on_event=progress, cancel=cancel)
+    except KeyboardInterrupt:
+        cancel.set()
+        raise CancelledError("interrupted; finished chapters are kept - run again to resume")\
+            from None
+    if progress.live:
+        stderr.write("\n")
+    failed = progress.failed
+    print(f"Course written to {course.path}: {len(course.chapters) - failed} chapter(s) done, "
+          f"{failed} failed")
+    if failed:
+        stderr.write(f"geminiteacher: {failed} chapter(s) failed; run the same command again "
+                     "to retry them (finished chapters are kept)\n")
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `geminiteacher` and `python -m geminiteacher`; returns the exit code."""
+    try:
+        options = load_options(argv)
+        return run(options, sys.stderr)
+    except CancelledError as exc:
+        sys.stderr.write(f"\ngeminiteacher: {exc}\n")
+        return 130
+    except GeminiTeacherError as exc:
+        sys.stderr.write(f"geminiteacher: error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("\ngeminiteacher: interrupted\n")
+        return 130
+    except Exception as exc:  # the edge: never show a traceback to a user
+        log.exception("unexpected error")
+        sys.stderr.write(f"geminiteacher: unexpected error: {describe(exc)}\n")
+        return 3

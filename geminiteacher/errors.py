@@ -1,0 +1,90 @@
+"""Error types. Each carries a message a person can act on; the CLI and page show it as is."""
+
+from __future__ import annotations
+
+
+class GeminiTeacherError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class SettingsError(GeminiTeacherError, ValueError):
+    """A setting is out of range or unknown; the message names it."""
+
+
+class ConversionError(GeminiTeacherError):
+    """A file could not be turned into text. The message names the file and what to do."""
+
+    def __init__(self, filename: str, problem: str) -> None:
+        self.filename = filename
+        self.problem = problem
+        super().__init__(f"{filename}: {problem}")
+
+
+class SourceTooLargeError(GeminiTeacherError):
+    """The material does not fit the model's context window."""
+
+
+class EngineError(GeminiTeacherError):
+    """A model call failed. `retryable` says whether trying again can help."""
+
+    retryable = True
+
+
+class EmptyAnswerError(EngineError):
+    """The model answered with nothing usable; `reason` is the finish reason."""
+
+    def __init__(self, reason: str = "no text") -> None:
+        self.reason = reason
+        super().__init__(f"the model returned an empty answer ({reason})")
+
+
+class BlockedAnswerError(EngineError):
+    """The model refused to answer; `reason` is the block or finish reason."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"the model blocked the answer ({reason})")
+
+
+class ServiceError(EngineError):
+    """The service failed for now: 408, 5xx, a timeout or a dropped connection."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        self.status = status
+        super().__init__(message)
+
+
+class RateLimitedError(EngineError):
+    """HTTP 429. `retry_after` is the server's RetryInfo delay in seconds, if it sent one."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class QuotaExhaustedError(EngineError):
+    """A per-day quota is spent: retrying today cannot help, so the course stops."""
+
+    retryable = False
+
+
+class ModelAccessError(EngineError):
+    """HTTP 400/401/403/404: the key, the model name or the request is wrong. Never retried."""
+
+    retryable = False
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        self.status = status
+        super().__init__(message)
+
+
+class OutlineError(GeminiTeacherError):
+    """The outline came back empty or unreadable, so there is nothing to write."""
+
+
+class CancelledError(GeminiTeacherError):
+    """The course was cancelled by the user."""
+
+
+class StoreError(GeminiTeacherError):
+    """The course folder could not be written (disk full, permissions)."""

@@ -1,0 +1,216 @@
+"""The data every layer shares: chapters, courses, sources, usage, settings and events."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import time
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_MODEL = "gemini-2.5-flash"
+
+
+class ChapterStatus(str, enum.Enum):
+    """A chapter's state in the manifest (`course.json`)."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    RETRYING = "retrying"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass
+class ChapterContent:
+    """One written chapter: the four parts every engine produces."""
+
+    title: str
+    summary: str = ""
+    explanation: str = ""
+    extension: str = ""
+
+    def to_markdown(self) -> str:
+        """The chapter file's text: `# title`, then Summary, Explanation, Extension."""
+        return (
+            f"# {self.title}\n\n## Summary\n\n{self.summary.strip()}\n\n"
+            f"## Explanation\n\n{self.explanation.strip()}\n\n"
+            f"## Extension\n\n{self.extension.strip()}\n"
+        )
+
+
+@dataclass
+class Course:
+    """A whole course: the source it came from, its chapters in order, and its summary."""
+
+    content: str
+    chapters: list[ChapterContent] = field(default_factory=list)
+    summary: str = ""
+    title: str = ""
+    path: Path | None = None
+
+
+@dataclass
+class Usage:
+    """Tokens one or more model calls consumed, as the API reports them."""
+
+    input_tokens: int = 0
+    cached_tokens: int = 0
+    output_tokens: int = 0
+    thinking_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+
+    @property
+    def total(self) -> int:
+        return self.input_tokens + self.output_tokens + self.thinking_tokens
+
+
+@dataclass
+class SourcePart:
+    """One input file after conversion: its Markdown and what is known about it."""
+
+    name: str
+    markdown: str
+    pages: int | None = None
+    words: int = 0
+    kind: str = ""
+
+
+@dataclass
+class Source:
+    """The course material: the parts in upload order joined into one Markdown text."""
+
+    parts: list[SourcePart]
+
+    @classmethod
+    def from_text(cls, text: str, name: str = "content") -> Source:
+        return cls([SourcePart(name=name, markdown=text, words=len(text.split()))])
+
+    @property
+    def markdown(self) -> str:
+        if len(self.parts) == 1:
+            return self.parts[0].markdown
+        return "\n\n".join(f"# {p.name}\n\n{p.markdown.strip()}" for p in self.parts)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.markdown.encode("utf-8")).hexdigest()
+
+    @property
+    def words(self) -> int:
+        return sum(p.words for p in self.parts)
+
+
+MODES = ("sequential", "parallel", "cascade")
+ENGINES = ("auto", "gemini", "offline")
+
+
+@dataclass(frozen=True)
+class CourseSettings:
+    """Everything that shapes one course. The CLI, the page and the API all build this.
+
+    It never holds an API key: keys live in the engine only, so a manifest written
+    from these settings can never leak one.
+    """
+
+    engine: str = "auto"
+    model_name: str = DEFAULT_MODEL
+    temperature: float = 0.0
+    language: str = "English"
+    max_chapters: int = 10
+    fixed_chapter_count: bool = False
+    custom_prompt: str | None = None
+    mode: str = "parallel"
+    max_workers: int = 4
+    delay_range: tuple[float, float] = (0.1, 0.5)
+    max_retries: int = 3
+    retry_delay: float = 1.0
+    requests_per_minute: float | None = None
+    tokens_per_minute: float | None = None
+    rate_window: float = 60.0
+    request_timeout: float = 180.0
+
+    def __post_init__(self) -> None:
+        from geminiteacher.errors import SettingsError
+
+        if self.mode not in MODES:
+            raise SettingsError(f"mode must be one of {', '.join(MODES)}, not {self.mode!r}")
+        if self.engine not in ENGINES:
+            raise SettingsError(f"engine must be one of {', '.join(ENGINES)}, not {self.engine!r}")
+        if not 1 <= self.max_chapters <= 100:
+            raise SettingsError("max_chapters must be between 1 and 100")
+        if not 0.0 <= self.temperature <= 2.0:
+            raise SettingsError("temperature must be between 0 and 2")
+        if self.max_workers < 1:
+            raise SettingsError("max_workers must be at least 1")
+        low, high = self.delay_range
+        if low < 0 or high < low:
+            raise SettingsError("delay_range must be (min, max) with 0 <= min <= max")
+        if self.max_retries < 0:
+            raise SettingsError("max_retries must be 0 or more")
+        for name in ("requests_per_minute", "tokens_per_minute", "rate_window", "request_timeout"):
+            value = getattr(self, name)
+            if value is not None and value <= 0:
+                raise SettingsError(f"{name} must be positive (or unset for no cap)")
+
+    def with_(self, **changes: Any) -> CourseSettings:
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["delay_range"] = list(self.delay_range)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CourseSettings:
+        known = {f.name for f in fields(cls)}
+        clean = {k: v for k, v in data.items() if k in known}
+        if "delay_range" in clean:
+            clean["delay_range"] = tuple(clean["delay_range"])
+        return cls(**clean)
+
+
+@dataclass
+class Reply:
+    """What one engine call returns: its value and the tokens it cost."""
+
+    value: Any
+    usage: Usage = field(default_factory=Usage)
+
+
+class EventKind(str, enum.Enum):
+    """What happened to a course or a chapter; the CLI and the page subscribe to these."""
+
+    OUTLINE = "outline"
+    QUEUED = "queued"
+    STARTED = "started"
+    ATTEMPT = "attempt"
+    WAITING = "waiting"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    SUMMARY = "summary"
+    FINISHED = "finished"
+
+
+@dataclass
+class Event:
+    """One step of a course's progress. `index` is the chapter (1-based) or None for the course."""
+
+    kind: EventKind
+    index: int | None = None
+    title: str = ""
+    attempt: int = 0
+    wait: float = 0.0
+    reason: str = ""
+    usage: Usage | None = None
+    seconds: float = 0.0
+    chapter: ChapterContent | None = None
+    at: float = field(default_factory=time.time)

@@ -1,0 +1,117 @@
+"""The one retry layer every model call goes through (outline, chapters, summary).
+
+Rules, in order of precedence:
+- the daily quota is spent (`QuotaExhaustedError`) or the key/model is wrong
+  (`ModelAccessError`): raise at once, never retried;
+- a 429 waits at least the server's RetryInfo delay and pauses the whole limiter; it does
+  not use up `max_retries` (the server said when to come back), but at most
+  `RATE_LIMIT_RETRIES` of them are honoured per call;
+- anything else retryable (empty or blocked answers, 408/5xx, timeouts, dropped
+  connections) is retried `max_retries` times with exponential backoff and jitter
+  starting at `retry_delay`.
+Waits are interruptible by the cancel event.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable
+
+import tenacity
+
+from geminiteacher.errors import CancelledError, EngineError, RateLimitedError
+from geminiteacher.models import Reply
+from geminiteacher.ratelimit import Limiter
+
+RATE_LIMIT_RETRIES = 8
+MAX_BACKOFF = 60.0
+
+OnAttempt = Callable[[int], None]
+OnWait = Callable[[int, float, str], None]
+
+
+def describe(error: BaseException) -> str:
+    """One line for a person: the error's own message, or its type for surprises."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return text or type(error).__name__
+
+
+def call_with_retry(
+    fn: Callable[[], Reply],
+    *,
+    max_retries: int = 3,
+    retry_delay: float = 1.0,
+    limiter: Limiter | None = None,
+    tokens: int = 0,
+    on_attempt: OnAttempt | None = None,
+    on_wait: OnWait | None = None,
+    cancel: threading.Event | None = None,
+) -> Reply:
+    """Run `fn` under the limiter until it succeeds or the rules above give up.
+
+    Raises the last `EngineError` when retries are exhausted, `CancelledError` on cancel.
+    """
+    failures = 0
+    rate_limits = 0
+
+    def attempt() -> Reply:
+        nonlocal failures, rate_limits
+        if on_attempt is not None:
+            on_attempt(failures + rate_limits + 1)
+        try:
+            if limiter is None:
+                reply = fn()
+            else:
+                with limiter.slot(tokens, cancel):
+                    reply = fn()
+        except RateLimitedError as exc:
+            rate_limits += 1
+            if limiter is not None:
+                limiter.on_rate_limited(exc.retry_after)
+            raise
+        except EngineError:
+            failures += 1
+            raise
+        if limiter is not None:
+            limiter.on_success()
+        return reply
+
+    def should_stop(state: tenacity.RetryCallState) -> bool:
+        if cancel is not None and cancel.is_set():
+            return True
+        return failures > max_retries or rate_limits > RATE_LIMIT_RETRIES
+
+    def wait(state: tenacity.RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, RateLimitedError):
+            server = error.retry_after if error.retry_after is not None else retry_delay
+            return max(server, retry_delay * 0.1)
+        return backoff(failures, retry_delay)
+
+    def before_sleep(state: tenacity.RetryCallState) -> None:
+        if on_wait is not None and state.next_action is not None:
+            error = state.outcome.exception() if state.outcome else None
+            on_wait(state.attempt_number, state.next_action.sleep, describe(error))
+
+    def sleep(seconds: float) -> None:
+        if cancel is None:
+            tenacity.nap.sleep(seconds)
+        elif cancel.wait(seconds):
+            raise CancelledError("the course was cancelled")
+
+    retrying = tenacity.Retrying(
+        retry=tenacity.retry_if_exception(lambda e: isinstance(e, EngineError) and e.retryable),
+        stop=should_stop,
+        wait=wait,
+        sleep=sleep,
+        before_sleep=before_sleep,
+        reraise=True,
+    )
+    return retrying(attempt)
+
+
+def backoff(failures: int, retry_delay: float) -> float:
+    """Exponential backoff with full jitter: delay * 2^(n-1) plus up to one delay, capped."""
+    base = retry_delay * 2 ** max(0, failures - 1)
+    return min(MAX_BACKOFF, base + random.uniform(0, retry_delay))

@@ -1,0 +1,282 @@
+"""One course run: outline, chapters through the pool, summary, all recorded in the store.
+
+Every mode (sequential, parallel, cascade) and every call (outline, chapter, summary) goes
+through the same limiter, retry layer, events and store. Progress flows one way: the pool
+emits events, the store records them, readers read the store.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+
+from geminiteacher.backends import resolve_engine
+from geminiteacher.backends.base import Engine
+from geminiteacher.errors import (
+    CancelledError,
+    EngineError,
+    ModelAccessError,
+    OutlineError,
+    QuotaExhaustedError,
+    StoreError,
+)
+from geminiteacher.models import (
+    ChapterContent,
+    ChapterStatus,
+    Course,
+    CourseSettings,
+    Event,
+    EventKind,
+    Reply,
+    Source,
+    Usage,
+)
+from geminiteacher.pool import make_executor, spaced_submit
+from geminiteacher.ratelimit import LIMITERS, Limiter
+from geminiteacher.retrying import call_with_retry, describe
+from geminiteacher.store import CourseStore
+
+EventHandler = Callable[[Event], None]
+FATAL = (QuotaExhaustedError, ModelAccessError, StoreError)
+
+
+def as_source(content: Source | str) -> Source:
+    return content if isinstance(content, Source) else Source.from_text(content)
+
+
+def as_engine(llm: Engine | None, settings: CourseSettings, api_key: str | None = None) -> Engine:
+    """The engine to use: the one given, else what the settings and configured key select."""
+    if llm is None:
+        return resolve_engine(settings, api_key)
+    if not isinstance(llm, Engine):
+        from geminiteacher.errors import SettingsError
+
+        raise SettingsError(
+            "llm must be a geminiteacher engine (GeminiEngine, OfflineEngine) or None, "
+            f"not {type(llm).__name__}"
+        )
+    return llm
+
+
+def limiter_for(engine: Engine, settings: CourseSettings) -> Limiter:
+    return LIMITERS.get(engine.limiter_key, settings.max_workers, settings.requests_per_minute,
+                        settings.tokens_per_minute, settings.rate_window)
+
+
+def fallback_chapter(title: str, error: BaseException) -> ChapterContent:
+    """What a chapter that could not be written returns: an explanation, not an exception."""
+    return ChapterContent(
+        title=title,
+        summary="This chapter could not be generated.",
+        explanation=f"The last attempt failed: {describe(error)}",
+        extension="Run the course again, or use 'Retry failed chapters', to generate it; "
+                  "finished chapters are kept.",
+    )
+
+
+@dataclass
+class CourseRun:
+    """The state of one run: its engine, settings, limiter, cancel event and event sinks."""
+
+    engine: Engine
+    settings: CourseSettings
+    content: str
+    store: CourseStore | None = None
+    on_event: EventHandler | None = None
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self.limiter = limiter_for(self.engine, self.settings)
+        self.tokens = self.engine.count_tokens(self.content) if self.settings.tokens_per_minute \
+            else 0
+
+    def emit(self, event: Event) -> None:
+        if self.store is not None:
+            self.store.record(event)
+        if self.on_event is not None:
+            self.on_event(event)
+
+    def call(self, fn: Callable[[], Reply], index: int | None = None, title: str = "") -> Reply:
+        """One model call through the limiter and the retry layer, reporting its attempts."""
+        return call_with_retry(
+            fn,
+            max_retries=self.settings.max_retries,
+            retry_delay=self.settings.retry_delay,
+            limiter=self.limiter,
+            tokens=self.tokens,
+            on_attempt=lambda n: self.emit(Event(EventKind.ATTEMPT, index, title, attempt=n)),
+            on_wait=lambda n, s, why: self.emit(
+                Event(EventKind.WAITING, index, title, attempt=n, wait=s, reason=why)),
+            cancel=self.cancel,
+        )
+
+    def plan_outline(self) -> list[str]:
+        reply = self.call(lambda: self.engine.plan_outline(self.content, self.settings))
+        titles = [str(t).strip() for t in (reply.value or []) if str(t).strip()]
+        if not titles:
+            raise OutlineError("the outline came back empty: the material may be too short, "
+                               "or the model could not read it; check the source text")
+        titles = titles[: self.settings.max_chapters]
+        if self.store is not None:
+            self.store.add_usage("outline", reply.usage)
+        self.emit(Event(EventKind.OUTLINE, None, reason=f"{len(titles)} chapters",
+                        usage=reply.usage))
+        return titles
+
+    def write_chapters(
+        self,
+        titles: list[str],
+        indices: Iterable[int],
+        done: dict[int, ChapterContent] | None = None,
+    ) -> dict[int, ChapterContent]:
+        """Write the chapters `indices` (1-based) of `titles`; returns index -> chapter.
+
+        Parallel mode runs `max_workers` at once; sequential and cascade run one at a time,
+        and cascade tells each chapter the summaries of the chapters before it.
+        """
+        todo = sorted(set(indices))
+        results: dict[int, ChapterContent] = dict(done or {})
+        fatal: list[BaseException] = []
+        for i in todo:
+            self.emit(Event(EventKind.QUEUED, i, titles[i - 1]))
+
+        def one(i: int) -> None:
+            title = titles[i - 1]
+            previous = ([results[j] for j in sorted(results) if j < i]
+                        if self.settings.mode == "cascade" else [])
+            started = time.monotonic()
+            try:
+                reply = self.call(lambda: self.engine.write_chapter(
+                    self.content, title, self.settings, index=i, outline=titles,
+                    previous=previous), i, title)
+            except CancelledError:
+                self.emit(Event(EventKind.CANCELLED, i, title))
+                return
+            except FATAL as exc:
+                fatal.append(exc)
+                self.cancel.set()
+                self.emit(Event(EventKind.FAILED, i, title, reason=describe(exc),
+                                seconds=time.monotonic() - started))
+                return
+            except EngineError as exc:
+                results[i] = fallback_chapter(title, exc)
+                self.emit(Event(EventKind.FAILED, i, title, reason=describe(exc),
+                                seconds=time.monotonic() - started))
+                return
+            chapter = reply.value
+            chapter.title = title
+            results[i] = chapter
+            self.emit(Event(EventKind.DONE, i, title, usage=reply.usage, chapter=chapter,
+                            seconds=time.monotonic() - started))
+
+        workers = self.settings.max_workers if self.settings.mode == "parallel" else 1
+        executor, _ = make_executor("thread", max(1, min(workers, len(todo) or 1)))
+        with executor:
+            futures = spaced_submit(executor, one, todo, workers, self.settings.delay_range,
+                                    self.cancel)
+        self._raise_task_bugs(futures)
+        for i, future in zip(todo, futures, strict=True):
+            if future is None:
+                self.emit(Event(EventKind.CANCELLED, i, titles[i - 1]))
+        if fatal:
+            raise fatal[0]
+        if self.cancel.is_set():
+            raise CancelledError("the course was cancelled; finished chapters are kept")
+        return results
+
+    @staticmethod
+    def _raise_task_bugs(futures: list[Future[None] | None]) -> None:
+        for future in futures:
+            if future is not None and future.exception() is not None:
+                raise future.exception()  # type: ignore[misc]
+
+    def write_summary(self, chapters: list[ChapterContent]) -> tuple[str, Usage]:
+        self.emit(Event(EventKind.SUMMARY, None))
+        reply = self.call(lambda: self.engine.write_summary(self.content, chapters,
+                                                            self.settings))
+        return str(reply.value or "").strip(), reply.usage
+
+
+def run_course(
+    source: Source | str,
+    settings: CourseSettings | None = None,
+    *,
+    engine: Engine | None = None,
+    api_key: str | None = None,
+    title: str | None = None,
+    output_dir: str = "output",
+    outline: list[str] | None = None,
+    redo: Iterable[int] | None = None,
+    retry_failed: bool = False,
+    on_event: EventHandler | None = None,
+    cancel: threading.Event | None = None,
+) -> Course:
+    """Make (or resume) a course in `output_dir/<title>/` and return it.
+
+    Re-running with the same source and title keeps finished chapters and the saved
+    outline; `outline` replaces the outline; `redo` regenerates those chapters;
+    `retry_failed` regenerates only the failed ones. `cancel` stops the run (it is also set
+    when the course must stop, e.g. the daily quota is spent); finished chapters are kept.
+    """
+    source = as_source(source)
+    settings = settings or CourseSettings()
+    engine = as_engine(engine, settings, api_key)
+    title = (title or default_title(source)).strip()
+    store = CourseStore.create(output_dir, title, source, settings, engine)
+    run = CourseRun(engine, settings, source.markdown, store, on_event,
+                    cancel or threading.Event())
+    try:
+        titles = outline or store.outline or run.plan_outline()
+        titles = [t.strip() for t in titles if t and t.strip()]
+        if not titles:
+            raise OutlineError("the outline is empty: add at least one chapter title")
+        if titles != store.outline:
+            store.set_outline(titles)
+        store.set_state("writing")
+        if retry_failed:
+            todo = store.chapters_with(ChapterStatus.FAILED)
+        else:
+            todo = [i for i in range(1, len(titles) + 1)
+                    if i not in store.chapters_with(ChapterStatus.DONE)]
+        todo = sorted(set(todo) | {i for i in (redo or ()) if 1 <= i <= len(titles)})
+        done = {i: c for i, c in store.done_chapters().items() if i not in todo}
+        results = run.write_chapters(titles, todo, done)
+        finished = [results[i] for i in sorted(results)
+                    if i in store.chapters_with(ChapterStatus.DONE)]
+        summary = ""
+        if finished and (todo or not store.manifest().get("summary_file")):
+            store.set_state("summarizing")
+            summary, usage = run.write_summary(finished)
+            store.write_summary(summary, usage)
+        elif finished:
+            summary = (store.path / "summary.md").read_text(encoding="utf-8").partition("\n")[2]
+        failed = store.chapters_with(ChapterStatus.FAILED)
+        store.set_state("failed" if failed else "done",
+                        f"{len(failed)} chapter(s) failed: retry the failed chapters"
+                        if failed else "")
+        run.emit(Event(EventKind.FINISHED, None, reason=store.path.as_posix()))
+        return Course(source.markdown, [results[i] for i in sorted(results)], summary.strip(),
+                      title, store.path)
+    except CancelledError:
+        store.set_state("cancelled", "cancelled by the user; finished chapters are kept")
+        raise
+    except Exception as exc:
+        store.set_state("failed", describe(exc))
+        raise
+    finally:
+        store.write_index()
+        store.flush()
+
+
+def default_title(source: Source) -> str:
+    """A course title from the first file's name, or from the first heading of plain text."""
+    first = source.parts[0] if source.parts else None
+    if first is not None and first.name not in ("", "content"):
+        return first.name.rsplit(".", 1)[0].replace("_", " ").strip() or "course"
+    for line in (first.markdown if first else "").splitlines():
+        if line.startswith("#"):
+            return line.lstrip("#").strip()[:80] or "course"
+    return "course"

@@ -1,0 +1,396 @@
+"""The course folder on disk: chapter files, summary, index and the `course.json` manifest.
+
+Layout (a contract): `<output_dir>/<Course_Title>/chapter_NN_<Chapter_Title>.md`,
+`summary.md`, `index.md`, `course.json`. Every write goes to a temporary file in the same
+folder and is moved into place with `os.replace`, so a reader (or a crash) never sees half
+a file. The store records progress events; the page and the CLI only read it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import json
+import os
+import re
+import tempfile
+import threading
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from geminiteacher.backends.base import Engine
+from geminiteacher.errors import StoreError
+from geminiteacher.models import (
+    ChapterContent,
+    ChapterStatus,
+    CourseSettings,
+    Event,
+    EventKind,
+    Source,
+    Usage,
+)
+
+MANIFEST = "course.json"
+SUMMARY = "summary.md"
+INDEX = "index.md"
+FORMAT = 1
+FLUSH_INTERVAL = 0.25
+EXTRACTIVE_NOTE = (
+    "This course was extracted by the offline engine: every sentence comes from your "
+    "documents; no AI model wrote it."
+)
+
+_UNSAFE = re.compile(r"[^\w\-]+", re.UNICODE)
+_SECTION = re.compile(r"^## (Summary|Explanation|Extension)\s*$", re.MULTILINE)
+
+
+def safe_name(title: str, limit: int = 80) -> str:
+    """A file-system-safe form of a title: words joined by underscores."""
+    name = _UNSAFE.sub("_", title.strip()).strip("_")[:limit].strip("_")
+    return name or "course"
+
+
+def course_dir(output_dir: str | Path, title: str) -> Path:
+    """Where the course called `title` lives inside `output_dir`."""
+    return Path(output_dir) / safe_name(title)
+
+
+def chapter_filename(index: int, title: str) -> str:
+    return f"chapter_{index:02d}_{safe_name(title)}.md"
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write `data` to `path` so that the file is either old or new, never partial."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(raw)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise StoreError(
+            f"could not write {path}: {exc.strerror or exc}; free disk space or choose "
+            "another output folder (finished chapters are kept)"
+        ) from exc
+
+
+def parse_chapter_file(text: str) -> ChapterContent:
+    """Read a chapter file written by `ChapterContent.to_markdown` back into its parts."""
+    first, _, rest = text.partition("\n")
+    title = first.removeprefix("# ").strip()
+    pieces = _SECTION.split(rest)
+    parts = {pieces[i].lower(): pieces[i + 1].strip() for i in range(1, len(pieces) - 1, 2)}
+    return ChapterContent(title, parts.get("summary", ""), parts.get("explanation", ""),
+                          parts.get("extension", ""))
+
+
+def _now_iso() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _usage_dict(usage: Usage) -> dict[str, int]:
+    return {"input": usage.input_tokens, "cached": usage.cached_tokens,
+            "output": usage.output_tokens, "thinking": usage.thinking_tokens}
+
+
+def _new_chapter(index: int, title: str) -> dict[str, Any]:
+    return {"index": index, "title": title, "status": str(ChapterStatus.PENDING),
+            "attempts": 0, "tokens": _usage_dict(Usage()), "seconds": 0.0, "file": None,
+            "last_error": "", "history": []}
+
+
+class CourseStore:
+    """One course folder. Thread-safe: pool workers record events concurrently."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        self._data: dict[str, Any] = {}
+        self._dirty = False
+        self._last_flush = 0.0
+        self._timer: threading.Timer | None = None
+
+    # ---- reading (page, CLI, zip) -------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | Path) -> CourseStore:
+        """A read view of an existing course folder."""
+        store = cls(path)
+        store._data = store.manifest()
+        return store
+
+    def manifest(self) -> dict[str, Any]:
+        """The manifest as it is on disk ({} when there is none or it is unreadable)."""
+        try:
+            return json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def chapter_text(self, index: int) -> str | None:
+        for chapter in self.manifest().get("chapters", []):
+            if chapter["index"] == index and chapter.get("file"):
+                try:
+                    return (self.path / chapter["file"]).read_text(encoding="utf-8")
+                except OSError:
+                    return None
+        return None
+
+    def _course_files(self) -> list[str]:
+        manifest = self.manifest()
+        names = [c["file"] for c in manifest.get("chapters", []) if c.get("file")]
+        names += [n for n in (SUMMARY, INDEX, MANIFEST) if (self.path / n).exists()]
+        return [n for n in names if (self.path / n).exists()]
+
+    def zip_bytes(self) -> bytes:
+        """The course as a zip: chapter files, summary, index and manifest, in one folder."""
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name in self._course_files():
+                archive.write(self.path / name, f"{self.path.name}/{name}")
+        return buffer.getvalue()
+
+    def combined_markdown(self) -> str:
+        """The whole course as one Markdown document: index, chapters, summary."""
+        manifest = self.manifest()
+        blocks = [f"# {manifest.get('title', self.path.name)}"]
+        for chapter in manifest.get("chapters", []):
+            text = self.chapter_text(chapter["index"])
+            if text:
+                blocks.append(re.sub(r"^(#+) ", r"#\1 ", text, flags=re.MULTILINE))
+        summary = self.path / SUMMARY
+        if summary.exists():
+            blocks.append(re.sub(r"^(#+) ", r"#\1 ", summary.read_text(encoding="utf-8"),
+                                 flags=re.MULTILINE))
+        return "\n\n".join(b.strip() for b in blocks) + "\n"
+
+    # ---- writing (the runner) -----------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        output_dir: str | Path,
+        title: str,
+        source: Source,
+        settings: CourseSettings,
+        engine: Engine,
+    ) -> CourseStore:
+        """Open the course folder for writing, resuming it when it holds the same source.
+
+        A folder holding a different source keeps its old files in `_previous_<time>/`.
+        """
+        store = cls(course_dir(output_dir, title))
+        try:
+            store.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the course folder {store.path}: {exc.strerror}; "
+                             "choose another output folder") from exc
+        old = store.manifest()
+        if old and old.get("source_sha256") != source.sha256:
+            store._archive_previous()
+            old = {}
+        store._data = old or {"format": FORMAT, "title": title, "created": _now_iso(),
+                              "outline": [], "chapters": [], "summary_file": None}
+        store._data.update({
+            "title": title, "source_sha256": source.sha256,
+            "source_files": [{"name": p.name, "pages": p.pages, "words": p.words}
+                             for p in source.parts],
+            "engine": engine.name, "model": engine.model, "extractive": engine.extractive,
+            "note": EXTRACTIVE_NOTE if engine.extractive else "",
+            "settings": settings.to_dict(), "state": "planning", "error": "",
+        })
+        store._adopt_files_on_disk()
+        store.flush()
+        return store
+
+    def _archive_previous(self) -> None:
+        target = self.path / time.strftime("_previous_%Y%m%d-%H%M%S")
+        target.mkdir(exist_ok=True)
+        for item in self.path.iterdir():
+            if item.is_file():
+                os.replace(item, target / item.name)
+
+    def _adopt_files_on_disk(self) -> None:
+        """Count chapter files written before a crash as done, even if the manifest lagged."""
+        for chapter in self._data["chapters"]:
+            name = chapter_filename(chapter["index"], chapter["title"])
+            if (self.path / name).exists() and chapter["status"] != str(ChapterStatus.DONE):
+                chapter.update(status=str(ChapterStatus.DONE), file=name, last_error="")
+
+    @property
+    def outline(self) -> list[str]:
+        with self._lock:
+            return list(self._data.get("outline", []))
+
+    def set_outline(self, titles: list[str]) -> None:
+        """Adopt an outline; chapters whose number and title are unchanged keep their state."""
+        with self._lock:
+            old = {(c["index"], c["title"]): c for c in self._data.get("chapters", [])}
+            chapters = [old.get((i, t)) or _new_chapter(i, t) for i, t in enumerate(titles, 1)]
+            kept = {c["file"] for c in chapters if c.get("file")}
+            for c in self._data.get("chapters", []):
+                if c.get("file") and c["file"] not in kept:
+                    (self.path / c["file"]).unlink(missing_ok=True)
+            self._data["outline"] = list(titles)
+            self._data["chapters"] = chapters
+            self._changed(force=True)
+
+    def chapters_with(self, *statuses: ChapterStatus) -> list[int]:
+        wanted = {str(s) for s in statuses}
+        with self._lock:
+            return [c["index"] for c in self._data["chapters"] if c["status"] in wanted]
+
+    def done_chapters(self) -> dict[int, ChapterContent]:
+        """The finished chapters, read back from their files."""
+        done = {}
+        for index in self.chapters_with(ChapterStatus.DONE):
+            text = self.chapter_text_local(index)
+            if text is not None:
+                done[index] = parse_chapter_file(text)
+        return done
+
+    def chapter_text_local(self, index: int) -> str | None:
+        with self._lock:
+            chapter = self._data["chapters"][index - 1]
+            name = chapter.get("file")
+        try:
+            return (self.path / name).read_text(encoding="utf-8") if name else None
+        except OSError:
+            return None
+
+    def set_state(self, state: str, error: str = "") -> None:
+        with self._lock:
+            self._data["state"] = state
+            self._data["error"] = error
+            self._changed(force=True)
+
+    def record(self, event: Event) -> None:
+        """Apply one progress event to the manifest (and write the chapter file when done)."""
+        if event.index is None:
+            return
+        with self._lock:
+            chapter = self._data["chapters"][event.index - 1]
+            history = chapter["history"]
+            if event.kind is EventKind.QUEUED:
+                chapter.update(status=str(ChapterStatus.PENDING), last_error="")
+            elif event.kind is EventKind.ATTEMPT:
+                chapter["attempts"] += 1
+                status = ChapterStatus.RUNNING if event.attempt == 1 else ChapterStatus.RETRYING
+                chapter["status"] = str(status)
+                history.append({"attempt": chapter["attempts"], "start": event.at,
+                                "end": None, "outcome": "running"})
+            elif event.kind is EventKind.WAITING:
+                chapter.update(status=str(ChapterStatus.RETRYING), last_error=event.reason)
+                self._close_attempt(history, event, "error")
+            elif event.kind is EventKind.DONE and event.chapter is not None:
+                name = chapter_filename(event.index, chapter["title"])
+                atomic_write(self.path / name, event.chapter.to_markdown())
+                self._close_attempt(history, event, "done")
+                usage = _usage_dict(event.usage or Usage())
+                chapter.update(status=str(ChapterStatus.DONE), file=name, last_error="",
+                               seconds=round(event.seconds, 3), tokens=usage)
+            elif event.kind is EventKind.FAILED:
+                self._close_attempt(history, event, "error")
+                chapter.update(status=str(ChapterStatus.FAILED), last_error=event.reason,
+                               seconds=round(event.seconds, 3))
+            elif event.kind is EventKind.CANCELLED:
+                self._close_attempt(history, event, "cancelled")
+                chapter["status"] = str(ChapterStatus.CANCELLED)
+            self._changed(force=event.kind in (EventKind.DONE, EventKind.FAILED))
+
+    @staticmethod
+    def _close_attempt(history: list[dict[str, Any]], event: Event, outcome: str) -> None:
+        if history and history[-1]["end"] is None:
+            history[-1].update(end=event.at, outcome=outcome)
+
+    def write_summary(self, text: str, usage: Usage) -> None:
+        atomic_write(self.path / SUMMARY, f"# Course summary\n\n{text.strip()}\n")
+        with self._lock:
+            self._data["summary_file"] = SUMMARY
+            self._data["summary_tokens"] = _usage_dict(usage)
+            self._changed(force=True)
+
+    def write_index(self) -> None:
+        """index.md: the title, the outline with links and states, and the summary."""
+        with self._lock:
+            data = json.loads(json.dumps(self._data))
+        lines = [f"# {data['title']}", ""]
+        if data.get("note"):
+            lines += [f"> {data['note']}", ""]
+        lines += ["## Outline", ""]
+        for c in data["chapters"]:
+            label = f"{c['index']}. "
+            if c.get("file") and c["status"] == str(ChapterStatus.DONE):
+                lines.append(f"{label}[{c['title']}]({c['file']})")
+            else:
+                lines.append(f"{label}{c['title']} ({c['status']})")
+        summary = self.path / SUMMARY
+        if data.get("summary_file") and summary.exists():
+            body = summary.read_text(encoding="utf-8").partition("\n")[2].strip()
+            lines += ["", "## Summary", "", body]
+        atomic_write(self.path / INDEX, "\n".join(lines) + "\n")
+
+    def total_usage(self) -> Usage:
+        with self._lock:
+            usage = Usage()
+            for tokens in [c["tokens"] for c in self._data["chapters"]] + [
+                    self._data.get("summary_tokens") or {}]:
+                usage = usage + Usage(tokens.get("input", 0), tokens.get("cached", 0),
+                                      tokens.get("output", 0), tokens.get("thinking", 0))
+            return usage
+
+    def add_usage(self, key: str, usage: Usage) -> None:
+        """Remember tokens spent outside chapters (the outline call)."""
+        with self._lock:
+            self._data[f"{key}_tokens"] = _usage_dict(usage)
+            self._changed()
+
+    # ---- flushing -----------------------------------------------------------------
+
+    def _changed(self, force: bool = False) -> None:
+        """Write the manifest now, or within FLUSH_INTERVAL when changes come thick and fast."""
+        self._dirty = True
+        if force or time.monotonic() - self._last_flush >= FLUSH_INTERVAL:
+            self.flush()
+        elif self._timer is None:
+            self._timer = threading.Timer(FLUSH_INTERVAL, self.flush)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def flush(self) -> None:
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if not self._dirty and (self.path / MANIFEST).exists():
+                return
+            self._data["updated"] = _now_iso()
+            self._data["usage"] = _usage_dict(self.total_usage())
+            atomic_write(self.path / MANIFEST, json.dumps(self._data, indent=1,
+                                                          ensure_ascii=False))
+            self._dirty = False
+            self._last_flush = time.monotonic()
+
+
+def list_courses(output_dir: str | Path) -> list[dict[str, Any]]:
+    """Every course folder in `output_dir`, newest first, with its progress."""
+    found = []
+    root = Path(output_dir)
+    for manifest_path in root.glob(f"*/{MANIFEST}") if root.is_dir() else []:
+        data = CourseStore(manifest_path.parent).manifest()
+        if not data:
+            continue
+        chapters = data.get("chapters", [])
+        found.append({
+            "path": manifest_path.parent,
+            "title": data.get("title", manifest_path.parent.name),
+            "done": sum(c["status"] == str(ChapterStatus.DONE) for c in chapters),
+            "total": len(chapters),
+            "state": data.get("state", ""),
+            "updated": data.get("updated", ""),
+        })
+    return sorted(found, key=lambda c: c["updated"], reverse=True)

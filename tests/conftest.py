@@ -1,0 +1,3 @@
+"""Shared pytest set-up: the fake Gemini fixtures live in tests/fakes/plugin.py."""
+
+pytest_plugins = ["tests.fakes.plugin"]
