@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import threading
 import time
@@ -57,7 +58,7 @@ def test_starts_are_spaced_by_at_least_the_minimum_delay():
         return item
 
     parallel_map_with_delay(work, list(range(6)), max_workers=6, delay_range=(0.05, 0.06))
-    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert min(gaps) >= 0.045
 
 

@@ -1,0 +1,225 @@
+"""A whole course through the real SDK against the fake server: files, resume, retry, cancel."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from geminiteacher.errors import (
+    CancelledError,
+    ModelAccessError,
+    OutlineError,
+    QuotaExhaustedError,
+)
+from geminiteacher.models import EventKind
+from geminiteacher.runner import run_course
+from geminiteacher.store import CourseStore
+from tests.course_helpers import (
+    MATERIAL,
+    chapter_titles_requested,
+    fast_settings,
+    zip_names,
+    zip_text,
+)
+from tests.fakes.plugin import TEST_KEY
+
+
+def manifest(path: Path) -> dict:
+    return json.loads((path / "course.json").read_text(encoding="utf-8"))
+
+
+def test_a_course_writes_every_file_of_the_contract(gemini_env, tmp_path: Path):
+    course = run_course(MATERIAL, fast_settings(), title="Ideas 101", output_dir=tmp_path)
+    folder = tmp_path / "Ideas_101"
+    assert course.path == folder
+    data = manifest(folder)
+    assert [c["status"] for c in data["chapters"]] == ["done"] * 4
+    assert data["state"] == "done"
+    for chapter in data["chapters"]:
+        text = (folder / chapter["file"]).read_text(encoding="utf-8")
+        assert text.startswith(f"# {chapter['title']}\n")
+        assert "## Summary" in text and "## Explanation" in text and "## Extension" in text
+        assert chapter["file"].startswith(f"chapter_{chapter['index']:02d}_")
+    assert (folder / "summary.md").read_text().startswith("# Course summary")
+    index = (folder / "index.md").read_text()
+    assert all(f"({c['file']})" in index for c in data["chapters"])
+    assert len(course.chapters) == 4 and course.summary
+
+
+def test_the_manifest_records_tokens_attempts_and_never_the_key(gemini_env, tmp_path: Path):
+    course = run_course(MATERIAL, fast_settings(), title="T", output_dir=tmp_path)
+    data = manifest(course.path)
+    assert all(c["attempts"] == 1 and c["tokens"]["input"] > 0 for c in data["chapters"])
+    assert data["usage"]["output"] > 0
+    store = CourseStore.open(course.path)
+    assert TEST_KEY not in (course.path / "course.json").read_text()
+    assert TEST_KEY not in zip_text(store.zip_bytes())
+
+
+def test_the_zip_holds_chapters_summary_index_and_manifest(gemini_env, tmp_path: Path):
+    course = run_course(MATERIAL, fast_settings(), title="T", output_dir=tmp_path)
+    names = zip_names(CourseStore.open(course.path).zip_bytes())
+    assert {"T/summary.md", "T/index.md", "T/course.json"} <= set(names)
+    assert sum(n.startswith("T/chapter_") for n in names) == 4
+
+
+def test_events_report_each_chapter_from_queued_to_done(gemini_env, tmp_path: Path):
+    events = []
+    run_course(MATERIAL, fast_settings(), title="T", output_dir=tmp_path,
+               on_event=events.append)
+    kinds = [e.kind for e in events if e.index == 2]
+    assert kinds == [EventKind.QUEUED, EventKind.ATTEMPT, EventKind.DONE]
+    assert events[-1].kind is EventKind.FINISHED
+
+
+def test_running_again_keeps_done_chapters_and_requests_nothing_new(gemini_env, tmp_path):
+    run_course(MATERIAL, fast_settings(), title="T", output_dir=tmp_path)
+    before = len(gemini_env.requests)
+    run_course(MATERIAL, fast_settings(), title="T", output_dir=tmp_path)
+    assert len(gemini_env.requests) == before
+
+
+def test_a_different_source_in_the_same_folder_keeps_the_old_files_aside(gemini_env, tmp_path):
+    run_course(MATERIAL, fast_settings(), title="T", output_dir=tmp_path)
+    run_course(MATERIAL + "\n\nMore.", fast_settings(), title="T", output_dir=tmp_path)
+    previous = list((tmp_path / "T").glob("_previous_*/course.json"))
+    assert len(previous) == 1
+
+
+
+def test_retry_failed_regenerates_only_the_failed_chapters(gemini_env, tmp_path: Path):
+    settings = fast_settings(mode="sequential", max_retries=0)
+    outline_done = threading.Event()
+
+    def on_event(event):
+        if event.kind is EventKind.OUTLINE and not outline_done.is_set():
+            outline_done.set()
+            gemini_env.fail_next(1, 500)
+
+    course = run_course(MATERIAL, settings, title="T", output_dir=tmp_path, on_event=on_event)
+    data = manifest(course.path)
+    assert [c["status"] for c in data["chapters"]] == ["failed", "done", "done", "done"]
+    assert data["chapters"][0]["last_error"]
+    assert data["state"] == "failed"
+    first = data["chapters"][0]["title"]
+    gemini_env.requests.clear()
+    run_course(MATERIAL, settings, title="T", output_dir=tmp_path, retry_failed=True)
+    assert chapter_titles_requested(gemini_env) == [first]
+    assert manifest(course.path)["state"] == "done"
+
+
+def test_redo_regenerates_exactly_the_chapters_asked_for(gemini_env, tmp_path: Path):
+    course = run_course(MATERIAL, fast_settings(), title="T", output_dir=tmp_path)
+    third = manifest(course.path)["chapters"][2]["title"]
+    gemini_env.requests.clear()
+    run_course(MATERIAL, fast_settings(), title="T", output_dir=tmp_path, redo=[3])
+    assert chapter_titles_requested(gemini_env) == [third]
+
+
+def test_a_user_outline_replaces_the_planned_one(gemini_env, tmp_path: Path):
+    outline = ["Why ideas matter", "Idea {1} in code", "Wrap-up"]
+    course = run_course(MATERIAL, fast_settings(), title="T", output_dir=tmp_path,
+                        outline=outline)
+    assert [c.title for c in course.chapters] == outline
+    assert gemini_env.count("outline") == 0
+    assert sorted(chapter_titles_requested(gemini_env)) == sorted(outline)
+
+
+def test_cascade_tells_each_chapter_the_earlier_summaries(gemini_env, tmp_path: Path):
+    course = run_course(MATERIAL, fast_settings(mode="cascade"), title="T",
+                        output_dir=tmp_path)
+    chapter_requests = [r for r in gemini_env.requests if r.kind == "chapter"]
+    first_summary = course.chapters[0].summary.strip().splitlines()[0]
+    assert first_summary not in chapter_requests[0].instruction
+    assert first_summary in chapter_requests[1].instruction
+
+
+def test_cancel_marks_pending_chapters_cancelled_and_keeps_finished_ones(gemini_env, tmp_path):
+    gemini_env.latency = 0.2
+    cancel = threading.Event()
+
+    def on_event(event):
+        if event.kind is EventKind.DONE:
+            cancel.set()
+
+    with pytest.raises(CancelledError):
+        run_course(MATERIAL, fast_settings(mode="sequential"), title="T", output_dir=tmp_path,
+                   on_event=on_event, cancel=cancel)
+    data = manifest(tmp_path / "T")
+    statuses = [c["status"] for c in data["chapters"]]
+    assert statuses[0] == "done" and set(statuses[1:]) == {"cancelled"}
+    assert data["state"] == "cancelled"
+    assert (tmp_path / "T" / data["chapters"][0]["file"]).exists()
+
+
+def test_a_retryable_outline_failure_is_retried_not_fatal(gemini_env, tmp_path: Path):
+    gemini_env.fail_next(2, 503)
+    course = run_course(MATERIAL, fast_settings(), title="T", output_dir=tmp_path)
+    assert len(course.chapters) == 4
+    assert gemini_env.count("outline") == 3
+
+
+def test_an_empty_outline_is_an_error_that_says_so(gemini_env, tmp_path: Path):
+    gemini_env.outline_size = 0
+    with pytest.raises(OutlineError, match="outline came back empty"):
+        run_course(MATERIAL, fast_settings(), title="T", output_dir=tmp_path)
+    assert manifest(tmp_path / "T")["state"] == "failed"
+
+
+def test_a_bad_key_is_sent_once_and_says_the_key_is_wrong(gemini_env, tmp_path, monkeypatch):
+    monkeypatch.setenv("GEMINI_API_KEY", "bad-key")
+    with pytest.raises(ModelAccessError, match=r"(?i)key"):
+        run_course(MATERIAL, fast_settings(), title="T", output_dir=tmp_path)
+    assert len(gemini_env.requests) == 1
+
+
+def test_a_spent_daily_quota_stops_the_course_at_once(gemini_env, tmp_path: Path):
+    outline_done = threading.Event()
+
+    def on_event(event):
+        if event.kind is EventKind.OUTLINE and not outline_done.is_set():
+            outline_done.set()
+            gemini_env.fail_next(1, 429, daily=True)
+
+    with pytest.raises(QuotaExhaustedError, match=r"(?i)daily"):
+        run_course(MATERIAL, fast_settings(mode="sequential"), title="T", output_dir=tmp_path,
+                   on_event=on_event)
+    assert gemini_env.count("chapter") == 1
+    data = manifest(tmp_path / "T")
+    assert data["state"] == "failed" and "daily" in data["error"].lower()
+
+
+def test_a_429_with_retry_info_waits_at_least_the_servers_delay(gemini_env, tmp_path: Path):
+    gemini_env.fail_next(1, 429, retry_delay=0.6)
+    run_course(MATERIAL, fast_settings(mode="sequential", max_chapters=1), title="T",
+               output_dir=tmp_path)
+    limited = next(r for r in gemini_env.requests if r.status == 429)
+    after = next(r for r in gemini_env.requests if r.start > limited.end)
+    assert after.start - limited.end >= 0.6
+
+
+def test_empty_and_blocked_answers_are_retried(gemini_env, tmp_path: Path):
+    outline_done = threading.Event()
+
+    def on_event(event):
+        if event.kind is EventKind.OUTLINE and not outline_done.is_set():
+            outline_done.set()
+            gemini_env.empty_next(1)
+            gemini_env.block_next(1)
+
+    course = run_course(MATERIAL, fast_settings(mode="sequential"), title="T",
+                        output_dir=tmp_path, on_event=on_event)
+    assert manifest(course.path)["chapters"][0]["attempts"] == 3
+    assert manifest(course.path)["state"] == "done"
+
+
+def test_the_request_cap_holds_across_eight_workers(gemini_env, tmp_path: Path):
+    gemini_env.rate_limit(requests=3, window=0.5, retry_delay=0.5)
+    settings = fast_settings(max_workers=8, max_chapters=8, requests_per_minute=3,
+                             rate_window=0.5)
+    course = run_course(MATERIAL, settings, title="T", output_dir=tmp_path)
+    assert len(course.chapters) == 8
+    assert gemini_env.count(status=429) == 0
