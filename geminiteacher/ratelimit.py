@@ -9,7 +9,8 @@ How a request gets a slot (all under one condition variable):
    decrease), never above the largest worker count any job asked for.
 3. **Request and token windows** - optional caps on requests and input tokens started in
    any sliding window (60 s for per-minute quotas). A sliding log, not a token bucket,
-   because a bucket's burst can exceed a server's sliding-window cap.
+   because a bucket's burst can exceed a server's sliding-window cap. The window is
+   stretched by a small margin because the server counts arrivals, not our starts.
 
 The limiter never sleeps past a cancel: waiting polls the cancel event.
 """
@@ -85,15 +86,16 @@ class Limiter:
             return self.paused_until - now
         if self.in_flight >= max(1, int(self.limit)):
             return _POLL
-        while self._starts and self._starts[0][0] <= now - self.window:
+        window = self.window + min(1.0, 0.02 * self.window + 0.05)
+        while self._starts and self._starts[0][0] <= now - window:
             self._starts.popleft()
         if self.requests_per_window and len(self._starts) >= self.requests_per_window:
             index = len(self._starts) - int(self.requests_per_window)
-            return self._starts[index][0] + self.window - now
+            return self._starts[index][0] + window - now
         if self.tokens_per_window and self._starts:
             used = sum(t for _, t in self._starts)
             if used + tokens > self.tokens_per_window:
-                return self._starts[0][0] + self.window - now
+                return self._starts[0][0] + window - now
         return 0.0
 
     @contextmanager

@@ -79,9 +79,8 @@ def test_waiting_for_a_slot_ends_on_cancel():
     limiter.on_rate_limited(30)
     cancel = threading.Event()
     threading.Timer(0.1, cancel.set).start()
-    with pytest.raises(CancelledError):
-        with limiter.slot(cancel=cancel):
-            pass
+    with pytest.raises(CancelledError), limiter.slot(cancel=cancel):
+        pass
 
 
 def test_the_registry_shares_one_limiter_per_key_and_model():
