@@ -1,0 +1,102 @@
+"""Fault drills: a killed process resumes, a full disk fails cleanly, courses run side by side."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from geminiteacher.runner import run_course
+from tests.course_helpers import MATERIAL, chapter_titles_requested, fast_settings
+from tests.fakes.plugin import TEST_KEY
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _cli_env(fake_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "GOOGLE_API_KEY"}
+    env.update(GEMINI_API_KEY=TEST_KEY, GOOGLE_GEMINI_BASE_URL=fake_url, PYTHONPATH=str(ROOT))
+    return env
+
+
+def test_a_killed_course_resumes_requesting_only_the_missing_chapters(gemini_env, tmp_path):
+    notes = tmp_path / "notes.md"
+    notes.write_text(MATERIAL, encoding="utf-8")
+    gemini_env.latency = 0.4
+    args = [sys.executable, "-m", "geminiteacher", "--input", str(notes), "--title", "K",
+            "--output-dir", str(tmp_path), "--mode", "parallel", "--max-workers", "2",
+            "--max-chapters", "6", "--fixed-chapter-count", "--delay-min", "0",
+            "--delay-max", "0"]
+    process = subprocess.Popen(args, env=_cli_env(gemini_env.url), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    folder = tmp_path / "K"
+    deadline = time.monotonic() + 60
+    while len(list(folder.glob("chapter_*.md"))) < 2 and time.monotonic() < deadline:
+        assert process.poll() is None, process.stderr.read()
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait(10)
+    written = {p.name for p in folder.glob("chapter_*.md")}
+    assert 2 <= len(written) < 6
+    outline = json.loads((folder / "course.json").read_text())["outline"]
+    gemini_env.latency = 0.0
+    gemini_env.requests.clear()
+
+    run_course(MATERIAL, fast_settings(max_chapters=6), title="K", output_dir=tmp_path)
+
+    from geminiteacher.store import chapter_filename
+
+    missing = [t for i, t in enumerate(outline, 1) if chapter_filename(i, t) not in written]
+    assert sorted(chapter_titles_requested(gemini_env)) == sorted(missing)
+    assert gemini_env.count("outline") == 0
+    data = json.loads((folder / "course.json").read_text())
+    assert [c["status"] for c in data["chapters"]] == ["done"] * 6
+
+
+def _limit_file_size() -> None:
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1500, 1500))
+
+
+def test_a_full_disk_stops_with_one_clear_line_and_no_half_written_files(tmp_path):
+    notes = tmp_path / "notes.md"
+    notes.write_text(MATERIAL * 20, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("GEMINI_API_KEY", "GOOGLE_API_KEY")}
+    env.update(PYTHONPATH=str(ROOT), PYTHONDONTWRITEBYTECODE="1")
+    result = subprocess.run(
+        [sys.executable, "-m", "geminiteacher", "--input", str(notes), "--title", "F",
+         "--output-dir", str(tmp_path / "out")],
+        env=env, capture_output=True, text=True, timeout=120, preexec_fn=_limit_file_size)
+    assert result.returncode != 0
+    assert "free disk space" in result.stderr and "Traceback" not in result.stderr
+    assert not list((tmp_path / "out").rglob("*.tmp"))
+    for chapter in (tmp_path / "out" / "F").glob("chapter_*.md"):
+        assert "## Extension" in chapter.read_text()
+
+
+def test_five_courses_at_once_in_one_process_all_finish(gemini_env, tmp_path):
+    gemini_env.latency = 0.05
+    errors: list[BaseException] = []
+
+    def one(n: int) -> None:
+        try:
+            run_course(MATERIAL + f"\n\nCourse {n}.", fast_settings(), title=f"C{n}",
+                       output_dir=tmp_path)
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    for n in range(5):
+        data = json.loads((tmp_path / f"C{n}" / "course.json").read_text())
+        assert data["state"] == "done" and len(data["chapters"]) == 4
