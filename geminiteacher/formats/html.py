@@ -1,0 +1,178 @@
+"""HTML → Markdown with a small BeautifulSoup walker: structure kept, scripts and chrome dropped."""
+
+from __future__ import annotations
+
+import re
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
+
+from geminiteacher.formats import markdown as md
+
+DROP = frozenset({
+    "script", "style", "nav", "noscript", "template", "head", "svg", "math", "iframe", "object",
+    "embed", "canvas", "button", "select", "option", "input", "textarea"
+})
+BLOCK = frozenset({
+    "address", "article", "aside", "blockquote", "body", "center", "details", "dd", "dialog",
+    "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3",
+    "h4", "h5", "h6", "header", "hgroup", "hr", "html", "li", "main", "ol", "p", "pre",
+    "section", "summary", "table", "ul"
+})
+_HEADINGS = {f"h{n}": n for n in range(1, 7)}
+_PARAGRAPHS = frozenset({"p", "dt", "dd", "figcaption", "summary", "address"})
+_CODE = frozenset({"code", "kbd", "samp", "tt", "var"})
+_STRONG = frozenset({"strong", "b"})
+_EMPHASIS = frozenset({"em", "i", "cite"})
+_SKIPPED = (Comment, Declaration, Doctype, ProcessingInstruction)
+_WHITESPACE = re.compile(r"\s+")
+_LANGUAGE = re.compile(r"^(?:language|lang)-(\S+)$")
+
+
+def to_markdown(markup: str | bytes, fallback_title: str | None = None) -> str:
+    """Convert an HTML or XHTML document (text or bytes) to Markdown.
+
+    When the result does not open with a heading, `fallback_title` (or, if no `<h1>`
+    exists, the page's `<title>`) is put on top as `# title`.
+    """
+    soup = BeautifulSoup(markup, "lxml")
+    title = fallback_title
+    if title is None and soup.title and not soup.find("h1"):
+        title = soup.title.get_text()
+    body = soup.body or soup
+    text = md.join_blocks(_Walker().blocks(body))
+    if title and md.inline(title) and not text.startswith("#"):
+        text = md.join_blocks([md.heading(1, title), text])
+    return text
+
+
+class _Walker:
+    """Turns a subtree into Markdown blocks; inline runs are gathered into paragraphs."""
+
+    def blocks(self, node: Tag) -> list[str]:
+        out: list[str] = []
+        run: list[str] = []
+        for child in node.children:
+            if isinstance(child, Tag) and child.name in BLOCK:
+                out.append(_lines(run))
+                run = []
+                out.extend(self.block(child))
+            else:
+                run.append(self.inline(child))
+        out.append(_lines(run))
+        return [block for block in out if block.strip()]
+
+    def block(self, tag: Tag) -> list[str]:
+        name = tag.name
+        if name in _HEADINGS:
+            return [md.heading(_HEADINGS[name], self.inline(tag))]
+        if name in _PARAGRAPHS:
+            return [_lines([self.inline(tag)])]
+        if name in ("ul", "ol"):
+            return [self.listing(tag)]
+        if name == "pre":
+            return [md.fence(tag.get_text(), _language(tag))]
+        if name == "blockquote":
+            inner = "\n\n".join(self.blocks(tag))
+            if not inner:
+                return []
+            return ["\n".join(f"> {line}".rstrip() for line in inner.split("\n"))]
+        if name == "table":
+            return self.table(tag)
+        if name == "hr":
+            return ["---"]
+        return self.blocks(tag)
+
+    def inline(self, node: object) -> str:
+        if isinstance(node, _SKIPPED):
+            return ""
+        if isinstance(node, NavigableString):
+            return _WHITESPACE.sub(" ", str(node))
+        if not isinstance(node, Tag) or node.name in DROP:
+            return ""
+        if node.name == "br":
+            return "\n"
+        if node.name == "img":
+            alt = md.inline(node.get("alt") or "")
+            return f" {alt} " if alt else ""
+        inner = "".join(self.inline(child) for child in node.children)
+        if node.name in _CODE and node.parent and node.parent.name != "pre":
+            return _wrap(inner, "`")
+        if node.name in _STRONG:
+            return _wrap(inner, "**")
+        if node.name in _EMPHASIS:
+            return _wrap(inner, "*")
+        return inner
+
+    def listing(self, tag: Tag) -> str:
+        ordered = tag.name == "ol"
+        number = _start(tag)
+        items = []
+        for item in tag.find_all("li", recursive=False):
+            marker = f"{number}. " if ordered else "- "
+            number += 1
+            parts = self.blocks(item) or [""]
+            pad = " " * len(marker)
+            body = "\n".join(parts).split("\n")
+            items.append(
+                "\n".join([marker + body[0], *(pad + line if line else "" for line in body[1:])])
+            )
+        return "\n".join(items)
+
+    def table(self, tag: Tag) -> list[str]:
+        rows = [row for row in tag.find_all("tr") if row.find_parent("table") is tag]
+        cells = [row.find_all(["td", "th"], recursive=False) for row in rows]
+        width = max((len(row) for row in cells), default=0)
+        if width <= 1 or tag.find("table"):
+            # a layout table: read its cells as ordinary content
+            return [block for row in cells for cell in row for block in self.blocks(cell)]
+        grid = []
+        for row in cells:
+            line = []
+            for cell in row:
+                line.append(self.inline(cell))
+                line.extend([""] * (_span(cell) - 1))
+            grid.append(line)
+        return [md.table(grid)]
+
+
+def _lines(run: list[str]) -> str:
+    """An inline run as a paragraph: spaces collapsed, `<br>` line breaks kept."""
+    text = "".join(run)
+    return "\n".join(md.inline(line) for line in text.split("\n") if line.strip())
+
+
+def _wrap(inner: str, mark: str) -> str:
+    core = inner.strip()
+    if not core:
+        return inner
+    if mark == "`" and "`" in core:
+        mark = "``"
+        core = f" {core} "
+    lead = " " if inner[:1].isspace() else ""
+    tail = " " if inner[-1:].isspace() else ""
+    return f"{lead}{mark}{core}{mark}{tail}"
+
+
+def _language(pre: Tag) -> str:
+    code = pre.find("code")
+    for node in (pre, code):
+        for cls in (node.get("class") or []) if isinstance(node, Tag) else []:
+            found = _LANGUAGE.match(cls)
+            if found:
+                return found.group(1)
+    return ""
+
+
+def _start(tag: Tag) -> int:
+    try:
+        return int(tag.get("start", 1))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _span(cell: Tag) -> int:
+    try:
+        return max(1, min(int(cell.get("colspan", 1)), 50))
+    except (TypeError, ValueError):
+        return 1
