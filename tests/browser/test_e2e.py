@@ -1,0 +1,131 @@
+"""The page in a real browser: upload, generate, watch, download, reconnect, stay private.
+
+Each module-scoped server is a real `streamlit run streamlit_app.py` on 127.0.0.1; Chromium
+is the system one. The Gemini case goes through the fake Gemini server.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+
+import pytest
+
+from tests.browser.harness import streamlit_server
+from tests.fakes.gemini_server import FakeGemini
+
+pytestmark = pytest.mark.browser
+
+SECRET = "AIza-browser-test-secret-0123456789"
+LONG = 60_000  # ms: a whole course in the slowest CI
+
+
+@pytest.fixture(scope="module")
+def offline_url(tmp_path_factory):
+    output = tmp_path_factory.mktemp("offline") / "output"
+    with streamlit_server(output) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def gemini_server(tmp_path_factory):
+    output = tmp_path_factory.mktemp("gemini") / "output"
+    with FakeGemini(latency=0.05) as fake, streamlit_server(
+        output, {"GOOGLE_GEMINI_BASE_URL": fake.url, "GEMINI_API_KEY": SECRET}
+    ) as url:
+        yield url, fake
+
+
+def generate(page, url: str, files) -> None:
+    """Open the page, upload `files`, press Generate course and wait until the course is done."""
+    page.goto(url)
+    page.get_by_text("No course yet").wait_for()
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(files)
+    page.get_by_role("button", name=re.compile("Generate course")).click()
+    page.wait_for_url(re.compile(r"[?&]job="))
+    page.get_by_text("Finished", exact=True).wait_for(timeout=LONG)
+
+
+def download_zip(page, tmp_path) -> zipfile.ZipFile:
+    with page.expect_download() as info:
+        page.get_by_role("button", name=re.compile("Download zip")).click()
+    target = tmp_path / info.value.suggested_filename
+    info.value.save_as(target)
+    return zipfile.ZipFile(target)
+
+
+@pytest.fixture(scope="module")
+def offline_course(browser, offline_url, sample_files):
+    """One session that generated a course from two uploads with the offline engine."""
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    generate(page, offline_url, sample_files)
+    yield page
+    context.close()
+
+
+def test_generated_course_shows_its_chapters(offline_course):
+    page = offline_course
+    assert page.get_by_role("heading", name="rivers").is_visible()
+    labels = [t.split("\n")[-1] for t in page.locator("summary").all_inner_texts()]
+    chapters = [label for label in labels if re.match(r"\d+\. ", label)]
+    assert chapters and chapters[0].startswith("1. ") and "Course summary" in labels
+    page.locator("summary", has_text=chapters[0]).click()
+    page.get_by_role("heading", name="Explanation").first.wait_for()
+
+
+def test_zip_download_holds_chapters_summary_index_and_manifest(offline_course, tmp_path):
+    archive = download_zip(offline_course, tmp_path)
+    names = [n.split("/", 1)[1] for n in archive.namelist()]
+    assert {"summary.md", "index.md", "course.json"} <= set(names)
+    assert any(re.fullmatch(r"chapter_01_\w+\.md", n) for n in names)
+    manifest = json.loads(archive.read(next(n for n in archive.namelist()
+                                            if n.endswith("course.json"))))
+    assert manifest["engine"] == "offline" and manifest["state"] == "done"
+
+
+def test_reload_and_second_tab_find_the_job_by_its_link(offline_course):
+    url = offline_course.url
+    offline_course.reload()
+    offline_course.get_by_text("Finished", exact=True).wait_for()
+    tab = offline_course.context.new_page()
+    tab.goto(url)
+    tab.get_by_role("heading", name="rivers").wait_for()
+    tab.get_by_text("Finished", exact=True).wait_for()
+    tab.close()
+
+
+def test_two_browser_contexts_stay_apart(browser, offline_url, offline_course, sample_files):
+    other = browser.new_context()
+    page = other.new_page()
+    try:
+        generate(page, offline_url, sample_files[1:])
+        assert page.get_by_role("heading", name="lakes").is_visible()
+        session_list = page.get_by_text(re.compile(r"· (done|running|queued)$"))
+        assert session_list.all_inner_texts() == ["lakes · done"]
+        assert page.get_by_text("rivers ·").count() == 0
+    finally:
+        other.close()
+
+
+def test_gemini_course_through_the_fake_server_never_leaks_the_key(browser, gemini_server,
+                                                                   sample_files, tmp_path):
+    url, fake = gemini_server
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    try:
+        generate(page, url, sample_files)
+        archive = download_zip(page, tmp_path)
+        assert "?job=" in page.url and SECRET not in page.url
+    finally:
+        context.close()
+    names = [n.split("/", 1)[1] for n in archive.namelist()]
+    assert {"summary.md", "index.md", "course.json"} <= set(names)
+    assert any(n.startswith("chapter_01_") for n in names)
+    for name in archive.namelist():
+        assert SECRET.encode() not in archive.read(name), f"{name} holds the key"
+    manifest = json.loads(archive.read(next(n for n in archive.namelist()
+                                            if n.endswith("course.json"))))
+    assert manifest["engine"] == "gemini"
+    assert fake.count("chapter") >= 1
