@@ -13,6 +13,7 @@ import io
 import math
 import os
 import re
+import stat
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
@@ -94,7 +95,7 @@ def convert_bytes(data: bytes, filename: str) -> SourcePart:
         raise
     except Exception as error:  # parsers of untrusted files fail in many ways
         raise ConversionError(
-            name, f"could not be read as a {LABELS[found.kind]} ({type(error).__name__}); the "
+            name, f"could not be read as {_a(LABELS[found.kind])} ({type(error).__name__}); the "
             "file may be damaged: open it, save a fresh copy (or export it to PDF) and upload that"
         ) from error
     if not markdown.strip():
@@ -111,9 +112,13 @@ def convert_file(path: str | os.PathLike[str]) -> SourcePart:
     path = Path(path)
     name = path.name or str(path)
     try:
-        if path.is_dir():
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
             raise ConversionError(name, "this is a folder; choose the documents inside it")
-        _check_file_size(path.stat().st_size, name)
+        if not stat.S_ISREG(info.st_mode):
+            raise ConversionError(name, "this is not a regular file; save the document to disk "
+                                  "and choose that file")
+        _check_file_size(info.st_size, name)
         data = path.read_bytes()
     except OSError as error:
         raise ConversionError(
@@ -298,9 +303,13 @@ def _check_file_size(size: int, name: str) -> None:
 def _misnamed(name: str, extension: str, looks: str) -> ConversionError:
     label = LABELS[_CLAIMED[extension]]
     return ConversionError(
-        name, f"the name ends in {extension} but this is not a {label} (it holds {looks}); "
+        name, f"the name ends in {extension} but this is not {_a(label)} (it holds {looks}); "
         f"export the {label} again, or give the file the extension that matches its content"
     )
+
+
+def _a(label: str) -> str:
+    return f"{'an' if label[0] in 'AEHIOU' else 'a'} {label}"
 
 
 def _human(size: int) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from reportlab.lib import pdfencrypt
@@ -244,3 +245,11 @@ def test_corrupt_pdf_is_refused():
     data = b"%PDF-1.7\n" + bytes(range(256)) * 8 + b"\n%%EOF\n"
     with pytest.raises(ConversionError, match=r"broken\.pdf: .*damaged"):
         convert_bytes(data, "broken.pdf")
+
+
+def test_pdfs_convert_safely_from_several_threads():
+    data = book(2)
+    expected = convert_bytes(data, "notes.pdf").markdown
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: convert_bytes(data, "notes.pdf").markdown, range(12)))
+    assert results == [expected] * 12

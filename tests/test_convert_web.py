@@ -15,7 +15,8 @@ PAGE = """<!DOCTYPE html>
 <script>document.write("tracking code")</script></head>
 <body>
 <nav><a href="/">Home</a> | <a href="/about">About us</a></nav>
-<h1>Waves and <em>sound</em></h1>
+<div role="navigation"><h3>Sidebar</h3><a href="/next">Next topic</a></div>
+<h1>Waves and <em>sound</em><a class="headerlink" href="#w">¶</a></h1>
 <p>A wave carries <strong>energy</strong> without carrying matter.<br>See
    <a href="https://example.org/waves">the reference</a> for more.</p>
 <h2>Kinds</h2>
@@ -45,8 +46,8 @@ def test_html_headings_levels_and_inline_marks(page_markdown):
 
 
 def test_html_scripts_styles_navigation_and_templates_are_dropped(page_markdown):
-    for dropped in ("tracking code", "color: red", "About us", "Enable JavaScript",
-                    "hidden template", "https://example.org"):
+    for dropped in ("tracking code", "color: red", "About us", "Next topic", "Enable JavaScript",
+                    "hidden template", "https://example.org", "¶"):
         assert dropped not in page_markdown
 
 

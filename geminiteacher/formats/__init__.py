@@ -1,5 +1,5 @@
-"""One module per input format. Each exposes `to_markdown(...)` and raises ConversionError.
+"""One module per input format, each with a `to_markdown(...)` for a format already known.
 
-The dispatcher that sniffs a file's real type and enforces the limits is
-`geminiteacher.converter`; these modules only turn one known format into Markdown.
+`geminiteacher.converter` is the front door: it sniffs a file's real type, enforces the
+limits, calls the module here and turns any failure into a ConversionError.
 """

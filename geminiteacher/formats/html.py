@@ -40,7 +40,13 @@ def to_markdown(markup: str | bytes, fallback_title: str | None = None) -> str:
     if title is None and soup.title and not soup.find("h1"):
         title = soup.title.get_text()
     body = soup.body or soup
-    text = md.join_blocks(_Walker().blocks(body))
+    for tag in body.find_all(DROP) + body.find_all(role=("navigation", "search")):
+        tag.decompose()
+    try:
+        blocks = _Walker().blocks(body)
+    except RecursionError:  # absurdly deep nesting: keep the text, lose the structure
+        blocks = [md.inline(text) for text in body.stripped_strings]
+    text = md.join_blocks(blocks)
     if title and md.inline(title) and not text.startswith("#"):
         text = md.join_blocks([md.heading(1, title), text])
     return text
@@ -65,7 +71,7 @@ class _Walker:
     def block(self, tag: Tag) -> list[str]:
         name = tag.name
         if name in _HEADINGS:
-            return [md.heading(_HEADINGS[name], self.inline(tag))]
+            return [md.heading(_HEADINGS[name], self.inline(tag).rstrip("¶ "))]
         if name in _PARAGRAPHS:
             return [_lines([self.inline(tag)])]
         if name in ("ul", "ol"):
@@ -88,7 +94,7 @@ class _Walker:
             return ""
         if isinstance(node, NavigableString):
             return _WHITESPACE.sub(" ", str(node))
-        if not isinstance(node, Tag) or node.name in DROP:
+        if not isinstance(node, Tag):
             return ""
         if node.name == "br":
             return "\n"

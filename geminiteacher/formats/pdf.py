@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import accumulate
@@ -24,6 +25,9 @@ import pypdfium2.raw as pdfium_c
 from geminiteacher.errors import ConversionError
 from geminiteacher.formats import markdown as md
 
+# PDFium is not thread-safe, even across documents: every call into it holds this lock.
+# It is the module's one piece of process-wide state.
+PDFIUM_LOCK = threading.Lock()
 SCANNED_CHARS_PER_PAGE = 5  # fewer text characters per page than this: no text layer
 _EDGE_LINES = 2  # how many lines at the top and at the bottom may be page furniture
 _HEADING_RATIO = 1.15  # a line this much taller than body text may be a heading
@@ -34,8 +38,9 @@ _HYPHEN_MARKS = re.compile("[\ufffe\u00ad\x02](?=\\w)")  # PDFium's marks for so
 _LINE_END_HYPHENS = str.maketrans(dict.fromkeys("\ufffe\u00ad\x02", "-"))
 _LINE = re.compile(r"[^\r\n]+")
 _LEADERS = re.compile(r"(?:\s?\.){4,}\s?")  # the dots of a table of contents
+_ROMAN = r"(?=[ivxlcdm])m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})"
 _PAGE_NUMBER = re.compile(
-    r"^[-–—(\[]?\s*(page\s+|p\.\s*)?(\d{1,4}|[ivxlcdm]{1,7})(\s*(/|of)\s*\d{1,4})?\s*[-–—)\]]?$",
+    rf"^[-–—(\[]?\s*(page\s+|p\.\s*)?(\d{{1,4}}|{_ROMAN})(\s*(/|of)\s*\d{{1,4}})?\s*[-–—)\]]?$",
     re.IGNORECASE,
 )
 _BULLET = re.compile(r"^([•◦▪▫■□●○‣⁃∙·➢►▸–—*-])\s+")
@@ -80,12 +85,15 @@ class _Paragraph:
 
 def to_markdown(data: bytes, name: str) -> tuple[str, int]:
     """Convert PDF bytes to Markdown; also returns the page count."""
-    document = _open(data, name)
-    try:
-        pages = [_page_lines(document, index) for index in range(len(document))]
-        marks = _bookmarks(document)
-    finally:
-        document.close()
+    with PDFIUM_LOCK:
+        document = _open(data, name)
+        try:
+            pages = [_page_lines(document, index) for index in range(len(document))]
+            marks = _bookmarks(document)
+        finally:
+            document.close()
+    if not pages:
+        raise ConversionError(name, "this PDF has no pages; export or download it again")
     chars = sum(len(line.text) - line.text.count(" ") for page in pages for line in page)
     if chars < SCANNED_CHARS_PER_PAGE * max(len(pages), 1):
         raise ConversionError(
@@ -216,9 +224,10 @@ def _mark_furniture(pages: list[list[_Line]]) -> None:
             run[-1].height, stack[len(run)].height
         ):
             run.pop()  # not set apart from the body: it is body text
+        for line in run:
+            line.furniture = True
         for line in stack[:_EDGE_LINES]:
-            if line in run or _PAGE_NUMBER.match(line.text):
-                line.furniture = True
+            line.furniture = line.furniture or bool(_PAGE_NUMBER.match(line.text))
 
 
 def _furniture_keys(edge: str, index: int, line: _Line) -> list[tuple]:
