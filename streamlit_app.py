@@ -12,6 +12,8 @@ import logging
 import os
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +51,19 @@ BADGES = {  # state -> (label, colour); labels are what people (and the browser 
 }
 OUTCOME_COLOURS = {"done": "#2e9e5b", "error": "#d64545", "running": "#3b7dd8",
                    "cancelled": "#9aa0a6"}
+
+
+@contextmanager
+def errors_shown(doing: str) -> Iterator[None]:
+    """Show any error raised inside as a one-line `st.error`; log unexpected ones in full."""
+    try:
+        yield
+    except GeminiTeacherError as exc:
+        st.error(one_line(exc))
+    except Exception as exc:
+        logger.exception("%s failed", doing)
+        st.error(f"{doing} failed unexpectedly ({type(exc).__name__}); the server log has "
+                 "the details.")
 
 
 @st.cache_resource
@@ -463,10 +478,9 @@ def follow_up(job: Job, api_key: str | None, **changes: Any) -> None:
     st.rerun()
 
 
-def job_panel(job_id: str, live: bool, api_key: str | None) -> None:
+def job_panel(job: Job, live: bool, api_key: str | None) -> None:
     """The live view of one job; refreshed by `run_every` while the job is unfinished."""
-    try:
-        job = registry().get(job_id)
+    with errors_shown("Showing the course"):
         snap = job.snapshot()
         if live and snap.finished:
             st.rerun()  # a full run redraws this fragment without run_every
@@ -477,11 +491,6 @@ def job_panel(job_id: str, live: bool, api_key: str | None) -> None:
             st.error(snap.error)
         job_actions(job, snap, api_key)
         course_body(snap.path, dict(snap.manifest), snap)
-    except GeminiTeacherError as exc:
-        st.error(one_line(exc))
-    except Exception as exc:
-        logger.exception("the course view failed")
-        st.error(f"Could not show the course ({type(exc).__name__}); the server log has details.")
 
 
 def folder_panel(path: Path) -> None:
@@ -505,12 +514,13 @@ def course_view(api_key: str | None) -> None:
                      "Finished courses are listed under Workspace.")
             return
         live = not job.state.finished
-        st.fragment(run_every=REFRESH_SECONDS if live else None)(job_panel)(job_id, live, api_key)
+        st.fragment(run_every=REFRESH_SECONDS if live else None)(job_panel)(job, live, api_key)
     elif st.session_state.get("folder"):
         folder_panel(Path(st.session_state["folder"]))
     else:
         st.info("No course yet. Add documents on the left and press **Generate course**: "
-                "chapters appear here as soon as each one is written.", icon="📚")
+                "chapters appear here as soon as each one is written.",
+                icon=":material/menu_book:")
 
 
 def session_jobs() -> None:
@@ -552,31 +562,27 @@ def main() -> None:
     st.title(":material/school: GeminiTeacher")
     st.caption("Turn your documents into a structured course, chapter by chapter, with "
                "Google Gemini or offline without a key.")
-    choices = sidebar_settings()
+    choices = Choices(None, None)
+    with errors_shown("Reading the settings"):
+        choices = sidebar_settings()
     left, right = st.columns([2, 3], gap="large")
-    with left:
-        try:
-            source, first = material()
-            title = course_title(first)
-            outline = outline_editor(source, choices)
-            problem = ("Add a document or paste text to begin." if source is None
-                       else "Give the course a title." if not title.strip()
-                       else "Fix the settings in the sidebar." if choices.settings is None
-                       else "The outline is empty: add a chapter or discard it."
-                       if outline == [] else "")
-            if st.button("Generate course", type="primary", disabled=bool(problem),
-                         width="stretch", icon=":material/auto_stories:"):
-                start_course(source, title.strip(), outline, choices)
-            if problem:
-                st.caption(problem)
-            session_jobs()
-            workspace()
-        except GeminiTeacherError as exc:
-            st.error(one_line(exc))
-        except Exception as exc:
-            logger.exception("the page failed")
-            st.error(f"Something went wrong ({type(exc).__name__}); the server log has details.")
-    with right:
+    with left, errors_shown("Preparing the course"):
+        source, first = material()
+        title = course_title(first)
+        outline = outline_editor(source, choices)
+        problem = ("Add a document or paste text to begin." if source is None
+                   else "Give the course a title." if not title.strip()
+                   else "Fix the settings in the sidebar." if choices.settings is None
+                   else "The outline is empty: add a chapter or discard it."
+                   if outline == [] else "")
+        if st.button("Generate course", type="primary", disabled=bool(problem),
+                     width="stretch", icon=":material/auto_stories:"):
+            start_course(source, title.strip(), outline, choices)
+        if problem:
+            st.caption(problem)
+        session_jobs()
+        workspace()
+    with right, errors_shown("Showing the course"):
         course_view(choices.api_key)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from pathlib import Path
 
@@ -28,6 +30,21 @@ def page(monkeypatch, tmp_path) -> AppTest:
     for name in KEY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     return AppTest.from_file(APP, default_timeout=30).run()
+
+
+@pytest.fixture
+def gemini_page(gemini_env, monkeypatch, tmp_path) -> AppTest:
+    """The page with a Gemini key in the environment, talking to the fake server."""
+    monkeypatch.setenv("GEMINITEACHER_OUTPUT_DIR", str(tmp_path))
+    return AppTest.from_file(APP, default_timeout=30).run()
+
+
+def one_at_a_time_without_retries(at: AppTest) -> None:
+    next(n for n in at.sidebar.number_input if n.label == "Retries per chapter").set_value(0)
+    next(s for s in at.sidebar.selectbox if s.label == "Mode").set_value("sequential")
+    at.text_area(key="pasted").input(NOTES)
+    at.run()
+    at.text_input(key="title").input("Volcanoes").run()
 
 
 def button(at: AppTest, label: str):
@@ -161,10 +178,51 @@ def test_saved_courses_are_listed_and_open_read_only(page):
     assert any("zip" in b.label for b in fresh.download_button)
 
 
-def test_key_from_secrets_selects_gemini(page, gemini_env, monkeypatch):
+def test_key_from_secrets_selects_gemini_and_lists_models(gemini_page, monkeypatch):
     monkeypatch.delenv("GEMINI_API_KEY")
-    page.secrets["GEMINI_API_KEY"] = "test-key"
-    page.run()
-    assert "Writing with Gemini, key from the app's secrets." in texts(page.sidebar.caption)
-    model = next(s for s in page.sidebar.selectbox if s.label == "Model")
+    gemini_page.secrets["GEMINI_API_KEY"] = "test-key"
+    gemini_page.run()
+    assert "Writing with Gemini, key from the app's secrets." in texts(gemini_page.sidebar.caption)
+    model = next(s for s in gemini_page.sidebar.selectbox if s.label == "Model")
     assert "gemini-2.5-flash" in model.options
+
+
+def test_a_bad_typed_key_is_reported_and_the_model_can_still_be_typed(gemini_page):
+    gemini_page.sidebar.text_input(key="typed_key").input("bad-key").run()
+    assert "Could not list your models" in texts(gemini_page.sidebar.error)
+    assert any(t.label == "Model" for t in gemini_page.sidebar.text_input)
+
+
+def test_a_failed_chapter_shows_its_reason_and_retry_writes_it(gemini_page, gemini_env):
+    one_at_a_time_without_retries(gemini_page)
+    button(gemini_page, "Plan outline").click().run()
+    gemini_env.fail_next(1, 500)
+    button(gemini_page, "Generate course").click().run()
+    assert badge(wait_until_finished(gemini_page)) == "Failed"
+    assert re.search(r"^1\. .+ failed: .*500", texts(gemini_page.error), re.MULTILINE)
+    button(gemini_page, "Retry failed chapters").click().run()
+    assert badge(wait_until_finished(gemini_page)) == "Finished"
+    assert set(gemini_page.dataframe[-1].value["Status"]) == {"done"}
+
+
+def test_cancel_stops_a_running_course(gemini_page, gemini_env):
+    gemini_env.latency = 0.5
+    one_at_a_time_without_retries(gemini_page)
+    button(gemini_page, "Generate course").click().run()
+    button(gemini_page, "Cancel").click().run()
+    assert badge(wait_until_finished(gemini_page)) == "Cancelled"
+    assert next(b for b in gemini_page.button if b.label.startswith("Resume"))
+
+
+def test_regenerate_rewrites_just_that_chapter(page, tmp_path):
+    page.text_area(key="pasted").input(NOTES).run()
+    button(page, "Generate course").click().run()
+    first_job = page.query_params["job"]
+    wait_until_finished(page)
+    next(s for s in page.selectbox if s.label == "Chapter").set_value(1)
+    button(page, "Regenerate chapter").click().run()
+    assert page.query_params["job"] != first_job
+    wait_until_finished(page)
+    manifest = json.loads((tmp_path / "Volcanoes" / "course.json").read_text(encoding="utf-8"))
+    attempts = [c["attempts"] for c in manifest["chapters"]]
+    assert attempts[0] == 2 and set(attempts[1:]) <= {1}
