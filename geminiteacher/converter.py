@@ -288,7 +288,7 @@ def _convert(found: _Detected, data: bytes, name: str) -> tuple[str, int | None]
         return epub.to_markdown(found.archive, name), None
     if found.kind == "html":
         return html.to_markdown(found.text), None
-    return found.text.strip("\n") + "\n", None
+    return found.text, None  # Markdown and plain text pass through as written
 
 
 def _check_file_size(size: int, name: str) -> None:
