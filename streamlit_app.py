@@ -213,27 +213,25 @@ def material() -> tuple[Source | None, str]:
         pasted = st.text_area("Text", key="pasted", height=140,
                               placeholder="Paste notes, an article, a transcript…")
     parts: list[SourcePart] = []
-    rows = []
+    problems: list[str] = []
     for upload in uploads or []:
         part, problem = convert_upload(upload.getvalue(), upload.name)
         if part is None:
-            st.error(problem)
-            rows.append({"File": upload.name, "Pages": None, "Words": None, "Tokens": None,
-                         "Problem": problem})
-            continue
-        parts.append(part)
-        rows.append({"File": part.name, "Pages": part.pages, "Words": part.words,
-                     "Tokens": estimate_tokens(part.markdown), "Problem": ""})
+            problems.append(problem)
+        else:
+            parts.append(part)
     if pasted.strip():
         parts.append(SourcePart(name="Pasted text", markdown=pasted, words=len(pasted.split()),
                                 kind="text"))
-        rows.append({"File": "Pasted text", "Pages": None, "Words": len(pasted.split()),
-                     "Tokens": estimate_tokens(pasted), "Problem": ""})
-    if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, placeholder="—", column_config={
+    if parts:
+        st.dataframe(pd.DataFrame([{
+            "File": p.name, "Pages": p.pages, "Words": p.words,
+            "Tokens": estimate_tokens(p.markdown),
+        } for p in parts]), hide_index=True, placeholder="—", column_config={
             "Tokens": st.column_config.NumberColumn("Tokens (est.)", format="%d"),
-            "Problem": st.column_config.TextColumn("Problem", width="medium"),
         })
+    for problem in problems:
+        st.error(problem)
     if uploads:
         first = default_title(Source.from_text("", name=uploads[0].name))
     else:
