@@ -1,0 +1,136 @@
+"""Everything the offline engine learns from one source, computed once and shared.
+
+Every chapter call of a course receives the same source, so its blocks, term weights and
+plans are kept in a small process-wide LRU keyed by the source's sha256. The cache is
+guarded by a lock; an `Analysis` is read-only apart from its own lock-guarded plan cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Sequence
+
+from geminiteacher.backends.extractive.blocks import Block, parse_blocks
+from geminiteacher.backends.extractive.planner import Chapter, plan_chapters
+from geminiteacher.backends.extractive.salience import central_sentences, key_terms
+from geminiteacher.backends.extractive.text import (
+    Sentence,
+    detect_language,
+    first_clause,
+    is_cjk,
+    shorten,
+    stopwords_for,
+    title_case,
+)
+
+CACHE_SIZE = 3
+_CONJUNCTIONS = {"en": " and ", "es": " y ", "fr": " et ", "de": " und "}
+
+
+class Analysis:
+    """One source parsed into blocks, with idf weights over blocks and cached chapter plans."""
+
+    def __init__(self, markdown: str) -> None:
+        self.cjk = is_cjk(markdown)
+        language = None if self.cjk else detect_language(markdown)
+        self.stopwords = stopwords_for(language)
+        self.conjunction = "、" if self.cjk else _CONJUNCTIONS.get(language or "", ", ")
+        self.blocks = parse_blocks(markdown, self.stopwords)
+        df: Counter[str] = Counter()
+        for block in self.blocks:
+            df.update(block.terms.keys())
+        documents = max(1, sum(1 for b in self.blocks if b.terms))
+        self.idf = {term: math.log((documents + 1) / count) for term, count in df.items()}
+        self._lock = threading.Lock()
+        self._plans: dict[tuple[int, bool], list[Chapter]] = {}
+        self._sections: list[tuple[Block, list[Block]]] | None = None
+
+    @staticmethod
+    def sentences(blocks: Sequence[Block]) -> list[Sentence]:
+        return [s for b in blocks for s in b.sentences]
+
+    def plan(self, max_chapters: int, fixed: bool) -> list[Chapter]:
+        """The chapters for these settings (cached; raises OutlineError for empty sources)."""
+        key = (max_chapters, fixed)
+        with self._lock:
+            if key not in self._plans:
+                self._plans[key] = plan_chapters(
+                    self.blocks, max_chapters, fixed, self.name, self.conjunction
+                )
+            return self._plans[key]
+
+    def known_plans(self) -> list[list[Chapter]]:
+        """Every plan made so far (for titles planned under other settings)."""
+        with self._lock:
+            return list(self._plans.values())
+
+    def sections(self) -> list[tuple[Block, list[Block]]]:
+        """Every heading with the blocks it governs (itself and everything below it)."""
+        with self._lock:
+            if self._sections is None:
+                self._sections = []
+                for i, block in enumerate(self.blocks):
+                    if block.kind != "heading":
+                        continue
+                    end = i + 1
+                    while end < len(self.blocks) and not (
+                        self.blocks[end].kind == "heading" and self.blocks[end].level <= block.level
+                    ):
+                        end += 1
+                    self._sections.append((block, self.blocks[i:end]))
+            return self._sections
+
+    def name(self, blocks: Sequence[Block], taken: Callable[[str], bool]) -> str:
+        """A readable title for text without a heading: its key phrases, else its lead words.
+
+        The two leading phrases (one when the second is much weaker); when `taken` says
+        that title is in use, other pairs of its key phrases are tried first.
+        """
+        sentences = self.sentences(blocks)
+        if self.cjk:
+            central = central_sentences(sentences, self.idf, 1) or sentences[:1]
+            if central:
+                return first_clause(central[0].text)
+        terms = [] if self.cjk else key_terms(sentences, self.idf, 6)
+        if terms:
+            strong = len(terms) > 1 and terms[1].score >= 0.4 * terms[0].score
+            options = [terms[:2] if strong else terms[:1]]
+            options += [[a, b] for i, a in enumerate(terms) for b in terms[i + 1 :]]
+            titles = [
+                shorten(self.conjunction.join(title_case(t.surface) for t in pair))
+                for pair in options
+            ]
+            return next((t for t in titles if not taken(t)), titles[0])
+        if sentences:
+            return shorten(" ".join(sentences[0].text.split()[:8]), 60)
+        counts: Counter[str] = Counter()
+        for block in blocks:
+            counts.update(block.terms)
+        if counts:
+            top = sorted(counts, key=lambda key: (-counts[key], key))[:2]
+            return title_case(self.conjunction.join(top))
+        lines = [line for b in blocks for line in b.text.splitlines() if line.strip()]
+        text = next((line for line in lines if not line.lstrip().startswith(("```", "~~~"))), "")
+        return shorten(" ".join(text.split()[:8]), 60) or "Untitled"
+
+
+_cache: OrderedDict[str, Analysis] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def analyse(markdown: str) -> Analysis:
+    """The (cached) analysis of a source text."""
+    key = hashlib.sha256(markdown.encode("utf-8")).hexdigest()
+    with _cache_lock:
+        found = _cache.get(key)
+        if found is not None:
+            _cache.move_to_end(key)
+            return found
+        analysis = Analysis(markdown)
+        _cache[key] = analysis
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+        return analysis

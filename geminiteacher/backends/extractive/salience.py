@@ -1,0 +1,208 @@
+"""Which sentences and terms matter: centroid centrality and distinctive key phrases.
+
+Centrality is the cosine-like similarity of a sentence to the TF-IDF centroid of its
+passage (the MEAD idea): linear in the text, unlike pairwise TextRank, so a whole book
+ranks in well under a second. Key terms are phrases frequent in the passage and rare in
+the document (idf over blocks), longer phrases preferred.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from geminiteacher.backends.extractive.text import (
+    Sentence,
+    phrase_counts,
+    surface_of,
+    term_keys,
+)
+
+_VERBS = (
+    r"(?:(?:is|are|was|were|means?|refers? to|describes?|denotes?|is called|are called|"
+    r"is defined as|es|son|significa|se refiere a|est|sont|désigne|signifie|ist|sind|"
+    r"bedeutet|bezeichnet)\b|是|指|称为|即)"
+)
+_DEFINED_AFTER = re.compile(r"^[\s,]*(?:\([^)]*\)[\s,]*)?" + _VERBS, re.I)
+_DEFINITION = re.compile(r"^\W*(?:\w+[\s-]+){1,3}?" + _VERBS + r"\s+(?:a|an|the)\b", re.I)
+_DEFINED_BEFORE = re.compile(
+    r"(?:called|known as|termed|defined as|llamad[oa]s?|appelée?s?|genannt)\s+(?:the\s+)?[\"“']?$",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Term:
+    """A key phrase of a passage, as written, with the sentence that best introduces it."""
+
+    key: str
+    surface: str
+    sentence: Sentence
+    defined: bool
+    score: float = 0.0
+
+
+def normalize_sentence(text: str) -> str:
+    """Case- and spacing-free form of a sentence, to spot one already used elsewhere."""
+    return " ".join(text.casefold().split())
+
+
+def central_sentences(
+    sentences: Sequence[Sentence],
+    idf: Mapping[str, float],
+    count: int,
+    used: str = "",
+) -> list[Sentence]:
+    """The `count` most central, mutually different sentences, in document order.
+
+    Sentences whose normalised text occurs in `used` are skipped (cascade mode).
+    """
+    scored = _scores(sentences, idf)
+    chosen: list[int] = []
+    chosen_keys: list[frozenset[str]] = []
+    for _, index in sorted(((-s, i) for i, s in enumerate(scored) if s > 0)):
+        sentence = sentences[index]
+        if used and normalize_sentence(sentence.text) in used:
+            continue
+        keys = sentence.keyset
+        if any(_jaccard(keys, other) > 0.5 for other in chosen_keys):
+            continue
+        chosen.append(index)
+        chosen_keys.append(keys)
+        if len(chosen) >= count:
+            break
+    if not chosen:  # too short to rank: take the opening sentences
+        fresh = [s for s in sentences if not (used and normalize_sentence(s.text) in used)]
+        return fresh[:count]
+    return [sentences[i] for i in sorted(chosen)]
+
+
+def _scores(sentences: Sequence[Sentence], idf: Mapping[str, float]) -> list[float]:
+    df: Counter[str] = Counter()
+    for sentence in sentences:
+        df.update(sentence.keyset)
+    scores = []
+    for index, sentence in enumerate(sentences):
+        keys = sentence.keyset
+        if len(keys) < 2:
+            scores.append(0.0)
+            continue
+        weights = [idf.get(key, 1.0) for key in keys]
+        dot = sum(w * w * df[key] for w, key in zip(weights, keys, strict=True))
+        score = dot / math.sqrt(sum(w * w for w in weights))
+        words = sentence.words()
+        if words > 45:
+            score *= 45 / words
+        if words < 5:
+            score *= 0.5
+        if sentence.text.endswith((":", "?", "：", "？")):
+            score *= 0.5
+        if index == 0:
+            score *= 1.1
+        if _DEFINITION.match(sentence.text):
+            score *= 1.2
+        scores.append(score)
+    return scores
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def key_terms(
+    sentences: Sequence[Sentence],
+    idf: Mapping[str, float],
+    limit: int,
+    headings: Collection[str] = (),
+) -> list[Term]:
+    """Up to `limit` distinctive phrases of the passage, best first, none inside another.
+
+    Phrases that the passage defines ("X is ...") or that its headings use (`headings`
+    holds heading term keys) rank higher.
+    """
+    counts = phrase_counts(sentences)
+    small = len(sentences) <= 6
+    eligible = {
+        phrase: tf
+        for phrase, tf in counts.items()
+        if (tf >= 2 or (small and phrase.count(" ") < 2))
+        and not (" " not in phrase and phrase.isascii() and len(phrase) < 3)
+    }
+    # A phrase that only ever occurs inside a longer eligible phrase is not a term by itself.
+    nested = {
+        part
+        for phrase, tf in eligible.items()
+        if " " in phrase
+        for part in _parts(phrase)
+        if eligible.get(part) == tf
+    }
+    ranked = []
+    for phrase, tf in eligible.items():
+        if phrase in nested:
+            continue
+        keys = phrase.split(" ")
+        parts = term_keys(phrase)
+        weight = sum(idf.get(key, 1.0) for key in parts) / len(parts)
+        longer = 1 + 0.5 * (len(keys) - 1) if tf > 1 else 1.0
+        ranked.append((-(1 + math.log(tf)) * weight * longer, phrase))
+    ranked.sort()
+    scored = []
+    for score, phrase in ranked[: limit * 6]:
+        term = _introduce(phrase, sentences)
+        if term is None:
+            continue
+        in_heading = not set(term_keys(phrase)).isdisjoint(headings)
+        bonus = (1.6 if term.defined else 1.0) * (1.4 if in_heading else 1.0)
+        scored.append((score * bonus, phrase, term))
+    scored.sort(key=lambda item: (item[0], item[1]))
+    terms: list[Term] = []
+    for score, phrase, term in scored:
+        keys = set(phrase.split(" "))
+        if any(keys <= set(t.key.split(" ")) or keys >= set(t.key.split(" ")) for t in terms):
+            continue
+        terms.append(replace(term, score=-score))
+        if len(terms) >= limit:
+            break
+    return terms
+
+
+def _parts(phrase: str) -> list[str]:
+    keys = phrase.split(" ")
+    return [
+        " ".join(keys[i : i + n]) for n in range(1, len(keys)) for i in range(len(keys) - n + 1)
+    ]
+
+
+def _introduce(phrase: str, sentences: Sequence[Sentence]) -> Term | None:
+    """The phrase's usual spelling and the sentence that defines it (else its first use)."""
+    spellings: Counter[str] = Counter()
+    first: Sentence | None = None
+    definition: tuple[Sentence, str] | None = None
+    for sentence in sentences:
+        surface = surface_of(phrase, sentence)
+        if surface is None:
+            continue
+        spellings[surface] += 1
+        first = first or sentence
+        if definition is None and defines(sentence.text, surface):
+            definition = (sentence, surface)
+    if first is None:
+        return None
+    # Prefer the lower-case spelling on ties: a capital is often just the sentence start.
+    usual = min(spellings, key=lambda s: (-spellings[s], s != s.lower(), s))
+    if definition:
+        return Term(phrase, usual, definition[0], True)
+    return Term(phrase, usual, first, False)
+
+
+def defines(text: str, surface: str) -> bool:
+    """True when `text` reads like a definition of `surface` ("X is ...", "called X")."""
+    found = re.search(re.escape(surface), text, re.I)
+    if found is None:
+        return False
+    before, after = text[: found.start()], text[found.end() :]
+    opening = len(before.split()) <= 1
+    return bool((opening and _DEFINED_AFTER.match(after)) or _DEFINED_BEFORE.search(before))

@@ -1,0 +1,308 @@
+"""Sentences, terms and titles: the language-level text handling of the offline engine.
+
+Terms are lower-cased, lightly de-pluralised words with stop words removed; CJK text has
+no spaces, so it is cut into character bigrams instead. Phrases are runs of up to three
+consecutive terms that no stop word or punctuation interrupts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+_CJK_CHAR = re.compile(f"[{CJK}]")
+_CJK_SPLIT = re.compile(f"([{CJK}]+)")
+_CJK_GAP = re.compile(f"(?<=[{CJK}，、。！？：；]) (?=[{CJK}])")
+_TOKEN = re.compile(r"\w+(?:['’-]\w+)*|[^\w\s]")
+_END = re.compile(r"([。！？]+|[.!?…]+)([\"'”’)\]」』）]*)")
+_INITIALISM = re.compile(r"^(?:[A-Za-z]\.)*[A-Za-z]$")
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MARKUP = re.compile(r"<[^>]+>|[*`~]+|(?<!\w)_+|_+(?!\w)")
+_FILENAME = re.compile(
+    r"^([\w .()\[\]-]+)\.(?:pdf|docx?|pptx?|html?|xhtml|epub|md|markdown|txt|rst)$", re.I
+)
+_CLAUSE = re.compile(r"[，、：；,:;（(]")
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+ABBREVIATIONS = _words(
+    "mr mrs ms dr prof sr jr st vs e.g i.e eg ie fig figs no nos vol vols pp cf al inc ltd co "
+    "corp approx dept est ca ch chap sec sect eq eqs ref refs ed eds op cit resp viz jan feb mar "
+    "apr jun jul aug sep sept oct nov dec mt ft gen col lt sgt rev dept univ"
+)
+
+_EN = _words(
+    """a about above after again against all also am an and any are as at be because been
+before being below between both but by can could did do does doing down during each few for
+from further had has have having he her here hers herself him himself his how however i if in
+into is it its itself just let like may me might more most must my myself no nor not now of off
+on once one only or other our ours ourselves out over own per same she should so some such than
+that the their theirs them themselves then there these they this those through thus to too
+under until up upon us use used using very was we were what when where whether which while who
+whom whose why will with within without would yet you your yours yourself yourselves also
+however therefore often many much well way ways two three first second another every see shall
+since though although either neither among via etc together still even rather quite almost
+already always never sometimes usually make makes made take takes taken give gives given get
+gets got called include includes including based"""
+)
+_ES = _words(
+    """el la los las un una unos unas y o de del al en con por para que es son se su sus lo
+como más pero sin sobre entre cuando también muy ya este esta estos estas ese esa eso le les
+no ni fue ser está están hay"""
+)
+_FR = _words(
+    """le la les un une des et ou de du au aux en dans par pour que qui est sont se sa son
+ses ce cette ces il elle ils elles sur avec sans plus mais comme ne pas leur leurs été être
+aussi très"""
+)
+_DE = _words(
+    """der die das den dem des ein eine einer eines einem einen und oder zu im in ist sind
+mit von für auf nicht sich auch als wie bei aus nach dass es er sie wir ihr war wurde werden
+wird kann noch nur über zum zur"""
+)
+STOPWORDS_BY_LANGUAGE = {"en": _EN, "es": _ES, "fr": _FR, "de": _DE}
+ENGLISH_STOPWORDS = _EN
+# CJK phrases never span these particles (a crude stand-in for word segmentation).
+_PARTICLE_SPLIT = re.compile("[的了是在和与及或也都就而这那个我你他她它们之其有为以于不]+")
+_SMALL_WORDS = _words(
+    "a an the and or nor but of in on to for with at by from as via vs y o de del la el et ou "
+    "le les des du und oder der die das"
+)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence and its terms: `runs` are stop-word-free runs of (key, surface) pairs."""
+
+    text: str
+    runs: tuple[tuple[tuple[str, str], ...], ...]
+    keys: tuple[str, ...] = field(init=False)
+    keyset: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        keys = tuple(key for run in self.runs for key in _run_terms(run))
+        object.__setattr__(self, "keys", keys)
+        object.__setattr__(self, "keyset", frozenset(keys))
+
+    def words(self) -> int:
+        return text_size(self.text)
+
+
+def text_size(text: str) -> int:
+    """Words in `text`, counting each CJK character as one word."""
+    return len(text.split()) + len(_CJK_CHAR.findall(text))
+
+
+def estimate_tokens(text: str) -> int:
+    """A local token estimate: four characters a token, one token per CJK character."""
+    cjk = len(_CJK_CHAR.findall(text))
+    return (len(text) - cjk + 3) // 4 + cjk
+
+
+def is_cjk(text: str) -> bool:
+    """True when CJK characters make up a good share of the text's letters."""
+    letters = sum(1 for c in text[:2000] if c.isalpha())
+    return bool(letters) and len(_CJK_CHAR.findall(text[:2000])) * 3 >= letters
+
+
+def flatten(text: str) -> str:
+    """Collapse whitespace (line breaks inside a paragraph) to single spaces."""
+    return _CJK_GAP.sub("", " ".join(text.split()))
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split prose into sentences: . ! ? (minding abbreviations and initials) and 。！？."""
+    text = flatten(text)
+    sentences: list[str] = []
+    start = 0
+    for match in _END.finditer(text):
+        end = match.end()
+        if match.group(1)[0] not in "。！？" and not _latin_boundary(text, match):
+            continue
+        piece = text[start:end].strip()
+        if piece:
+            sentences.append(piece)
+        start = end
+    rest = text[start:].strip()
+    if rest:
+        sentences.append(rest)
+    return sentences
+
+
+def _latin_boundary(text: str, match: re.Match[str]) -> bool:
+    end = match.end()
+    if end < len(text) and not text[end].isspace():
+        return False
+    following = text[end : end + 2].strip()[:1]
+    if following.islower():
+        return False
+    if match.group(1) != ".":
+        return True
+    word_start = text.rfind(" ", 0, match.start()) + 1
+    word = text[word_start : match.start()].lstrip("([\"'“‘")
+    return not (word.lower() in ABBREVIATIONS or _INITIALISM.match(word))
+
+
+def stem(word: str) -> str:
+    """A light English-leaning de-pluraliser, enough to make `cells` match `cell`."""
+    if word.endswith(("'s", "’s")):
+        return word[:-2]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def analyse_sentence(text: str, stopwords: frozenset[str] = ENGLISH_STOPWORDS) -> Sentence:
+    """Tokenise one sentence into runs of content terms."""
+    runs: list[tuple[tuple[str, str], ...]] = []
+    run: list[tuple[str, str]] = []
+
+    def flush() -> None:
+        if run:
+            runs.append(tuple(run))
+            run.clear()
+
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        if not token[0].isalnum():
+            flush()
+            continue
+        pieces = [token] if token.isascii() else [p for p in _CJK_SPLIT.split(token) if p]
+        for piece in pieces:
+            if _CJK_CHAR.match(piece):
+                flush()
+                for chars in re.split(_PARTICLE_SPLIT, piece):
+                    if chars:
+                        runs.append(tuple((c, c) for c in chars))
+                continue
+            low = piece.lower()
+            if len(low) < 2 or low in stopwords or low.isdigit():
+                flush()
+            else:
+                run.append((stem(low), piece))
+    flush()
+    return Sentence(text, tuple(runs))
+
+
+def _is_cjk_run(run: tuple[tuple[str, str], ...]) -> bool:
+    return bool(_CJK_CHAR.match(run[0][0]))
+
+
+def _run_terms(run: tuple[tuple[str, str], ...]) -> list[str]:
+    """The vector terms of a run: its words, or the character bigrams of a CJK run."""
+    if _is_cjk_run(run):
+        chars = "".join(key for key, _ in run)
+        return [chars[i : i + 2] for i in range(len(chars) - 1)]
+    return [key for key, _ in run]
+
+
+def term_keys(phrase: str) -> list[str]:
+    """The vector terms a phrase key is made of (see `_run_terms`)."""
+    parts = phrase.split(" ")
+    if _CJK_CHAR.match(parts[0]):
+        return ["".join(parts[i : i + 2]) for i in range(len(parts) - 1)]
+    return parts
+
+
+def phrase_counts(sentences: Iterable[Sentence]) -> Counter[str]:
+    """How often each phrase occurs: 1-3 consecutive words, or 2-4 consecutive CJK characters.
+
+    Phrase keys are the term keys joined by single spaces.
+    """
+    counts: Counter[str] = Counter()
+    for sentence in sentences:
+        for run in sentence.runs:
+            keys = [key for key, _ in run]
+            shortest, longest = (2, 4) if _is_cjk_run(run) else (1, 3)
+            for n in range(shortest, min(longest, len(keys)) + 1):
+                counts.update(" ".join(keys[i : i + n]) for i in range(len(keys) - n + 1))
+    return counts
+
+
+def surface_of(phrase: str, sentence: Sentence) -> str | None:
+    """The phrase as it is written in `sentence`, or None when the sentence lacks it."""
+    if not sentence.keyset.issuperset(term_keys(phrase)):
+        return None
+    wanted = phrase.split(" ")
+    n = len(wanted)
+    for run in sentence.runs:
+        keys = [key for key, _ in run]
+        for i in range(len(keys) - n + 1):
+            if keys[i : i + n] == wanted:
+                glue = "" if _is_cjk_run(run) else " "
+                return glue.join(surface for _, surface in run[i : i + n])
+    return None
+
+
+def detect_language(text: str, sample: int = 100_000) -> str | None:
+    """The stop-word language (en, es, fr, de) the text reads most like, if any."""
+    words = re.findall(r"\w+", text[:sample].lower())
+    hits = {
+        code: sum(1 for w in words if w in vocabulary)
+        for code, vocabulary in STOPWORDS_BY_LANGUAGE.items()
+    }
+    best = max(STOPWORDS_BY_LANGUAGE, key=lambda code: hits[code])
+    return best if hits[best] else None
+
+
+def stopwords_for(language: str | None) -> frozenset[str]:
+    """English stop words plus those of the source's own language."""
+    return ENGLISH_STOPWORDS | STOPWORDS_BY_LANGUAGE.get(language or "en", frozenset())
+
+
+def title_case(phrase: str) -> str:
+    """Capitalise a phrase for a title, keeping acronyms and small joining words as they are."""
+    words = phrase.split()
+    out = []
+    for i, word in enumerate(words):
+        if word.isupper() or any(c.isupper() for c in word[1:]):
+            out.append(word)
+        elif i and word.lower() in _SMALL_WORDS:
+            out.append(word.lower())
+        else:
+            out.append(word[:1].upper() + word[1:])
+    return " ".join(out)
+
+
+def is_file_name(text: str) -> bool:
+    """True for a heading that is just a file name, as joined sources get (`# notes.pdf`)."""
+    return bool(_FILENAME.match(text.strip()))
+
+
+def clean_title(text: str, limit: int = 80) -> str:
+    """A readable title from heading or sentence text: no markup, no trailing punctuation."""
+    text = _MARKUP.sub("", _LINK.sub(r"\1", text))
+    text = " ".join(text.split())
+    filename = _FILENAME.match(text)
+    if filename:
+        text = " ".join(re.split(r"[_\s-]+", filename.group(1))).strip()
+        text = title_case(text) if text.islower() else text
+    return shorten(text, limit)
+
+
+def shorten(text: str, limit: int = 80) -> str:
+    """Cut at a word boundary (any character for CJK) to `limit`, without trailing punctuation."""
+    text = text.strip()
+    if len(text) > limit:
+        cut = text[:limit]
+        space = cut.rfind(" ")
+        text = cut[:space] if space > limit // 2 else cut
+    return text.rstrip(" \t.,;:!?-–—…。，、；：！？(\"'“‘")
+
+
+def first_clause(text: str, limit: int = 30) -> str:
+    """The opening clause of a sentence, used as a title for CJK text."""
+    return shorten(_CLAUSE.split(flatten(text), maxsplit=1)[0], limit)
+
+
+def normalize_title(text: str) -> str:
+    """Case- and punctuation-free form of a title, for comparing titles."""
+    return " ".join(re.findall(r"\w+", clean_title(text, 1000).casefold()))
