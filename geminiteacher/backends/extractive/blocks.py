@@ -122,7 +122,7 @@ def parse_blocks(markdown: str, stopwords: frozenset[str] = ENGLISH_STOPWORDS) -
         elif line.lstrip().startswith(">"):
             end = _run_end(lines, i, lambda s: True)
             specs.append(("quote", _join(lines, i, end), 0, ""))
-        elif _LIST_ITEM.match(line) and line.strip() not in "-*+":
+        elif _LIST_ITEM.match(line) and line.strip() not in ("-", "*", "+"):
             end = _list_end(lines, i)
             specs.append(("list", _join(lines, i, end), 0, ""))
         else:

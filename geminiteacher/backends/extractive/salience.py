@@ -149,9 +149,14 @@ def key_terms(
         longer = 1 + 0.5 * (len(keys) - 1) if tf > 1 else 1.0
         ranked.append((-(1 + math.log(tf)) * weight * longer, phrase))
     ranked.sort()
+    where: dict[str, list[int]] = {}
+    for i, sentence in enumerate(sentences):
+        for key in sentence.keyset:
+            where.setdefault(key, []).append(i)
     scored = []
     for score, phrase in ranked[: limit * 6]:
-        term = _introduce(phrase, sentences)
+        rows = min((where.get(key, []) for key in term_keys(phrase)), key=len)
+        term = _introduce(phrase, [sentences[i] for i in rows])
         if term is None:
             continue
         in_heading = not set(term_keys(phrase)).isdisjoint(headings)
