@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from geminiteacher.backends import resolve_engine
 from geminiteacher.backends.base import Engine
+from geminiteacher.converter import check_size, estimate_tokens
 from geminiteacher.errors import (
     CancelledError,
     EngineError,
@@ -225,6 +226,7 @@ def run_course(
     settings = settings or CourseSettings()
     engine = as_engine(engine, settings, api_key)
     title = (title or default_title(source)).strip()
+    check_fits(source, engine)
     store = CourseStore.create(output_dir, title, source, settings, engine)
     run = CourseRun(engine, settings, source.markdown, store, on_event,
                     cancel or threading.Event())
@@ -269,6 +271,16 @@ def run_course(
     finally:
         store.write_index()
         store.flush()
+
+
+def check_fits(source: Source, engine: Engine) -> int:
+    """The source's tokens; raises SourceTooLargeError when it exceeds the model's window.
+
+    The local estimate decides whether the engine's exact (perhaps remote) count is needed.
+    """
+    window = engine.context_window()
+    near = estimate_tokens(source.markdown) > window // 2
+    return check_size(source, window, engine.count_tokens if near else estimate_tokens)
 
 
 def default_title(source: Source) -> str:

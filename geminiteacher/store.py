@@ -108,7 +108,7 @@ class CourseStore:
     """One course folder. Thread-safe: pool workers record events concurrently."""
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
+        self.path = Path(path).absolute()
         self._lock = threading.RLock()
         self._data: dict[str, Any] = {}
         self._dirty = False

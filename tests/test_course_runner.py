@@ -223,3 +223,14 @@ def test_the_request_cap_holds_across_eight_workers(gemini_env, tmp_path: Path):
     course = run_course(MATERIAL, settings, title="T", output_dir=tmp_path)
     assert len(course.chapters) == 8
     assert gemini_env.count(status=429) == 0
+
+
+def test_a_source_beyond_the_context_window_is_refused_before_any_call(gemini_env, tmp_path,
+                                                                        monkeypatch):
+    from geminiteacher.backends.gemini import GeminiEngine
+    from geminiteacher.errors import SourceTooLargeError
+
+    monkeypatch.setattr(GeminiEngine, "context_window", lambda self: 2_000)
+    with pytest.raises(SourceTooLargeError, match="split the material"):
+        run_course(MATERIAL * 20, fast_settings(), title="T", output_dir=tmp_path)
+    assert gemini_env.count("outline") == 0 and gemini_env.count("chapter") == 0
