@@ -12,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+from geminiteacher.models import EventKind
 from geminiteacher.runner import run_course
 from tests.course_helpers import MATERIAL, chapter_titles_requested, fast_settings
 from tests.fakes.plugin import TEST_KEY
@@ -100,3 +101,22 @@ def test_five_courses_at_once_in_one_process_all_finish(gemini_env, tmp_path):
     for n in range(5):
         data = json.loads((tmp_path / f"C{n}" / "course.json").read_text())
         assert data["state"] == "done" and len(data["chapters"]) == 4
+
+
+def test_a_course_survives_the_server_restarting_mid_course(gemini_env, tmp_path):
+    gemini_env.latency = 0.1
+
+    def restart() -> None:
+        gemini_env.stop()
+        time.sleep(0.5)
+        gemini_env.start()
+
+    def on_event(event) -> None:
+        if event.kind is EventKind.DONE and event.index == 1:
+            threading.Thread(target=restart).start()
+
+    settings = fast_settings(mode="sequential", max_retries=6, retry_delay=0.2)
+    course = run_course(MATERIAL, settings, title="R", output_dir=tmp_path, on_event=on_event)
+    data = json.loads((course.path / "course.json").read_text())
+    assert [c["status"] for c in data["chapters"]] == ["done"] * 4
+    assert any(c["attempts"] > 1 for c in data["chapters"])

@@ -168,9 +168,9 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, fake: FakeGemini) -> None:
+    def __init__(self, fake: FakeGemini, port: int) -> None:
         self.fake = fake
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(("127.0.0.1", port), _Handler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Clients that time out and hang up are expected here; stay quiet."""
@@ -231,6 +231,7 @@ class FakeGemini:
         self.requests: list[Recorded] = []
         self.max_in_flight = 0
         self.url = ""
+        self._port = 0
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
         self._script: deque[_Fault] = deque()
@@ -246,9 +247,11 @@ class FakeGemini:
     # -- life cycle -------------------------------------------------------------------------
 
     def start(self) -> FakeGemini:
+        """Serve on a random port, or on the same port again after `stop()` (a restart)."""
         self._stopping.clear()
-        self._server = _Server(self)
+        self._server = _Server(self, self._port)
         host, port = self._server.server_address[:2]
+        self._port = port
         self.url = f"http://{host}:{port}"
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
