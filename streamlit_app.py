@@ -22,7 +22,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from geminiteacher.backends import configured_api_key
+from geminiteacher.backends import KEY_VARIABLES, configured_api_key
 from geminiteacher.backends.gemini import GeminiEngine
 from geminiteacher.converter import convert_bytes, estimate_tokens
 from geminiteacher.coursemaker import plan_outline
@@ -37,7 +37,6 @@ logger = logging.getLogger("geminiteacher.page")
 OUTPUT_DIR = os.environ.get("GEMINITEACHER_OUTPUT_DIR", "output")
 REFRESH_SECONDS = 1.0
 FILE_TYPES = ["pdf", "docx", "pptx", "html", "htm", "epub", "md", "markdown", "txt"]
-KEY_NAMES = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
 MODES = {
     "parallel": "Parallel: several chapters at once (fastest)",
     "sequential": "Sequential: one chapter after another",
@@ -93,7 +92,7 @@ class Choices:
 def secrets_key() -> str | None:
     """A key from `.streamlit/secrets.toml`, if the file exists and holds one."""
     try:
-        return next((str(st.secrets[n]) for n in KEY_NAMES if n in st.secrets), None)
+        return next((str(st.secrets[n]) for n in KEY_VARIABLES if n in st.secrets), None)
     except FileNotFoundError:
         return None
 
@@ -111,7 +110,10 @@ def key_origin(typed: str) -> tuple[str | None, str]:
 
 @st.cache_data(ttl=900, show_spinner="Listing your models…")
 def account_models(key_digest: str, base_url: str, _api_key: str) -> tuple[list[str], str]:
-    """The models this key may use, cached per key hash; ([], reason) when listing fails."""
+    """The models this key may use; ([], reason) when listing fails.
+
+    Cached per key hash and base URL (the engine reads GOOGLE_GEMINI_BASE_URL itself).
+    """
     try:
         return GeminiEngine(_api_key, DEFAULT_MODEL).list_models(), ""
     except GeminiTeacherError as exc:
@@ -184,7 +186,7 @@ def sidebar_settings() -> Choices:
             settings = None
         if engine == "gemini" and api_key is None:
             settings = None
-    return Choices(settings, api_key)
+    return Choices(settings, api_key if uses_gemini else None)
 
 
 # ---- material ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from tests.browser.conftest import SAMPLES
 from tests.browser.harness import ROOT, launch, streamlit_server
@@ -35,8 +35,10 @@ def main() -> int:
             page = browser.new_page(viewport={"width": 1500, "height": 1250})
             page.goto(url)
             page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(files)
-            page.get_by_role("textbox", name="Course title").fill("Rivers and lakes")
-            page.get_by_role("textbox", name="Course title").press("Enter")
+            title = page.get_by_role("textbox", name="Course title")
+            expect(title).to_have_value("rivers")  # the uploads have been read
+            title.fill("Rivers and lakes")
+            title.press("Enter")
             page.get_by_role("button", name=re.compile("Generate course")).click()
             page.wait_for_url(re.compile(r"[?&]job="))
             chapter = page.locator("summary").filter(has_text=re.compile(r"\d+\. \w"))

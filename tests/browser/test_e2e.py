@@ -45,6 +45,7 @@ def generate(page, url: str, files) -> None:
     page.get_by_role("button", name=re.compile("Generate course")).click()
     page.wait_for_url(re.compile(r"[?&]job="))
     page.get_by_text("Finished", exact=True).wait_for(timeout=LONG)
+    page.locator("summary", has_text="Course summary").wait_for()  # the last thing drawn
 
 
 def download_zip(page, tmp_path) -> zipfile.ZipFile:
