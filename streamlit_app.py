@@ -22,11 +22,12 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from geminiteacher.backends import KEY_VARIABLES, configured_api_key
+from geminiteacher.backends import KEY_VARIABLES, configured_api_key, resolve_engine
+from geminiteacher.backends.base import Engine
 from geminiteacher.backends.gemini import GeminiEngine
-from geminiteacher.converter import convert_bytes, estimate_tokens
+from geminiteacher.converter import check_size, convert_bytes, estimate_tokens
 from geminiteacher.coursemaker import plan_outline
-from geminiteacher.errors import GeminiTeacherError, SettingsError
+from geminiteacher.errors import GeminiTeacherError, SettingsError, SourceTooLargeError
 from geminiteacher.jobs import Job, JobRegistry, JobSnapshot, one_line
 from geminiteacher.models import DEFAULT_MODEL, CourseSettings, EventKind, Source, SourcePart
 from geminiteacher.runner import default_title
@@ -239,6 +240,24 @@ def material() -> tuple[Source | None, str]:
     else:
         first = default_title(Source.from_text(pasted)) if pasted.strip() else ""
     return (Source(parts) if parts else None), first
+
+
+@st.cache_data(max_entries=64, show_spinner="Counting tokens…")
+def source_tokens(sha: str, engine_id: str, _source: Source, _engine: Engine) -> int:
+    """The whole source's tokens by the engine's own count (Gemini's API, or the estimate).
+
+    Cached per source and engine; raises SourceTooLargeError when it cannot fit.
+    """
+    return check_size(_source, _engine.context_window(), _engine.count_tokens)
+
+
+def source_size(source: Source, choices: Choices) -> str:
+    """A line with the source's size against the model's window; raises if it cannot fit."""
+    engine = resolve_engine(choices.settings, choices.api_key)
+    tokens = source_tokens(source.sha256, engine.limiter_key, source, engine)
+    how = "counted by Gemini" if engine.name == "gemini" else "estimated"
+    return (f"Whole source: {tokens:,} tokens ({how}), {tokens / engine.context_window():.1%} "
+            f"of what {engine.model} reads at once.")
 
 
 def course_title(default: str) -> str:
@@ -568,9 +587,19 @@ def main() -> None:
     left, right = st.columns([2, 3], gap="large")
     with left, errors_shown("Preparing the course"):
         source, first = material()
+        too_large = ""
+        if source is not None and choices.settings is not None:
+            try:
+                st.caption(source_size(source, choices))
+            except SourceTooLargeError as exc:
+                too_large = one_line(exc)
+                st.error(too_large)
+            except GeminiTeacherError as exc:
+                st.caption(f"Size unknown: {one_line(exc)}")
         title = course_title(first)
         outline = outline_editor(source, choices)
         problem = ("Add a document or paste text to begin." if source is None
+                   else "The material is too large for the model; see above." if too_large
                    else "Give the course a title." if not title.strip()
                    else "Fix the settings in the sidebar." if choices.settings is None
                    else "The outline is empty: add a chapter or discard it."

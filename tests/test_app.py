@@ -245,3 +245,18 @@ def test_regenerate_rewrites_just_that_chapter(page, tmp_path):
     manifest = json.loads((tmp_path / "Volcanoes" / "course.json").read_text(encoding="utf-8"))
     attempts = [c["attempts"] for c in manifest["chapters"]]
     assert attempts[0] == 2 and set(attempts[1:]) <= {1}
+
+
+def test_the_source_size_is_counted_by_gemini_when_a_key_is_configured(gemini_page, gemini_env):
+    gemini_page.text_area(key="pasted").input(NOTES).run()
+    assert "counted by Gemini" in texts(gemini_page.caption)
+    assert gemini_env.count("count") == 1
+
+
+def test_a_source_too_large_for_the_model_is_refused_before_generating(page, monkeypatch):
+    from geminiteacher.backends.offline import OfflineEngine
+
+    monkeypatch.setattr(OfflineEngine, "context_window", lambda self: 9_000)
+    page.text_area(key="pasted").input(NOTES * 60).run()
+    assert "split the material" in texts(page.error)
+    assert button(page, "Generate course").disabled
