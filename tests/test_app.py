@@ -248,7 +248,7 @@ def test_regenerate_rewrites_just_that_chapter(page, tmp_path):
 
 
 def test_the_source_size_is_counted_by_gemini_when_a_key_is_configured(gemini_page, gemini_env):
-    gemini_page.text_area(key="pasted").input(NOTES).run()
+    gemini_page.text_area(key="pasted").input(NOTES + "\nCounted once.").run()
     assert "counted by Gemini" in texts(gemini_page.caption)
     assert gemini_env.count("count") == 1
 
