@@ -22,6 +22,7 @@ from geminiteacher.errors import (
     ModelAccessError,
     OutlineError,
     QuotaExhaustedError,
+    SettingsError,
     StoreError,
 )
 from geminiteacher.models import (
@@ -53,8 +54,6 @@ def as_engine(llm: Engine | None, settings: CourseSettings, api_key: str | None 
     if llm is None:
         return resolve_engine(settings, api_key)
     if not isinstance(llm, Engine):
-        from geminiteacher.errors import SettingsError
-
         raise SettingsError(
             "llm must be a geminiteacher engine (GeminiEngine, OfflineEngine) or None, "
             f"not {type(llm).__name__}"
@@ -246,8 +245,8 @@ def run_course(
         todo = sorted(set(todo) | {i for i in (redo or ()) if 1 <= i <= len(titles)})
         done = {i: c for i, c in store.done_chapters().items() if i not in todo}
         results = run.write_chapters(titles, todo, done)
-        finished = [results[i] for i in sorted(results)
-                    if i in store.chapters_with(ChapterStatus.DONE)]
+        done_now = set(store.chapters_with(ChapterStatus.DONE))
+        finished = [results[i] for i in sorted(results) if i in done_now]
         summary = ""
         if finished and (todo or not store.manifest().get("summary_file")):
             store.set_state("summarizing")
