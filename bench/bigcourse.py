@@ -29,7 +29,8 @@ def _requested(result: Run) -> set[str]:
 def run_scenario(quick: bool) -> list[Figure]:
     latency, jitter = (0.05, 0.01) if quick else (1.0, 0.2)
     titles = [f"Part {i}" for i in range(1, CHAPTERS + 1)]
-    settings = gemini_settings(CHAPTERS // 2, WORKERS, delay_range=(0.0, latency / 20),
+    # max_chapters (at most 100) caps a planned outline; this one is given, so it is not cut.
+    settings = gemini_settings(100, WORKERS, delay_range=(0.0, latency / 20),
                                retry_delay=0.1 if quick else 0.5)
     with fake_gemini(latency, jitter, seed=200) as fake, tempfile.TemporaryDirectory() as tmp:
         fake.faults = dict(FAULTS)
