@@ -22,7 +22,6 @@ from geminiteacher.backends.gemini import GeminiEngine
 from geminiteacher.models import CourseSettings
 from geminiteacher.runner import run_course
 from geminiteacher.store import course_dir
-from tests.fakes import gemini_server
 from tests.fakes.gemini_server import FakeGemini, Recorded
 
 VOCABULARY = (
@@ -37,17 +36,11 @@ VOCABULARY = (
 @contextmanager
 def fake_gemini(latency: float = 0.0, jitter: float = 0.0, seed: int = 0) -> Iterator[FakeGemini]:
     """A started fake Gemini server, stopped afterwards."""
-    # The fake writes headers and body separately; with Nagle's algorithm on, the body waits
-    # for the client's delayed ACK: ~40 ms per request that the real service does not cost.
-    handler = gemini_server._Handler
-    nagle = handler.disable_nagle_algorithm
-    handler.disable_nagle_algorithm = True
     fake = FakeGemini(latency=latency, jitter=jitter, seed=seed).start()
     try:
         yield fake
     finally:
         fake.stop()
-        handler.disable_nagle_algorithm = nagle
 
 
 def material(sections: int, chars: int = 0, seed: int = 1) -> str:

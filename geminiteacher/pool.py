@@ -1,10 +1,11 @@
 """Ordered parallel execution with spaced starts.
 
-The random delay spaces the *starts* of tasks: each submission waits until a random gap
-(drawn from `delay_range`) has passed since the previous one, and at most `workers`
-tasks are submitted at a time, so submitting is starting. Tasks that finish free their
-slot at once; nothing sleeps while a slot is free and the gap has already elapsed, so the
-delay never serializes the run.
+The random delay spaces the *starts* of tasks that would otherwise start together: while
+slots are free (the first wave, or several slots freed at once), each submission waits
+until a random gap drawn from `delay_range` has passed since the previous one. A start
+that had to wait for a running task to finish is already paced by that task, so it goes
+at once. At most `workers` tasks are submitted at a time, so submitting is starting, and
+the delay never serializes the run: it cannot cap throughput below what the workers do.
 """
 
 from __future__ import annotations
@@ -72,9 +73,11 @@ def spaced_submit(
             stop.set()
 
     for position, item in enumerate(items):
+        paced = False
         while len(running) >= workers and not stop.is_set():
+            paced = True
             _, running = wait(running, timeout=0.5, return_when=FIRST_COMPLETED)
-        gap = next_start - time.monotonic()
+        gap = 0.0 if paced else next_start - time.monotonic()
         if stop.is_set() or (gap > 0 and stop.wait(gap)):
             break
         future = executor.submit(call, item)

@@ -300,7 +300,7 @@ class CourseStore:
             elif event.kind is EventKind.CANCELLED:
                 self._close_attempt(history, event, "cancelled")
                 chapter["status"] = str(ChapterStatus.CANCELLED)
-            self._changed(force=event.kind in (EventKind.DONE, EventKind.FAILED))
+            self._changed()
 
     @staticmethod
     def _close_attempt(history: list[dict[str, Any]], event: Event, outcome: str) -> None:
@@ -352,7 +352,12 @@ class CourseStore:
     # ---- flushing -----------------------------------------------------------------
 
     def _changed(self, force: bool = False) -> None:
-        """Write the manifest now, or within FLUSH_INTERVAL when changes come thick and fast."""
+        """Write the manifest now, or within FLUSH_INTERVAL when changes come thick and fast.
+
+        Chapter events are batched this way (a chapter's own file is already on disk, and
+        `_adopt_files_on_disk` recovers it if the process dies before the next flush);
+        changes of the course's state and outline are written at once.
+        """
         self._dirty = True
         if force or time.monotonic() - self._last_flush >= FLUSH_INTERVAL:
             self.flush()
@@ -370,8 +375,7 @@ class CourseStore:
                 return
             self._data["updated"] = _now_iso()
             self._data["usage"] = _usage_dict(self.total_usage())
-            atomic_write(self.path / MANIFEST, json.dumps(self._data, indent=1,
-                                                          ensure_ascii=False))
+            atomic_write(self.path / MANIFEST, json.dumps(self._data, ensure_ascii=False))
             self._dirty = False
             self._last_flush = time.monotonic()
 
