@@ -22,22 +22,11 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 from geminiteacher.errors import CancelledError
 
 _POLL = 0.2
 _DEFAULT_PAUSE = 2.0
-
-
-@dataclass
-class LimiterStats:
-    """Counters a benchmark or the page can show."""
-
-    started: int = 0
-    rate_limited: int = 0
-    peak_in_flight: int = 0
-    waited_seconds: float = 0.0
 
 
 class Limiter:
@@ -61,7 +50,7 @@ class Limiter:
         self.in_flight = 0
         self.paused_until = 0.0
         self._starts: deque[tuple[float, int]] = deque()
-        self.stats = LimiterStats()
+        self.peak_in_flight = 0
 
     def configure(
         self,
@@ -101,7 +90,6 @@ class Limiter:
     @contextmanager
     def slot(self, tokens: int = 0, cancel: threading.Event | None = None) -> Iterator[None]:
         """Hold one request slot for the duration of the block."""
-        begun = self._clock()
         with self._cond:
             while True:
                 if cancel is not None and cancel.is_set():
@@ -113,9 +101,7 @@ class Limiter:
                 self._cond.wait(min(wait, _POLL))
             self.in_flight += 1
             self._starts.append((now, tokens))
-            self.stats.started += 1
-            self.stats.peak_in_flight = max(self.stats.peak_in_flight, self.in_flight)
-            self.stats.waited_seconds += now - begun
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
         try:
             yield
         finally:
@@ -134,7 +120,6 @@ class Limiter:
             pause = retry_after if retry_after is not None else _DEFAULT_PAUSE
             self.paused_until = max(self.paused_until, self._clock() + pause)
             self.limit = max(1.0, self.limit / 2)
-            self.stats.rate_limited += 1
             return pause
 
 
