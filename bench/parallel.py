@@ -6,9 +6,12 @@ Two bounds, both from the fake's request times in the same run:
   in input order with no gaps and no overhead + summary. This is what a zero-overhead
   engine gets for the same latencies; with jittered latencies it exceeds the formula,
   because the slowest worker, not the mean one, finishes last. The goal is on this one.
-The goal runs space starts by a small random gap (0 to latency/20). Two more figures use
-the default delay range (0.1-0.5 s) on 12 chapters and 4 workers: our pool, and an
-upstream-style model where the caller sleeps the mean delay before each submission in turn.
+The goal runs space starts by a small random gap (0 to latency/20). More figures use the
+default delay range (0.1-0.5 s) on 12 chapters and 4 workers, three courses in a row: the
+mean and worst ratio of our pool, and an upstream-style model where the caller sleeps the
+mean delay before each submission in turn. With our pool the only cost of the delay is the
+stagger of the first wave, W - 1 random gaps (0.9 s on average, 1.5 s at worst), so one
+course's ratio varies with the draw; the goal is on the mean.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from bench.report import Figure, Goal
 
 NAME = "parallel"
 GOAL = Goal("ratio", "<=", 1.10)
-DEFAULTS_GOAL = Goal("ratio", "<=", 1.25)  # issue 3: "with our defaults ... within 1.25x"
+DEFAULTS_GOAL = Goal("value", "<=", 1.25)  # issue 3: mean wall / bound with our defaults
 WORKERS = (1, 4, 8)
 
 
@@ -74,15 +77,21 @@ def run_scenario(quick: bool) -> list[Figure]:
     return figures
 
 
-def _defaults(fake, tmp: Path, goal: Goal | None) -> list[Figure]:
+def _defaults(fake, tmp: Path, goal: Goal | None, courses: int = 3) -> list[Figure]:
     """12 chapters on 4 workers with the default delay range: ours, and upstream's model."""
     settings = gemini_settings(12, 4)
     label = f"12 chapters, 4 workers, default delays {settings.delay_range}"
-    result = run(fake, settings, "parallel-defaults", source=material(12), output_dir=tmp)
-    if _error(result):
-        return [Figure(NAME, label, f"error: {_error(result)}", goal=goal)]
-    bound = result.course_bound(12, 4)
-    upstream = schedule_bound(result, 4, gap=sum(settings.delay_range) / 2)
-    return [Figure(NAME, label, result.wall, "s", bound, goal),
-            Figure(NAME, "same, upstream-style serialized submission (model)", upstream, "s",
-                   bound)]
+    ratios, upstream = [], []
+    for n in range(courses):
+        result = run(fake, settings, f"parallel-defaults-{n}", source=material(12),
+                     output_dir=tmp)
+        if _error(result):
+            return [Figure(NAME, label, f"error: {_error(result)}", goal=goal)]
+        bound = result.course_bound(12, 4)
+        ratios.append(result.wall / bound)
+        upstream.append(schedule_bound(result, 4, gap=sum(settings.delay_range) / 2) / bound)
+    return [Figure(NAME, f"{label}, mean of {courses} courses", sum(ratios) / courses, "x",
+                   goal=goal),
+            Figure(NAME, f"{label}, worst of {courses} courses", max(ratios), "x"),
+            Figure(NAME, "same, upstream-style serialized submission (model, mean)",
+                   sum(upstream) / courses, "x")]
