@@ -27,8 +27,13 @@ from geminiteacher.backends.base import Engine
 from geminiteacher.backends.gemini import GeminiEngine
 from geminiteacher.converter import check_size, convert_bytes, estimate_tokens
 from geminiteacher.coursemaker import plan_outline
-from geminiteacher.errors import GeminiTeacherError, SettingsError, SourceTooLargeError
-from geminiteacher.jobs import Job, JobRegistry, JobSnapshot, one_line
+from geminiteacher.errors import (
+    GeminiTeacherError,
+    SettingsError,
+    SourceTooLargeError,
+    describe,
+)
+from geminiteacher.jobs import Job, JobRegistry, JobSnapshot
 from geminiteacher.models import DEFAULT_MODEL, CourseSettings, EventKind, Source, SourcePart
 from geminiteacher.runner import default_title
 from geminiteacher.store import CourseStore, list_courses
@@ -59,7 +64,7 @@ def errors_shown(doing: str) -> Iterator[None]:
     try:
         yield
     except GeminiTeacherError as exc:
-        st.error(one_line(exc))
+        st.error(describe(exc))
     except Exception as exc:
         logger.exception("%s failed", doing)
         st.error(f"{doing} failed unexpectedly ({type(exc).__name__}); the server log has "
@@ -118,7 +123,7 @@ def account_models(key_digest: str, base_url: str, _api_key: str) -> tuple[list[
     try:
         return GeminiEngine(_api_key, DEFAULT_MODEL).list_models(), ""
     except GeminiTeacherError as exc:
-        return [], one_line(exc)
+        return [], describe(exc)
 
 
 def model_picker(api_key: str) -> str:
@@ -199,7 +204,7 @@ def convert_upload(data: bytes, name: str) -> tuple[SourcePart | None, str]:
     try:
         return convert_bytes(data, name), ""
     except GeminiTeacherError as exc:
-        return None, one_line(exc)
+        return None, describe(exc)
 
 
 def material() -> tuple[Source | None, str]:
@@ -282,7 +287,7 @@ def outline_editor(source: Source | None, choices: Choices) -> list[str] | None:
                 with st.spinner("Planning the outline…"):
                     titles = plan_outline(source, choices.settings, api_key=choices.api_key)
             except GeminiTeacherError as exc:
-                st.error(f"Could not plan the outline: {one_line(exc)}")
+                st.error(f"Could not plan the outline: {describe(exc)}")
                 return None
             st.session_state["outline"] = {
                 "sha": source.sha256, "version": time.time_ns(),
@@ -313,7 +318,7 @@ def start_course(source: Source, title: str, outline: list[str] | None, choices:
             source=source, settings=choices.settings, outline=outline,
         )
     except GeminiTeacherError as exc:
-        st.error(f"Could not start the course: {one_line(exc)}")
+        st.error(f"Could not start the course: {describe(exc)}")
         return
     st.query_params["job"] = job.id
     st.session_state.pop("folder", None)
@@ -491,7 +496,7 @@ def follow_up(job: Job, api_key: str | None, **changes: Any) -> None:
         new = registry().submit(owner_id(), title=job.title,
                                 output_dir=job.params["output_dir"], api_key=api_key, **params)
     except GeminiTeacherError as exc:
-        st.error(f"Could not start: {one_line(exc)}")
+        st.error(f"Could not start: {describe(exc)}")
         return
     st.query_params["job"] = new.id
     st.rerun()
@@ -592,10 +597,10 @@ def main() -> None:
             try:
                 st.caption(source_size(source, choices))
             except SourceTooLargeError as exc:
-                too_large = one_line(exc)
+                too_large = describe(exc)
                 st.error(too_large)
             except GeminiTeacherError as exc:
-                st.caption(f"Size unknown: {one_line(exc)}")
+                st.caption(f"Size unknown: {describe(exc)}")
         title = course_title(first)
         outline = outline_editor(source, choices)
         problem = ("Add a document or paste text to begin." if source is None

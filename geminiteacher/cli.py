@@ -15,9 +15,8 @@ from typing import Any, TextIO
 
 import yaml
 
-from geminiteacher.errors import CancelledError, GeminiTeacherError, SettingsError
+from geminiteacher.errors import CancelledError, GeminiTeacherError, SettingsError, describe
 from geminiteacher.models import DEFAULT_MODEL, ENGINES, MODES, CourseSettings, Event, EventKind
-from geminiteacher.retrying import describe
 
 log = logging.getLogger("geminiteacher")
 

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 
+def describe(error: BaseException, limit: int = 300) -> str:
+    """One line for a person: the first line of the error's message (or its type), shortened."""
+    lines = str(error).strip().splitlines()
+    text = lines[0].strip() if lines else type(error).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class GeminiTeacherError(Exception):
     """Base of every error this package raises on purpose."""
 

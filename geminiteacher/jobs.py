@@ -25,7 +25,13 @@ from types import MappingProxyType
 from typing import Any
 
 from geminiteacher.coursemaker import run_course
-from geminiteacher.errors import CancelledError, GeminiTeacherError, SettingsError, StoreError
+from geminiteacher.errors import (
+    CancelledError,
+    GeminiTeacherError,
+    SettingsError,
+    StoreError,
+    describe,
+)
 from geminiteacher.models import Event
 from geminiteacher.store import CourseStore, course_dir
 
@@ -73,13 +79,6 @@ class JobSnapshot:
     @property
     def finished(self) -> bool:
         return self.state.finished
-
-
-def one_line(exc: BaseException) -> str:
-    """The first line of an error's message, short enough for a status line."""
-    lines = str(exc).strip().splitlines()
-    text = lines[0].strip() if lines else type(exc).__name__
-    return text if len(text) <= 300 else text[:297] + "..."
 
 
 def read_manifest(path: Path) -> dict[str, Any]:
@@ -184,7 +183,7 @@ class Job:
         except CancelledError:
             self._finish(JobState.CANCELLED)
         except GeminiTeacherError as exc:
-            self._finish(JobState.FAILED, self._redact(one_line(exc)))
+            self._finish(JobState.FAILED, self._redact(describe(exc)))
         except Exception as exc:
             logger.exception("course job %s (%s) stopped unexpectedly", self.id, self.title)
             self._finish(JobState.FAILED, f"Unexpected {type(exc).__name__} while writing the "

@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 import tenacity
 
-from geminiteacher.errors import CancelledError, EngineError, RateLimitedError
+from geminiteacher.errors import CancelledError, EngineError, RateLimitedError, describe
 from geminiteacher.models import Reply
 from geminiteacher.ratelimit import Limiter
 
@@ -29,12 +29,6 @@ MAX_BACKOFF = 60.0
 
 OnAttempt = Callable[[int], None]
 OnWait = Callable[[int, float, str], None]
-
-
-def describe(error: BaseException) -> str:
-    """One line for a person: the error's own message, or its type for surprises."""
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return text or type(error).__name__
 
 
 def call_with_retry(
@@ -55,16 +49,19 @@ def call_with_retry(
     failures = 0
     rate_limits = 0
 
-    def attempt() -> Reply:
-        nonlocal failures, rate_limits
+    def send() -> Reply:
         if on_attempt is not None:
             on_attempt(failures + rate_limits + 1)
+        return fn()
+
+    def attempt() -> Reply:
+        nonlocal failures, rate_limits
         try:
             if limiter is None:
-                reply = fn()
+                reply = send()
             else:
                 with limiter.slot(tokens, cancel):
-                    reply = fn()
+                    reply = send()
         except RateLimitedError as exc:
             rate_limits += 1
             if limiter is not None:

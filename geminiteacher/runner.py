@@ -24,6 +24,7 @@ from geminiteacher.errors import (
     QuotaExhaustedError,
     SettingsError,
     StoreError,
+    describe,
 )
 from geminiteacher.models import (
     ChapterContent,
@@ -38,7 +39,7 @@ from geminiteacher.models import (
 )
 from geminiteacher.pool import make_executor, spaced_submit
 from geminiteacher.ratelimit import LIMITERS, Limiter
-from geminiteacher.retrying import call_with_retry, describe
+from geminiteacher.retrying import call_with_retry
 from geminiteacher.store import CourseStore
 
 EventHandler = Callable[[Event], None]
@@ -148,6 +149,7 @@ class CourseRun:
             previous = ([results[j] for j in sorted(results) if j < i]
                         if self.settings.mode == "cascade" else [])
             started = time.monotonic()
+            self.emit(Event(EventKind.STARTED, i, title))
             try:
                 reply = self.call(lambda: self.engine.write_chapter(
                     self.content, title, self.settings, index=i, outline=titles,

@@ -277,6 +277,8 @@ class CourseStore:
             history = chapter["history"]
             if event.kind is EventKind.QUEUED:
                 chapter.update(status=str(ChapterStatus.PENDING), last_error="")
+            elif event.kind is EventKind.STARTED:
+                chapter["status"] = str(ChapterStatus.RUNNING)
             elif event.kind is EventKind.ATTEMPT:
                 chapter["attempts"] += 1
                 status = ChapterStatus.RUNNING if event.attempt == 1 else ChapterStatus.RETRYING

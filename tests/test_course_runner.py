@@ -71,7 +71,7 @@ def test_events_report_each_chapter_from_queued_to_done(gemini_env, tmp_path: Pa
     run_course(MATERIAL, fast_settings(), title="T", output_dir=tmp_path,
                on_event=events.append)
     kinds = [e.kind for e in events if e.index == 2]
-    assert kinds == [EventKind.QUEUED, EventKind.ATTEMPT, EventKind.DONE]
+    assert kinds == [EventKind.QUEUED, EventKind.STARTED, EventKind.ATTEMPT, EventKind.DONE]
     assert events[-1].kind is EventKind.FINISHED
 
 
