@@ -176,9 +176,14 @@ class CourseRun:
 
         workers = self.settings.max_workers if self.settings.mode == "parallel" else 1
         executor, _ = make_executor("thread", max(1, min(workers, len(todo) or 1)))
-        with executor:
+        try:
             futures = spaced_submit(executor, one, todo, workers, self.settings.delay_range,
                                     self.cancel)
+            executor.shutdown(wait=True)
+        except BaseException:  # Ctrl-C: stop at once; requests in flight end on their own
+            self.cancel.set()
+            executor.shutdown(wait=False, cancel_futures=True)
+            raise
         self._raise_task_bugs(futures)
         for i, future in zip(todo, futures, strict=True):
             if future is None:
@@ -263,7 +268,7 @@ def run_course(
         run.emit(Event(EventKind.FINISHED, None, reason=store.path.as_posix()))
         return Course(source.markdown, [results[i] for i in sorted(results)], summary.strip(),
                       title, store.path)
-    except CancelledError:
+    except (CancelledError, KeyboardInterrupt):
         store.set_state("cancelled", "cancelled by the user; finished chapters are kept")
         raise
     except Exception as exc:

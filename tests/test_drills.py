@@ -120,3 +120,27 @@ def test_a_course_survives_the_server_restarting_mid_course(gemini_env, tmp_path
     data = json.loads((course.path / "course.json").read_text())
     assert [c["status"] for c in data["chapters"]] == ["done"] * 4
     assert any(c["attempts"] > 1 for c in data["chapters"])
+
+
+def test_ctrl_c_stops_the_cli_with_one_line_and_the_course_resumes(gemini_env, tmp_path):
+    notes = tmp_path / "notes.md"
+    notes.write_text(MATERIAL, encoding="utf-8")
+    gemini_env.latency = 0.3
+    args = [sys.executable, "-m", "geminiteacher", "--input", str(notes), "--title", "I",
+            "--output-dir", str(tmp_path), "--max-chapters", "6", "--fixed-chapter-count"]
+    process = subprocess.Popen(args, env=_cli_env(gemini_env.url), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    folder = tmp_path / "I"
+    deadline = time.monotonic() + 60
+    while not list(folder.glob("chapter_*.md")) and time.monotonic() < deadline:
+        assert process.poll() is None, process.stderr.read()
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert "interrupted" in err and "Traceback" not in err
+    assert json.loads((folder / "course.json").read_text())["state"] == "cancelled"
+    gemini_env.latency = 0.0
+    course = run_course(MATERIAL, fast_settings(max_chapters=6, mode="sequential"), title="I",
+                        output_dir=tmp_path)
+    assert len(course.chapters) == 6
