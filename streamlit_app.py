@@ -260,9 +260,10 @@ def source_size(source: Source, choices: Choices) -> str:
     """A line with the source's size against the model's window; raises if it cannot fit."""
     engine = resolve_engine(choices.settings, choices.api_key)
     tokens = source_tokens(source.sha256, engine.limiter_key, source, engine)
-    how = "counted by Gemini" if engine.name == "gemini" else "estimated"
-    return (f"Whole source: {tokens:,} tokens ({how}), {tokens / engine.context_window():.1%} "
-            f"of what {engine.model} reads at once.")
+    if engine.extractive:
+        return f"Whole source: about {tokens:,} tokens (estimated)."
+    return (f"Whole source: {tokens:,} tokens (counted by Gemini), "
+            f"{tokens / engine.context_window():.1%} of what {engine.model} reads at once.")
 
 
 def course_title(default: str) -> str:
