@@ -177,8 +177,8 @@ class CourseRun:
         workers = self.settings.max_workers if self.settings.mode == "parallel" else 1
         executor, _ = make_executor("thread", max(1, min(workers, len(todo) or 1)))
         try:
-            futures = spaced_submit(executor, one, todo, workers, self.settings.delay_range,
-                                    self.cancel)
+            delays = self.settings.delay_range if self.engine.remote else (0.0, 0.0)
+            futures = spaced_submit(executor, one, todo, workers, delays, self.cancel)
             executor.shutdown(wait=True)
         except BaseException:  # Ctrl-C: stop at once; requests in flight end on their own
             self.cancel.set()

@@ -234,3 +234,13 @@ def test_a_source_beyond_the_context_window_is_refused_before_any_call(gemini_en
     with pytest.raises(SourceTooLargeError, match="split the material"):
         run_course(MATERIAL * 20, fast_settings(), title="T", output_dir=tmp_path)
     assert gemini_env.count("outline") == 0 and gemini_env.count("chapter") == 0
+
+
+def test_the_offline_engine_is_not_slowed_by_request_delays(tmp_path: Path):
+    from geminiteacher.models import CourseSettings
+
+    settings = CourseSettings(engine="offline", delay_range=(5.0, 5.0), max_chapters=4)
+    events = []
+    run_course(MATERIAL, settings, title="T", output_dir=tmp_path, on_event=events.append)
+    starts = [e.at for e in events if e.kind is EventKind.STARTED]
+    assert len(starts) == 4 and max(starts) - min(starts) < 4.0

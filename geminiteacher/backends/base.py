@@ -19,6 +19,7 @@ class Engine(ABC):
     name: str = "engine"
     model: str = ""
     extractive: bool = False
+    remote: bool = True  # calls a service, so its requests are spaced out (`delay_range`)
 
     @property
     def limiter_key(self) -> str:

@@ -44,6 +44,7 @@ class OfflineEngine(Engine):
     name = "offline"
     model = "extractive"
     extractive = True
+    remote = False
 
     def plan_outline(self, source: str, settings: CourseSettings) -> Reply:
         """Chapter titles from the document's headings, or from balanced parts of its text."""
