@@ -413,8 +413,13 @@ def metrics(manifest: dict[str, Any], snap: JobSnapshot | None) -> None:
     chapters = manifest.get("chapters", [])
     cols = st.columns(4)
     cols[0].metric("Chapters", f"{sum(c['status'] == 'done' for c in chapters)}/{len(chapters)}")
-    cols[1].metric("Tokens", f"{sum(usage.get(k, 0) for k in ('input', 'output', 'thinking')):,}")
-    cols[2].metric("Cached input", f"{usage.get('cached', 0):,}")
+    if manifest.get("extractive"):
+        cols[1].metric("Engine", "Offline")
+        cols[2].metric("Tokens billed", "none")
+    else:
+        cols[1].metric("Tokens",
+                       f"{sum(usage.get(k, 0) for k in ('input', 'output', 'thinking')):,}")
+        cols[2].metric("Cached input", f"{usage.get('cached', 0):,}")
     if snap and snap.started:
         cols[3].metric("Elapsed", f"{(snap.ended or time.time()) - snap.started:.0f} s")
     else:
