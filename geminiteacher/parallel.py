@@ -105,12 +105,14 @@ def parallel_generate_chapters(
     engine = as_engine(llm, settings)
     source = Source.from_text(content)
     store = CourseStore.create(output_dir, course_title, source, settings, engine)
-    store.set_outline(list(chapter_titles))
-    run = CourseRun(engine, settings, content, store)
     try:
+        store.set_outline(list(chapter_titles))
+        run = CourseRun(engine, settings, content, store)
         results = run.write_chapters(list(chapter_titles), range(1, len(chapter_titles) + 1))
         store.set_state("done")
     finally:
-        store.write_index()
-        store.flush()
+        try:
+            store.write_index()
+        finally:
+            store.close()
     return [results[i] for i in range(1, len(chapter_titles) + 1)]

@@ -234,9 +234,9 @@ def run_course(
     title = (title or default_title(source)).strip()
     check_fits(source, engine)
     store = CourseStore.create(output_dir, title, source, settings, engine)
-    run = CourseRun(engine, settings, source.markdown, store, on_event,
-                    cancel or threading.Event())
     try:
+        run = CourseRun(engine, settings, source.markdown, store, on_event,
+                        cancel or threading.Event())
         titles = outline or store.outline or run.plan_outline()
         titles = [t.strip() for t in titles if t and t.strip()]
         if not titles:
@@ -275,8 +275,10 @@ def run_course(
         store.set_state("failed", describe(exc))
         raise
     finally:
-        store.write_index()
-        store.flush()
+        try:
+            store.write_index()
+        finally:
+            store.close()
 
 
 def check_fits(source: Source, engine: Engine) -> int:

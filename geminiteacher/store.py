@@ -8,6 +8,7 @@ a file. The store records progress events; the page and the CLI only read it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import io
 import json
@@ -32,7 +33,13 @@ from geminiteacher.models import (
     Usage,
 )
 
+try:  # POSIX advisory locks; elsewhere the page's own job registry is the only guard
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
 MANIFEST = "course.json"
+LOCK = ".lock"
 SUMMARY = "summary.md"
 INDEX = "index.md"
 FORMAT = 1
@@ -114,6 +121,7 @@ class CourseStore:
         self._dirty = False
         self._last_flush = 0.0
         self._timer: threading.Timer | None = None
+        self._lock_file: io.TextIOWrapper | None = None
 
     # ---- reading (page, CLI, zip) -------------------------------------------------
 
@@ -189,29 +197,60 @@ class CourseStore:
         except OSError as exc:
             raise StoreError(f"cannot create the course folder {store.path}: {exc.strerror}; "
                              "choose another output folder") from exc
-        old = store.manifest()
-        if old and old.get("source_sha256") != source.sha256:
-            store._archive_previous()
-            old = {}
-        store._data = old or {"format": FORMAT, "title": title, "created": _now_iso(),
-                              "outline": [], "chapters": [], "summary_file": None}
-        store._data.update({
-            "title": title, "source_sha256": source.sha256,
-            "source_files": [{"name": p.name, "pages": p.pages, "words": p.words}
-                             for p in source.parts],
-            "engine": engine.name, "model": engine.model, "extractive": engine.extractive,
-            "note": EXTRACTIVE_NOTE if engine.extractive else "",
-            "settings": settings.to_dict(), "state": "planning", "error": "",
-        })
-        store._adopt_files_on_disk()
-        store.flush()
+        store._take_lock()
+        try:
+            old = store.manifest()
+            if old and old.get("source_sha256") != source.sha256:
+                store._archive_previous()
+                old = {}
+            store._data = old or {"format": FORMAT, "title": title, "created": _now_iso(),
+                                  "outline": [], "chapters": [], "summary_file": None}
+            store._data.update({
+                "title": title, "source_sha256": source.sha256,
+                "source_files": [{"name": p.name, "pages": p.pages, "words": p.words}
+                                 for p in source.parts],
+                "engine": engine.name, "model": engine.model, "extractive": engine.extractive,
+                "note": EXTRACTIVE_NOTE if engine.extractive else "",
+                "settings": settings.to_dict(), "state": "planning", "error": "",
+            })
+            store._adopt_files_on_disk()
+            store.flush()
+        except BaseException:
+            store.close()
+            raise
         return store
+
+    def _take_lock(self) -> None:
+        """Hold the folder for this run; another run (any process) writing it is refused.
+
+        The lock dies with the process, so a killed run never leaves the folder locked.
+        """
+        if fcntl is None:
+            return
+        handle = (self.path / LOCK).open("w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            raise StoreError(f"{self.path} is being written by another run right now; wait for "
+                             "it to finish, cancel it, or choose another title") from None
+        self._lock_file = handle
+
+    def close(self) -> None:
+        """Write what is pending and release the folder (released even if the write fails)."""
+        try:
+            self.flush()
+        finally:
+            if self._lock_file is not None:
+                with contextlib.suppress(OSError):
+                    self._lock_file.close()
+                self._lock_file = None
 
     def _archive_previous(self) -> None:
         target = self.path / time.strftime("_previous_%Y%m%d-%H%M%S")
         target.mkdir(exist_ok=True)
         for item in self.path.iterdir():
-            if item.is_file():
+            if item.is_file() and item.name != LOCK:
                 os.replace(item, target / item.name)
 
     def _adopt_files_on_disk(self) -> None:

@@ -244,3 +244,20 @@ def test_the_offline_engine_is_not_slowed_by_request_delays(tmp_path: Path):
     run_course(MATERIAL, settings, title="T", output_dir=tmp_path, on_event=events.append)
     starts = [e.at for e in events if e.kind is EventKind.STARTED]
     assert len(starts) == 4 and max(starts) - min(starts) < 4.0
+
+
+def test_a_second_run_on_a_folder_being_written_is_refused(gemini_env, tmp_path: Path):
+    from geminiteacher.errors import StoreError
+
+    gemini_env.latency = 0.3
+    started = threading.Event()
+    first = threading.Thread(target=run_course, args=(MATERIAL, fast_settings()),
+                             kwargs={"title": "T", "output_dir": tmp_path,
+                                     "on_event": lambda e: started.set()})
+    first.start()
+    assert started.wait(10)
+    with pytest.raises(StoreError, match="being written by another run"):
+        run_course(MATERIAL, fast_settings(), title="T", output_dir=tmp_path)
+    first.join(30)
+    assert manifest(tmp_path / "T")["state"] == "done"
+    run_course(MATERIAL, fast_settings(), title="T", output_dir=tmp_path)
