@@ -26,7 +26,6 @@ from contextlib import contextmanager
 from geminiteacher.errors import CancelledError
 
 _POLL = 0.2
-_DEFAULT_PAUSE = 2.0
 
 
 class Limiter:
@@ -114,13 +113,11 @@ class Limiter:
         with self._cond:
             self.limit = min(float(self.ceiling), self.limit + 1.0 / max(self.limit, 1.0))
 
-    def on_rate_limited(self, retry_after: float | None) -> float:
-        """Pause everyone and halve concurrency; returns how long the pause lasts."""
+    def on_rate_limited(self, pause: float) -> None:
+        """Pause everyone for `pause` seconds and halve concurrency."""
         with self._cond:
-            pause = retry_after if retry_after is not None else _DEFAULT_PAUSE
             self.paused_until = max(self.paused_until, self._clock() + pause)
             self.limit = max(1.0, self.limit / 2)
-            return pause
 
 
 class LimiterRegistry:

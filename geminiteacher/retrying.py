@@ -3,9 +3,9 @@
 Rules, in order of precedence:
 - the daily quota is spent (`QuotaExhaustedError`) or the key/model is wrong
   (`ModelAccessError`): raise at once, never retried;
-- a 429 waits at least the server's RetryInfo delay and pauses the whole limiter; it does
-  not use up `max_retries` (the server said when to come back), but at most
-  `RATE_LIMIT_RETRIES` of them are honoured per call;
+- a 429 waits the server's RetryInfo delay (exponential backoff when it sent none) and
+  pauses the whole limiter; it does not use up `max_retries` (the server said when to come
+  back), but at most `RATE_LIMIT_RETRIES` of them are honoured per call;
 - anything else retryable (empty or blocked answers, 408/5xx, timeouts, dropped
   connections) is retried `max_retries` times with exponential backoff and jitter
   starting at `retry_delay`.
@@ -48,6 +48,7 @@ def call_with_retry(
     """
     failures = 0
     rate_limits = 0
+    pause = 0.0  # how long the last 429 asks everyone to wait
 
     def send() -> Reply:
         if on_attempt is not None:
@@ -55,7 +56,7 @@ def call_with_retry(
         return fn()
 
     def attempt() -> Reply:
-        nonlocal failures, rate_limits
+        nonlocal failures, rate_limits, pause
         try:
             if limiter is None:
                 reply = send()
@@ -64,8 +65,10 @@ def call_with_retry(
                     reply = send()
         except RateLimitedError as exc:
             rate_limits += 1
+            pause = exc.retry_after if exc.retry_after is not None else backoff(rate_limits,
+                                                                                retry_delay)
             if limiter is not None:
-                limiter.on_rate_limited(exc.retry_after)
+                limiter.on_rate_limited(pause)
             raise
         except EngineError:
             failures += 1
@@ -82,8 +85,7 @@ def call_with_retry(
     def wait(state: tenacity.RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
         if isinstance(error, RateLimitedError):
-            server = error.retry_after if error.retry_after is not None else retry_delay
-            return max(server, retry_delay * 0.1)
+            return pause
         return backoff(failures, retry_delay)
 
     def before_sleep(state: tenacity.RetryCallState) -> None:

@@ -261,3 +261,13 @@ def test_a_second_run_on_a_folder_being_written_is_refused(gemini_env, tmp_path:
     first.join(30)
     assert manifest(tmp_path / "T")["state"] == "done"
     run_course(MATERIAL, fast_settings(), title="T", output_dir=tmp_path)
+
+
+def test_a_429_without_retry_info_backs_off_exponentially(gemini_env, tmp_path: Path):
+    gemini_env.fail_next(3, 429)
+    waits = []
+    run_course(MATERIAL, fast_settings(max_chapters=1, retry_delay=0.05), title="T",
+               output_dir=tmp_path,
+               on_event=lambda e: waits.append(e.wait) if e.kind is EventKind.WAITING else None)
+    assert len(waits) == 3
+    assert waits[2] > waits[0]
