@@ -311,18 +311,17 @@ def outline_editor(source: Source | None, choices: Choices) -> list[str] | None:
     return [str(t).strip() for t in ordered["Chapter"] if pd.notna(t) and str(t).strip()]
 
 
-def start_course(source: Source, title: str, outline: list[str] | None, choices: Choices) -> None:
-    """Queue the course and point the URL at its job."""
+def launch(title: str, output_dir: str | Path, api_key: str | None, **params: Any) -> None:
+    """Queue `run_course` for this session and point the URL at the new job."""
     try:
-        job = registry().submit(
-            owner_id(), title=title, output_dir=OUTPUT_DIR, api_key=choices.api_key,
-            source=source, settings=choices.settings, outline=outline,
-        )
+        job = registry().submit(owner_id(), title=title, output_dir=output_dir,
+                                api_key=api_key, **params)
     except GeminiTeacherError as exc:
         st.error(f"Could not start the course: {describe(exc)}")
         return
     st.query_params["job"] = job.id
     st.session_state.pop("folder", None)
+    st.rerun()
 
 
 # ---- the course view --------------------------------------------------------------------
@@ -478,14 +477,10 @@ def job_actions(job: Job, snap: JobSnapshot, api_key: str | None) -> None:
             st.rerun(scope="fragment")
         return
     chapters = snap.manifest.get("chapters", [])
-    unfinished = [c for c in chapters if c["status"] != "done"]
-    only_failed = all(c["status"] == "failed" for c in unfinished)
-    label = "Retry failed chapters" if only_failed else f"Resume {len(unfinished)} chapter(s)"
+    resume = resume_choice(chapters)
     left, right = st.columns(2)
-    if unfinished and left.button(label, icon=":material/refresh:"):
-        # retry_failed redoes only failed chapters; a plain resume also writes the
-        # cancelled and never-started ones.
-        follow_up(job, api_key, retry_failed=only_failed, redo=None)
+    if resume and left.button(resume[0], icon=":material/refresh:"):
+        follow_up(job, api_key, retry_failed=resume[1], redo=None)
     if chapters:
         with right.popover("Regenerate a chapter", icon=":material/edit_note:"):
             pick = st.selectbox("Chapter", [c["index"] for c in chapters],
@@ -494,18 +489,24 @@ def job_actions(job: Job, snap: JobSnapshot, api_key: str | None) -> None:
                 follow_up(job, api_key, redo={pick}, retry_failed=False)
 
 
+def resume_choice(chapters: list[dict[str, Any]]) -> tuple[str, bool] | None:
+    """The resume button's label and whether only failed chapters are redone; None if all done.
+
+    `retry_failed` redoes only failed chapters; a plain resume also writes the cancelled and
+    never-started ones.
+    """
+    unfinished = [c for c in chapters if c["status"] != "done"]
+    if not unfinished:
+        return None
+    if all(c["status"] == "failed" for c in unfinished):
+        return "Retry failed chapters", True
+    return f"Resume {len(unfinished)} chapter(s)", False
+
+
 def follow_up(job: Job, api_key: str | None, **changes: Any) -> None:
     """Start a new job on the same course folder (retry or regenerate) and show it."""
     params = {k: v for k, v in job.params.items() if k not in ("title", "output_dir")}
-    params.update(changes)
-    try:
-        new = registry().submit(owner_id(), title=job.title,
-                                output_dir=job.params["output_dir"], api_key=api_key, **params)
-    except GeminiTeacherError as exc:
-        st.error(f"Could not start: {describe(exc)}")
-        return
-    st.query_params["job"] = new.id
-    st.rerun()
+    launch(job.title, job.params["output_dir"], api_key, **{**params, **changes})
 
 
 def job_panel(job: Job, live: bool, api_key: str | None) -> None:
@@ -523,14 +524,23 @@ def job_panel(job: Job, live: bool, api_key: str | None) -> None:
         course_body(snap.path, dict(snap.manifest), snap)
 
 
-def folder_panel(path: Path) -> None:
-    """A course from the workspace, read-only: no job is attached to it in this session."""
-    manifest = CourseStore(path).manifest()
-    st.subheader(manifest.get("title", path.name))
+def folder_panel(path: Path, api_key: str | None) -> None:
+    """A course from the workspace: no job is attached to it, but an unfinished one resumes
+    from the material saved beside it, with the engine and settings it was made with."""
+    store = CourseStore(path)
+    manifest = store.manifest()
+    title = manifest.get("title", path.name)
+    st.subheader(title)
     state_badge(manifest.get("state", ""))
-    st.caption(f"Saved course · folder `{path}` · read-only")
+    st.caption(f"Saved course · folder `{path}`")
     if manifest.get("error"):
         st.error(manifest["error"])
+    resume = resume_choice(manifest.get("chapters", []))
+    source = store.saved_source() if resume else None
+    if resume and source is not None and st.button(resume[0], icon=":material/refresh:"):
+        settings = CourseSettings.from_dict(manifest.get("settings", {}))
+        launch(title, path.parent, api_key, source=source, retry_failed=resume[1],
+               settings=settings.with_(engine=manifest.get("engine", settings.engine)))
     course_body(path, manifest, None)
 
 
@@ -546,7 +556,7 @@ def course_view(api_key: str | None) -> None:
         live = not job.state.finished
         st.fragment(run_every=REFRESH_SECONDS if live else None)(job_panel)(job, live, api_key)
     elif st.session_state.get("folder"):
-        folder_panel(Path(st.session_state["folder"]))
+        folder_panel(Path(st.session_state["folder"]), api_key)
     else:
         st.info("No course yet. Add documents on the left and press **Generate course**: "
                 "chapters appear here as soon as each one is written.",
@@ -617,7 +627,8 @@ def main() -> None:
                    if outline == [] else "")
         if st.button("Generate course", type="primary", disabled=bool(problem),
                      width="stretch", icon=":material/auto_stories:"):
-            start_course(source, title.strip(), outline, choices)
+            launch(title.strip(), OUTPUT_DIR, choices.api_key, source=source,
+                   settings=choices.settings, outline=outline)
         if problem:
             st.caption(problem)
         session_jobs()

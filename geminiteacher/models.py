@@ -168,6 +168,15 @@ class CourseSettings:
         data["delay_range"] = list(self.delay_range)
         return data
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CourseSettings:
+        """Settings saved by `to_dict` (unknown keys, e.g. from a newer version, ignored)."""
+        known = {f.name for f in fields(cls)}
+        clean = {k: v for k, v in data.items() if k in known}
+        if "delay_range" in clean:
+            clean["delay_range"] = tuple(clean["delay_range"])
+        return cls(**clean)
+
 
 @dataclass
 class Reply:

@@ -9,6 +9,7 @@ a file. The store records progress events; the page and the CLI only read it.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as _dt
 import io
 import json
@@ -30,6 +31,7 @@ from geminiteacher.models import (
     Event,
     EventKind,
     Source,
+    SourcePart,
     Usage,
 )
 
@@ -39,6 +41,7 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 MANIFEST = "course.json"
+SOURCE = "source.json"
 LOCK = ".lock"
 SUMMARY = "summary.md"
 INDEX = "index.md"
@@ -214,6 +217,7 @@ class CourseStore:
                 "settings": settings.to_dict(), "state": "planning", "error": "",
             })
             store._adopt_files_on_disk()
+            store._save_source(source)
             store.flush()
         except BaseException:
             store.close()
@@ -245,6 +249,21 @@ class CourseStore:
                 with contextlib.suppress(OSError):
                     self._lock_file.close()
                 self._lock_file = None
+
+    def _save_source(self, source: Source) -> None:
+        """Keep the material beside the course, so it can be resumed without re-uploading."""
+        saved = self.saved_source()
+        if saved is None or saved.sha256 != source.sha256:
+            atomic_write(self.path / SOURCE, json.dumps(
+                [dataclasses.asdict(part) for part in source.parts], ensure_ascii=False))
+
+    def saved_source(self) -> Source | None:
+        """The material this course was made from, or None when it was not saved."""
+        try:
+            parts = json.loads((self.path / SOURCE).read_text(encoding="utf-8"))
+            return Source([SourcePart(**part) for part in parts])
+        except (OSError, ValueError, TypeError):
+            return None
 
     def _archive_previous(self) -> None:
         target = self.path / time.strftime("_previous_%Y%m%d-%H%M%S")

@@ -166,7 +166,7 @@ def test_edited_outline_is_the_one_generated(page, tmp_path):
     assert titles == ["Before everything", "Fire mountains"]
 
 
-def test_saved_courses_are_listed_and_open_read_only(page):
+def test_saved_courses_are_listed_and_open_with_their_downloads(page):
     page.text_area(key="pasted").input(NOTES).run()
     page.text_input(key="title").input("Saved volcanoes").run()
     button(page, "Generate course").click().run()
@@ -175,8 +175,9 @@ def test_saved_courses_are_listed_and_open_read_only(page):
     course = next(s for s in fresh.selectbox if s.label == "Course")
     assert course.options == ["Saved volcanoes"]
     button(fresh, "Open course").click().run()
-    assert "read-only" in texts(fresh.caption)
+    assert "Saved course" in texts(fresh.caption)
     assert any("zip" in b.label for b in fresh.download_button)
+    assert not [b for b in fresh.button if b.label.startswith(("Resume", "Retry"))]
 
 
 def test_key_from_secrets_selects_gemini_and_lists_models(gemini_page, monkeypatch):
@@ -260,3 +261,25 @@ def test_a_source_too_large_for_the_model_is_refused_before_generating(page, mon
     page.text_area(key="pasted").input(NOTES * 60).run()
     assert "split the material" in texts(page.error)
     assert button(page, "Generate course").disabled
+
+
+def test_an_unfinished_saved_course_resumes_from_the_workspace(page, tmp_path):
+    import threading
+
+    from geminiteacher.errors import CancelledError
+    from geminiteacher.models import CourseSettings, EventKind
+    from geminiteacher.runner import run_course
+
+    cancel = threading.Event()
+    with pytest.raises(CancelledError):
+        run_course(NOTES, CourseSettings(engine="offline", mode="sequential"), title="Halfway",
+                   output_dir=tmp_path, cancel=cancel,
+                   on_event=lambda e: cancel.set() if e.kind is EventKind.DONE else None)
+    page.run()
+    button(page, "Open course").click().run()
+    resume = next(b for b in page.button if b.label.startswith("Resume"))
+    resume.click().run()
+    wait_until_finished(page)
+    data = json.loads((tmp_path / "Halfway" / "course.json").read_text())
+    assert data["state"] == "done" and data["engine"] == "offline"
+    assert all(c["status"] == "done" for c in data["chapters"])

@@ -271,3 +271,15 @@ def test_a_429_without_retry_info_backs_off_exponentially(gemini_env, tmp_path: 
                on_event=lambda e: waits.append(e.wait) if e.kind is EventKind.WAITING else None)
     assert len(waits) == 3
     assert waits[2] > waits[0]
+
+
+def test_the_material_is_saved_beside_the_course_and_reads_back_identical(tmp_path: Path):
+    from geminiteacher.models import CourseSettings, Source, SourcePart
+
+    source = Source([SourcePart("a.pdf", "# A\n\nApples {x}.", pages=2, words=3, kind="pdf"),
+                     SourcePart("b.md", "# B\n\nBananas.", words=2, kind="markdown")])
+    course = run_course(source, CourseSettings(engine="offline"), title="S",
+                        output_dir=tmp_path)
+    saved = CourseStore.open(course.path).saved_source()
+    assert saved == source and saved.sha256 == source.sha256
+    assert "S/source.json" not in zip_names(CourseStore.open(course.path).zip_bytes())
