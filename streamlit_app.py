@@ -12,7 +12,7 @@ import logging
 import os
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +43,10 @@ logger = logging.getLogger("geminiteacher.page")
 OUTPUT_DIR = os.environ.get("GEMINITEACHER_OUTPUT_DIR", "output")
 REFRESH_SECONDS = 1.0
 FILE_TYPES = ["pdf", "docx", "pptx", "html", "htm", "epub", "md", "markdown", "txt"]
+THINKING = {  # label -> thinking budget in tokens (None: the model's default)
+    "Model default": None, "Off (fastest, cheapest)": 0, "Light (1,024 tokens)": 1024,
+    "Deep (8,192 tokens)": 8192,
+}
 MODES = {
     "parallel": "Parallel: several chapters at once (fastest)",
     "sequential": "Sequential: one chapter after another",
@@ -176,6 +180,10 @@ def sidebar_settings() -> Choices:
             retries = st.number_input("Retries per chapter", min_value=0, value=3, step=1)
             rpm = st.number_input("Requests per minute (0 = no cap)", min_value=0, value=0,
                                   step=1, help="Stay under your plan's per-minute quota.")
+            thinking = st.selectbox(
+                "Thinking", list(THINKING),
+                help="How much Gemini may think before writing each chapter. Off is faster "
+                     "and cheaper on Flash models; Pro models always think a little.")
         custom = st.text_area("Custom instructions",
                               help="Extra guidance for every chapter, e.g. the audience.")
         try:
@@ -186,6 +194,7 @@ def sidebar_settings() -> Choices:
                 custom_prompt=custom.strip() or None, mode=mode, max_workers=int(workers),
                 delay_range=(float(delay[0]), float(delay[1])), max_retries=int(retries),
                 requests_per_minute=float(rpm) if rpm else None,
+                thinking_budget=THINKING[thinking],
             )
         except SettingsError as exc:
             st.error(f"Please fix a setting: {exc}.")
@@ -474,10 +483,10 @@ def job_actions(job: Job, snap: JobSnapshot, api_key: str | None) -> None:
     if not snap.finished:
         if st.button("Cancel", icon=":material/stop_circle:", disabled=snap.cancel_requested):
             registry().cancel(job.id)
-            st.rerun(scope="fragment")
+            st.rerun()
         return
     chapters = snap.manifest.get("chapters", [])
-    resume = resume_choice(chapters)
+    resume = resume_choice(snap.manifest)
     left, right = st.columns(2)
     if resume and left.button(resume[0], icon=":material/refresh:"):
         follow_up(job, api_key, retry_failed=resume[1], redo=None)
@@ -489,13 +498,16 @@ def job_actions(job: Job, snap: JobSnapshot, api_key: str | None) -> None:
                 follow_up(job, api_key, redo={pick}, retry_failed=False)
 
 
-def resume_choice(chapters: list[dict[str, Any]]) -> tuple[str, bool] | None:
-    """The resume button's label and whether only failed chapters are redone; None if all done.
+def resume_choice(manifest: Mapping[str, Any]) -> tuple[str, bool] | None:
+    """The resume button's label and whether only failed chapters are redone; None if done.
 
     `retry_failed` redoes only failed chapters; a plain resume also writes the cancelled and
-    never-started ones.
+    never-started ones, or plans the outline again when it was stopped before one existed.
     """
+    chapters = manifest.get("chapters", [])
     unfinished = [c for c in chapters if c["status"] != "done"]
+    if not chapters and manifest.get("state") in ("cancelled", "failed"):
+        return "Resume", False
     if not unfinished:
         return None
     if all(c["status"] == "failed" for c in unfinished):
@@ -535,7 +547,7 @@ def folder_panel(path: Path, api_key: str | None) -> None:
     st.caption(f"Saved course · folder `{path}`")
     if manifest.get("error"):
         st.error(manifest["error"])
-    resume = resume_choice(manifest.get("chapters", []))
+    resume = resume_choice(manifest)
     source = store.saved_source() if resume else None
     if resume and source is not None and st.button(resume[0], icon=":material/refresh:"):
         settings = CourseSettings.from_dict(manifest.get("settings", {}))

@@ -25,7 +25,7 @@ DEFAULTS: dict[str, Any] = {
     "max_chapters": 10, "fixed_chapter_count": False, "max_workers": 4, "delay_min": 0.1,
     "delay_max": 0.5, "max_retries": 3, "model_name": DEFAULT_MODEL, "temperature": 0.0,
     "custom_prompt": None, "language": "English", "verbose": False, "log_file": None,
-    "engine": "auto", "requests_per_minute": None, "api_key": None,
+    "engine": "auto", "requests_per_minute": None, "thinking_budget": None, "api_key": None,
 }
 
 
@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--requests-per-minute", type=float, help="cap on requests per minute")
     p.add_argument("--model-name", help=f"Gemini model (default: {DEFAULT_MODEL})")
     p.add_argument("--temperature", type=float, help="sampling temperature 0..2 (default: 0)")
+    p.add_argument("--thinking-budget", type=int,
+                   help="tokens Gemini may think per call: 0 off (faster, cheaper), -1 the "
+                        "model decides (default: the model's own default)")
     p.add_argument("--custom-prompt", help="extra instructions for every chapter, or a file")
     p.add_argument("--language", help="language the course is written in (default: English)")
     p.add_argument("--engine", choices=ENGINES,
@@ -97,6 +100,7 @@ def settings_from(options: dict[str, Any]) -> CourseSettings:
         delay_range=(float(options["delay_min"]), float(options["delay_max"])),
         max_retries=int(options["max_retries"]),
         requests_per_minute=options["requests_per_minute"],
+        thinking_budget=options["thinking_budget"],
     )
 
 

@@ -136,6 +136,7 @@ class CourseSettings:
     tokens_per_minute: float | None = None
     rate_window: float = 60.0
     request_timeout: float = 180.0
+    thinking_budget: int | None = None
 
     def __post_init__(self) -> None:
         from geminiteacher.errors import SettingsError
@@ -155,6 +156,9 @@ class CourseSettings:
             raise SettingsError("delay_range must be (min, max) with 0 <= min <= max")
         if self.max_retries < 0:
             raise SettingsError("max_retries must be 0 or more")
+        if self.thinking_budget is not None and self.thinking_budget < -1:
+            raise SettingsError("thinking_budget must be -1 (the model decides), 0 (off) or "
+                                "a number of tokens")
         for name in ("requests_per_minute", "tokens_per_minute", "rate_window", "request_timeout"):
             value = getattr(self, name)
             if value is not None and value <= 0:

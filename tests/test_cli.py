@@ -101,3 +101,9 @@ def test_custom_prompt_may_be_a_file(tmp_path):
     prompt.write_text("Use {braces} and examples.")
     settings = settings_from(load_options(["--custom-prompt", str(prompt), "--input", "a"]))
     assert settings.custom_prompt == "Use {braces} and examples."
+
+
+def test_thinking_budget_flag_becomes_the_setting():
+    assert settings_from(load_options(["--thinking-budget", "0", "--input", "a"])) \
+        .thinking_budget == 0
+    assert settings_from(load_options(["--input", "a"])).thinking_budget is None

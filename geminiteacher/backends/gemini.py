@@ -199,6 +199,8 @@ class GeminiEngine(Engine):
             temperature=settings.temperature,
             response_mime_type="application/json" if prompt.schema else None,
             response_json_schema=prompt.schema,
+            thinking_config=None if settings.thinking_budget is None
+            else types.ThinkingConfig(thinking_budget=settings.thinking_budget),
             http_options=self._http_options(),
         )
         contents = [
