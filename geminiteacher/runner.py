@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from geminiteacher.backends import resolve_engine
 from geminiteacher.backends.base import Engine
@@ -40,7 +41,7 @@ from geminiteacher.models import (
 from geminiteacher.pool import make_executor, spaced_submit
 from geminiteacher.ratelimit import LIMITERS, Limiter
 from geminiteacher.retrying import call_with_retry
-from geminiteacher.store import CourseStore
+from geminiteacher.store import SUMMARY, CourseStore
 
 EventHandler = Callable[[Event], None]
 FATAL = (QuotaExhaustedError, ModelAccessError, StoreError)
@@ -214,7 +215,7 @@ def run_course(
     engine: Engine | None = None,
     api_key: str | None = None,
     title: str | None = None,
-    output_dir: str = "output",
+    output_dir: str | Path = "output",
     outline: list[str] | None = None,
     redo: Iterable[int] | None = None,
     retry_failed: bool = False,
@@ -247,8 +248,8 @@ def run_course(
         if retry_failed:
             todo = store.chapters_with(ChapterStatus.FAILED)
         else:
-            todo = [i for i in range(1, len(titles) + 1)
-                    if i not in store.chapters_with(ChapterStatus.DONE)]
+            already = set(store.chapters_with(ChapterStatus.DONE))
+            todo = [i for i in range(1, len(titles) + 1) if i not in already]
         todo = sorted(set(todo) | {i for i in (redo or ()) if 1 <= i <= len(titles)})
         done = {i: c for i, c in store.done_chapters().items() if i not in todo}
         results = run.write_chapters(titles, todo, done)
@@ -260,7 +261,7 @@ def run_course(
             summary, usage = run.write_summary(finished)
             store.write_summary(summary, usage)
         elif finished:
-            summary = (store.path / "summary.md").read_text(encoding="utf-8").partition("\n")[2]
+            summary = (store.path / SUMMARY).read_text(encoding="utf-8").partition("\n")[2]
         failed = store.chapters_with(ChapterStatus.FAILED)
         store.set_state("failed" if failed else "done",
                         f"{len(failed)} chapter(s) failed: retry the failed chapters"
