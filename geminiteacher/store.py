@@ -53,6 +53,7 @@ EXTRACTIVE_NOTE = (
 )
 
 _UNSAFE = re.compile(r"[^\w\-]+", re.UNICODE)
+_DEMOTE = re.compile(r"^(#+) ", re.MULTILINE)
 _SECTION = re.compile(r"^## (Summary|Explanation|Extension)\s*$", re.MULTILINE)
 
 
@@ -142,20 +143,20 @@ class CourseStore:
         except (OSError, ValueError):
             return {}
 
+    def _read(self, name: str | None) -> str | None:
+        """A file of the course folder, or None when it is not there (yet)."""
+        try:
+            return (self.path / name).read_text(encoding="utf-8") if name else None
+        except OSError:
+            return None
+
     def chapter_text(self, index: int) -> str | None:
-        for chapter in self.manifest().get("chapters", []):
-            if chapter["index"] == index and chapter.get("file"):
-                try:
-                    return (self.path / chapter["file"]).read_text(encoding="utf-8")
-                except OSError:
-                    return None
-        return None
+        chapters = self.manifest().get("chapters", [])
+        return next((self._read(c.get("file")) for c in chapters if c["index"] == index), None)
 
     def _course_files(self) -> list[str]:
-        manifest = self.manifest()
-        names = [c["file"] for c in manifest.get("chapters", []) if c.get("file")]
-        names += [n for n in (SUMMARY, INDEX, MANIFEST) if (self.path / n).exists()]
-        return [n for n in names if (self.path / n).exists()]
+        names = [c["file"] for c in self.manifest().get("chapters", []) if c.get("file")]
+        return [n for n in [*names, SUMMARY, INDEX, MANIFEST] if (self.path / n).exists()]
 
     def zip_bytes(self) -> bytes:
         """The course as a zip: chapter files, summary, index and manifest, in one folder."""
@@ -168,15 +169,10 @@ class CourseStore:
     def combined_markdown(self) -> str:
         """The whole course as one Markdown document: index, chapters, summary."""
         manifest = self.manifest()
+        files = [c.get("file") for c in manifest.get("chapters", [])] + [SUMMARY]
+        texts = [text for text in map(self._read, files) if text]
         blocks = [f"# {manifest.get('title', self.path.name)}"]
-        for chapter in manifest.get("chapters", []):
-            text = self.chapter_text(chapter["index"])
-            if text:
-                blocks.append(re.sub(r"^(#+) ", r"#\1 ", text, flags=re.MULTILINE))
-        summary = self.path / SUMMARY
-        if summary.exists():
-            blocks.append(re.sub(r"^(#+) ", r"#\1 ", summary.read_text(encoding="utf-8"),
-                                 flags=re.MULTILINE))
+        blocks += [_DEMOTE.sub(r"#\1 ", text) for text in texts]
         return "\n\n".join(b.strip() for b in blocks) + "\n"
 
     # ---- writing (the runner) -----------------------------------------------------
@@ -305,20 +301,14 @@ class CourseStore:
     def done_chapters(self) -> dict[int, ChapterContent]:
         """The finished chapters, read back from their files."""
         done = {}
-        for index in self.chapters_with(ChapterStatus.DONE):
-            text = self.chapter_text_local(index)
+        with self._lock:
+            files = {c["index"]: c.get("file") for c in self._data["chapters"]
+                     if c["status"] == str(ChapterStatus.DONE)}
+        for index, name in files.items():
+            text = self._read(name)
             if text is not None:
                 done[index] = parse_chapter_file(text)
         return done
-
-    def chapter_text_local(self, index: int) -> str | None:
-        with self._lock:
-            chapter = self._data["chapters"][index - 1]
-            name = chapter.get("file")
-        try:
-            return (self.path / name).read_text(encoding="utf-8") if name else None
-        except OSError:
-            return None
 
     def set_state(self, state: str, error: str = "") -> None:
         with self._lock:
