@@ -114,8 +114,8 @@ def run_scenario(quick: bool) -> list[Figure]:
         return _skip(f"{CHROMIUM} is not installed")
     from playwright.sync_api import sync_playwright
 
-    found = re.search(r"^REFRESH_SECONDS = ([\d.]+)", (ROOT / "streamlit_app.py").read_text(),
-                      re.MULTILINE)
+    view = ROOT / "geminiteacher" / "ui" / "course.py"
+    found = re.search(r"^REFRESH_SECONDS = ([\d.]+)", view.read_text(), re.MULTILINE)
     every = f", live view refreshes every {float(found.group(1)):g} s" if found else ""
     with tempfile.TemporaryDirectory() as tmp:
         output = Path(tmp) / "output"

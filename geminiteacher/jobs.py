@@ -4,7 +4,7 @@ A `Job` runs `run_course` in its own daemon thread and can be cancelled; its pro
 read back through `snapshot()`, which combines the job's own state with the course's
 manifest on disk. A `JobRegistry` hands out jobs under unguessable ids and caps how many
 run at once; the rest wait in a first-in, first-out queue. The registry is the one
-process-wide object the page keeps (see `streamlit_app.py`).
+process-wide object the page keeps (see `geminiteacher/ui/common.py`).
 
 The API key given to `submit` lives only inside the closure that calls `run_course`: it
 is not an attribute of the job, not in `params`, and not in any repr.

@@ -1,0 +1,47 @@
+"""What every part of the page shares: the job registry, this session's id, error display."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+
+from geminiteacher.errors import GeminiTeacherError, describe
+from geminiteacher.jobs import JobRegistry
+
+logger = logging.getLogger("geminiteacher.page")
+
+
+def output_dir() -> str:
+    """`GEMINITEACHER_OUTPUT_DIR`: the workspace folder courses are written to."""
+    return os.environ.get("GEMINITEACHER_OUTPUT_DIR", "output")
+
+
+@contextmanager
+def errors_shown(doing: str) -> Iterator[None]:
+    """Show any error raised inside as a one-line `st.error`; log unexpected ones in full."""
+    try:
+        yield
+    except GeminiTeacherError as exc:
+        st.error(describe(exc))
+    except Exception as exc:
+        logger.exception("%s failed", doing)
+        st.error(f"{doing} failed unexpectedly ({type(exc).__name__}); the server log has "
+                 "the details.")
+
+
+@st.cache_resource
+def registry() -> JobRegistry:
+    """The process-wide job registry: every session's jobs, each under an unguessable id."""
+    return JobRegistry()
+
+
+def owner_id() -> str:
+    """This browser session's id; jobs are listed only to the session that started them."""
+    if "owner" not in st.session_state:
+        st.session_state["owner"] = secrets.token_urlsafe(16)
+    return st.session_state["owner"]

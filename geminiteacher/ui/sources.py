@@ -1,0 +1,93 @@
+"""The material: uploads and pasted text as one `Source`, its size, and the course title."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from geminiteacher.backends import resolve_engine
+from geminiteacher.backends.base import Engine
+from geminiteacher.converter import check_size, convert_bytes, estimate_tokens
+from geminiteacher.errors import GeminiTeacherError, describe
+from geminiteacher.models import Source, SourcePart
+from geminiteacher.runner import default_title
+from geminiteacher.ui.settings import Choices
+
+FILE_TYPES = ["pdf", "docx", "pptx", "html", "htm", "epub", "md", "markdown", "txt"]
+
+
+@st.cache_data(max_entries=64, show_spinner="Reading your documents…")
+def convert_upload(data: bytes, name: str) -> tuple[SourcePart | None, str]:
+    """One uploaded file as Markdown, or (None, the problem in words)."""
+    try:
+        return convert_bytes(data, name), ""
+    except GeminiTeacherError as exc:
+        return None, describe(exc)
+
+
+def material() -> tuple[Source | None, str]:
+    """Uploads and pasted text as one `Source`, listed with their size or their problem.
+
+    Also returns the title the course would get by default (from the first file's name).
+    """
+    uploads = st.file_uploader(
+        "Documents", type=FILE_TYPES, accept_multiple_files=True,
+        help="PDF, Word, PowerPoint, HTML, EPUB, Markdown or text. They become one course, "
+             "in this order.",
+    )
+    with st.expander("…or paste text"):
+        pasted = st.text_area("Text", key="pasted", height=140,
+                              placeholder="Paste notes, an article, a transcript…")
+    parts: list[SourcePart] = []
+    problems: list[str] = []
+    for upload in uploads or []:
+        part, problem = convert_upload(upload.getvalue(), upload.name)
+        if part is None:
+            problems.append(problem)
+        else:
+            parts.append(part)
+    if pasted.strip():
+        parts.append(SourcePart(name="Pasted text", markdown=pasted, words=len(pasted.split()),
+                                kind="text"))
+    if parts:
+        st.dataframe(pd.DataFrame([{
+            "File": p.name, "Pages": p.pages, "Words": p.words,
+            "Tokens": estimate_tokens(p.markdown),
+        } for p in parts]), hide_index=True, placeholder="—", column_config={
+            "Tokens": st.column_config.NumberColumn("Tokens (est.)", format="%d"),
+        })
+    for problem in problems:
+        st.error(problem)
+    if uploads:
+        first = default_title(Source.from_text("", name=uploads[0].name))
+    else:
+        first = default_title(Source.from_text(pasted)) if pasted.strip() else ""
+    return (Source(parts) if parts else None), first
+
+
+@st.cache_data(max_entries=64, show_spinner="Counting tokens…")
+def source_tokens(sha: str, engine_id: str, _source: Source, _engine: Engine) -> int:
+    """The whole source's tokens by the engine's own count (Gemini's API, or the estimate).
+
+    Cached per source and engine; raises SourceTooLargeError when it cannot fit.
+    """
+    return check_size(_source, _engine.context_window(), _engine.count_tokens)
+
+
+def source_size(source: Source, choices: Choices) -> str:
+    """A line with the source's size against the model's window; raises if it cannot fit."""
+    engine = resolve_engine(choices.settings, choices.api_key)
+    tokens = source_tokens(source.sha256, engine.limiter_key, source, engine)
+    if engine.extractive:
+        return f"Whole source: about {tokens:,} tokens (estimated)."
+    return (f"Whole source: {tokens:,} tokens (counted by Gemini), "
+            f"{tokens / engine.context_window():.1%} of what {engine.model} reads at once.")
+
+
+def course_title(default: str) -> str:
+    """The title box, following the default title until the user types their own."""
+    if st.session_state.get("title_default") != default:
+        if st.session_state.get("title", "") in ("", st.session_state.get("title_default")):
+            st.session_state["title"] = default
+        st.session_state["title_default"] = default
+    return st.text_input("Course title", key="title", placeholder="Named after your first file")

@@ -1,0 +1,78 @@
+"""A course's state at a glance: the badge, progress bar, figures and the chapter table."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from geminiteacher.jobs import JobSnapshot
+from geminiteacher.models import EventKind
+
+BADGES = {  # state -> (label, colour); labels are what people (and the browser tests) read
+    "queued": ("Waiting in queue", "gray"), "running": ("Writing", "blue"),
+    "planning": ("Planning", "blue"), "writing": ("Writing", "blue"),
+    "summarizing": ("Writing the summary", "blue"), "done": ("Finished", "green"),
+    "failed": ("Failed", "red"), "cancelled": ("Cancelled", "orange"),
+}
+
+
+def state_badge(state: str) -> None:
+    label, colour = BADGES.get(state, (state or "Unknown", "gray"))
+    st.badge(label, color=colour)
+
+
+def status_table(chapters: list[dict[str, Any]]) -> None:
+    longest = max([c.get("seconds") or 0.0 for c in chapters] + [1.0])
+    table = pd.DataFrame([{
+        "Chapter": c["index"], "Title": c["title"], "Status": c["status"],
+        "Attempts": c.get("attempts", 0),
+        "Tokens": sum((c.get("tokens") or {}).get(k, 0) for k in ("input", "output", "thinking")),
+        "Seconds": round(float(c.get("seconds") or 0.0), 1),
+    } for c in chapters])
+    st.dataframe(table, hide_index=True, column_config={
+        "Chapter": st.column_config.NumberColumn("Chapter", width="small"),
+        "Title": st.column_config.TextColumn("Title", width="medium"),
+        "Attempts": st.column_config.NumberColumn("Attempts", width="small"),
+        "Tokens": st.column_config.NumberColumn("Tokens", format="%d",
+                                                help="Input, output and thinking tokens."),
+        "Seconds": st.column_config.ProgressColumn("Seconds", format="%.1f s", min_value=0.0,
+                                                   max_value=float(longest)),
+    })
+
+
+def progress(manifest: dict[str, Any], snap: JobSnapshot | None) -> None:
+    chapters = manifest.get("chapters", [])
+    done = sum(c["status"] == "done" for c in chapters)
+    state = snap.state.value if snap and not manifest else manifest.get("state", "")
+    if snap and snap.queue_position:
+        st.info(f"Waiting for a free slot: number {snap.queue_position} in the queue.")
+    texts = {"queued": "Waiting to start…", "running": "Starting…",
+             "planning": "Planning the outline…", "summarizing": "Writing the course summary…"}
+    text = texts.get(state) or f"{done} of {len(chapters)} chapters written"
+    value = 1.0 if state == "done" else done / len(chapters) if chapters else 0.0
+    st.progress(min(value, 1.0), text=text)
+    if snap and not snap.finished and snap.last_event and snap.last_event.kind is EventKind.WAITING:
+        event = snap.last_event
+        st.caption(f"Chapter {event.index}: waiting {event.wait:.0f} s before trying again "
+                   f"({event.reason}).")
+
+
+def metrics(manifest: dict[str, Any], snap: JobSnapshot | None) -> None:
+    usage = manifest.get("usage") or {}
+    chapters = manifest.get("chapters", [])
+    cols = st.columns(4)
+    cols[0].metric("Chapters", f"{sum(c['status'] == 'done' for c in chapters)}/{len(chapters)}")
+    if manifest.get("extractive"):
+        cols[1].metric("Engine", "Offline")
+        cols[2].metric("Tokens billed", "none")
+    else:
+        cols[1].metric("Tokens",
+                       f"{sum(usage.get(k, 0) for k in ('input', 'output', 'thinking')):,}")
+        cols[2].metric("Cached input", f"{usage.get('cached', 0):,}")
+    if snap and snap.started:
+        cols[3].metric("Elapsed", f"{(snap.ended or time.time()) - snap.started:.0f} s")
+    else:
+        cols[3].metric("Engine", manifest.get("engine", "—"))
