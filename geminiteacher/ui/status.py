@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import time
 from typing import Any
 
@@ -44,20 +45,22 @@ def status_table(chapters: list[dict[str, Any]]) -> None:
 
 
 def progress(manifest: dict[str, Any], snap: JobSnapshot | None) -> None:
+    """The progress bar under a status line that assistive technology reads out as it changes."""
     chapters = manifest.get("chapters", [])
     done = sum(c["status"] == "done" for c in chapters)
     state = snap.state.value if snap and not manifest else manifest.get("state", "")
-    if snap and snap.queue_position:
-        st.info(f"Waiting for a free slot: number {snap.queue_position} in the queue.")
     texts = {"queued": "Waiting to start…", "running": "Starting…",
              "planning": "Planning the outline…", "summarizing": "Writing the course summary…"}
-    text = texts.get(state) or f"{done} of {len(chapters)} chapters written"
-    value = 1.0 if state == "done" else done / len(chapters) if chapters else 0.0
-    st.progress(min(value, 1.0), text=text)
+    if snap and snap.queue_position:
+        st.info(f"Waiting for a free slot: number {snap.queue_position} in the queue.")
+    lines = [texts.get(state) or f"{done} of {len(chapters)} chapters written."]
     if snap and not snap.finished and snap.last_event and snap.last_event.kind is EventKind.WAITING:
         event = snap.last_event
-        st.caption(f"Chapter {event.index}: waiting {event.wait:.0f} s before trying again "
-                   f"({event.reason}).")
+        lines.append(f"Chapter {event.index}: waiting {event.wait:.0f} s before trying again "
+                     f"({event.reason}).")
+    st.html(f'<p role="status" aria-live="polite">{html.escape(" ".join(lines))}</p>')
+    value = 1.0 if state == "done" else done / len(chapters) if chapters else 0.0
+    st.progress(min(value, 1.0))
 
 
 def metrics(manifest: dict[str, Any], snap: JobSnapshot | None) -> None:

@@ -1,0 +1,122 @@
+"""WCAG 2 A/AA in a real browser: axe-core finds nothing in the page's four states, and the
+whole flow (add a document, start, cancel, resume, download) works from the keyboard alone.
+
+axe-core comes bundled in `axe-playwright-python`; nothing is downloaded at run time. The
+course is written through the fake Gemini server, slowed down so it can be seen running.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from tests.browser.harness import streamlit_server
+from tests.fakes.gemini_server import FakeGemini
+
+pytestmark = pytest.mark.browser
+
+LONG = 60_000  # ms: a whole course in the slowest CI
+WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+           "resultTypes": ["violations"]}
+
+
+@pytest.fixture(scope="module")
+def slow_gemini(tmp_path_factory):
+    """The page writing through a fake Gemini that takes a moment per call."""
+    output = tmp_path_factory.mktemp("a11y") / "output"
+    with FakeGemini(latency=0.6) as fake, streamlit_server(
+        output, {"GOOGLE_GEMINI_BASE_URL": fake.url, "GEMINI_API_KEY": "a11y-test-key"}
+    ) as url:
+        fake.outline_size = 4
+        yield url, fake
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1000})
+    yield context.new_page()
+    context.close()
+
+
+def assert_no_violations(page, state: str) -> None:
+    results = Axe().run(page, options=WCAG_AA)
+    assert results.violations_count == 0, f"{state}: {results.generate_report()}"
+
+
+def test_axe_finds_no_wcag_violation_in_any_state(page, slow_gemini, sample_files):
+    url, _ = slow_gemini
+    page.goto(url)
+    page.get_by_text("No course yet").wait_for()
+    assert_no_violations(page, "empty page")
+
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(sample_files)
+    page.get_by_text(re.compile(r"Whole source: \d+")).wait_for()
+    assert_no_violations(page, "files listed")
+
+    page.get_by_role("button", name=re.compile("^Generate course$")).click()
+    page.get_by_role("button", name="Cancel").wait_for(timeout=LONG)
+    page.get_by_text(re.compile(r"\d+ of \d+ chapters written")).wait_for(timeout=LONG)
+    assert_no_violations(page, "course running")
+
+    page.get_by_text("Finished", exact=True).wait_for(timeout=LONG)
+    page.locator("summary", has_text="Course summary").wait_for()
+    for summary in page.locator("summary").all():  # open every chapter, the summary, the table
+        summary.click()
+    page.get_by_role("table").first.wait_for()
+    assert_no_violations(page, "finished course")
+
+
+def focused(page) -> str:
+    """The label of the element that has the keyboard focus (its text's last line: the first
+    lines of a button's text are the name of its icon)."""
+    return page.evaluate("""() => { const e = document.activeElement;
+        const text = (e.getAttribute('aria-label') || e.innerText || '').trim();
+        return text.split('\\n').pop().trim(); }""")
+
+
+def tab_to(page, name: re.Pattern[str], limit: int = 150) -> None:
+    """Press Tab until the focus is on an element whose label matches; it must show a focus ring."""
+    seen = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        seen.append(focused(page))
+        if name.search(seen[-1]):
+            ring = page.evaluate("""() => { const s = getComputedStyle(document.activeElement);
+                return (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0)
+                       || s.boxShadow !== 'none'; }""")
+            assert ring, f"{focused(page)!r} has the focus but shows no focus indicator"
+            return
+    raise AssertionError(f"Tab never reached {name.pattern!r}; it went through {seen}")
+
+
+def test_keyboard_alone_adds_starts_cancels_resumes_and_downloads(page, slow_gemini,
+                                                                  sample_files, tmp_path):
+    url, fake = slow_gemini
+    page.goto(url)
+    page.get_by_text("No course yet").wait_for()
+    tab_to(page, re.compile(r"^Upload$"))
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Enter")
+    chooser.value.set_files(sample_files[:1])
+    page.get_by_text(re.compile(r"Whole source: \d+")).wait_for()
+
+    tab_to(page, re.compile("^Generate course$"))
+    fake.latency, fake.outline_size = 3.0, 10  # chapters are left to write after the cancel
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Cancel").wait_for(timeout=LONG)
+    page.get_by_text(re.compile(r"\d+ of \d+ chapters written")).wait_for(timeout=LONG)
+    tab_to(page, re.compile(r"^Cancel$"))
+    page.keyboard.press("Enter")
+    page.get_by_text("Cancelled", exact=True).wait_for(timeout=LONG)
+
+    fake.latency = 0.1
+    tab_to(page, re.compile(r"^Resume"))
+    page.keyboard.press("Enter")
+    page.get_by_text("Finished", exact=True).wait_for(timeout=LONG)
+
+    tab_to(page, re.compile("^Download zip$"))
+    with page.expect_download() as download:
+        page.keyboard.press("Enter")
+    assert download.value.suggested_filename.endswith(".zip")
