@@ -95,3 +95,7 @@ class CancelledError(GeminiTeacherError):
 
 class StoreError(GeminiTeacherError):
     """The course folder could not be written (disk full, permissions)."""
+
+
+class QueueFullError(GeminiTeacherError):
+    """One visitor already has as many courses queued or running as allowed."""

@@ -3,11 +3,14 @@
 A `Job` runs `run_course` in its own daemon thread and can be cancelled; its progress is
 read back through `snapshot()`, which combines the job's own state with the course's
 manifest on disk. A `JobRegistry` hands out jobs under unguessable ids and caps how many
-run at once; the rest wait in a first-in, first-out queue. The registry is the one
-process-wide object the page keeps (see `geminiteacher/ui/common.py`).
+run at once (other work that calls the model, such as planning an outline, takes a `slot`
+under the same cap); the rest wait in a first-in, first-out queue, and each owner may have
+only so many unfinished jobs. The registry is the one process-wide object the page keeps
+(see `geminiteacher/ui/common.py`).
 
 The API key given to `submit` lives only inside the closure that calls `run_course`: it
-is not an attribute of the job, not in `params`, and not in any repr.
+is not an attribute of the job, not in `params`, and not in any repr. A finished job lets
+go of that closure and of its source text; the course folder keeps what a follow-up needs.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -28,6 +32,7 @@ from geminiteacher.coursemaker import run_course
 from geminiteacher.errors import (
     CancelledError,
     GeminiTeacherError,
+    QueueFullError,
     SettingsError,
     StoreError,
     describe,
@@ -38,6 +43,7 @@ from geminiteacher.store import CourseStore, course_dir
 logger = logging.getLogger(__name__)
 
 MAX_JOBS_ENV = "GEMINITEACHER_MAX_JOBS"
+SESSION_JOBS_ENV = "GEMINITEACHER_SESSION_JOBS"
 KEEP_FINISHED = 200  # finished jobs remembered for `?job=` links before the oldest go
 
 
@@ -87,6 +93,11 @@ def read_manifest(path: Path) -> dict[str, Any]:
 
 
 CourseCall = Callable[[Callable[[Event], None], threading.Event], object]
+
+
+def _gone(*args: object) -> str:
+    """What a finished job holds instead of its course call and key redactor."""
+    return ""
 
 
 class Job:
@@ -172,6 +183,8 @@ class Job:
         self._error = error
         self._state = state
         self.ended = time.time()
+        self._call = self._redact = _gone  # the key and the source text leave memory
+        self.params = MappingProxyType({k: v for k, v in self.params.items() if k != "source"})
         self._finished.set()
 
     def _run(self) -> None:
@@ -202,29 +215,42 @@ class Job:
         return JobState.DONE, ""
 
 
-def max_jobs_from_env() -> int:
-    """`GEMINITEACHER_MAX_JOBS`: how many courses may be written at once (default 2)."""
-    raw = os.environ.get(MAX_JOBS_ENV, "").strip() or "2"
+def count_from_env(name: str, default: int) -> int:
+    """A whole number of at least 1 from the environment variable `name`, else `default`."""
+    raw = os.environ.get(name, "").strip() or str(default)
     try:
         value = int(raw)
     except ValueError:
         value = 0
     if value < 1:
-        raise SettingsError(f"{MAX_JOBS_ENV} must be a whole number of at least 1, not {raw!r}")
+        raise SettingsError(f"{name} must be a whole number of at least 1, not {raw!r}")
     return value
 
 
-class JobRegistry:
-    """Every job of this process, by id; at most `max_running` run at once, the rest queue."""
+def max_jobs_from_env() -> int:
+    """`GEMINITEACHER_MAX_JOBS`: how many courses may be written at once (default 2)."""
+    return count_from_env(MAX_JOBS_ENV, 2)
 
-    def __init__(self, max_running: int | None = None) -> None:
+
+class JobRegistry:
+    """Every job of this process, by id; at most `max_running` run at once, the rest queue.
+
+    One owner may have at most `per_owner` jobs queued or running (`GEMINITEACHER_SESSION_JOBS`,
+    default 3).
+    """
+
+    def __init__(self, max_running: int | None = None, per_owner: int | None = None) -> None:
         self.max_running = max_running if max_running is not None else max_jobs_from_env()
-        if self.max_running < 1:
-            raise SettingsError("max_running must be at least 1")
-        self._lock = threading.Lock()
+        self.per_owner = per_owner if per_owner is not None else count_from_env(
+            SESSION_JOBS_ENV, 3)
+        if self.max_running < 1 or self.per_owner < 1:
+            raise SettingsError("max_running and per_owner must be at least 1")
+        self._lock = threading.Condition()
         self._jobs: dict[str, Job] = {}
         self._queue: list[Job] = []
         self._running: set[Job] = set()
+        self._slots = 0  # running slots held by `slot()`
+        self._planning: dict[str, int] = {}  # those slots, per owner
 
     def submit(
         self,
@@ -237,7 +263,8 @@ class JobRegistry:
     ) -> Job:
         """Queue `run_course(title=..., output_dir=..., api_key=..., **params)` for `owner`.
 
-        Raises StoreError when another job is still writing the same course folder.
+        Raises StoreError when another job is still writing the same course folder, and
+        QueueFullError when the owner already has `per_owner` unfinished jobs.
         """
         path = course_dir(output_dir, title)
         params = {**params, "title": title, "output_dir": output_dir}
@@ -255,6 +282,7 @@ class JobRegistry:
                     f"'{title}' is already being written in {path}; "
                     "wait for it, cancel it, or choose another title"
                 )
+            self._check_owner_room(owner)
             job = Job(owner, title, path, params, call, redact)
             job._position = lambda: self._queue_position(job)
             self._jobs[job.id] = job
@@ -272,6 +300,41 @@ class JobRegistry:
         """The owner's jobs, oldest first."""
         with self._lock:
             return [j for j in self._jobs.values() if j.owner == owner]
+
+    def runs_of(self, path: Path) -> list[Job]:
+        """Every job this process ran or queued on the course folder `path`, oldest first."""
+        with self._lock:
+            return [j for j in self._jobs.values() if j.path == path]
+
+    @contextmanager
+    def slot(self, owner: str) -> Iterator[None]:
+        """Hold one running slot for work outside a job (planning an outline), waiting for one.
+
+        It counts against the owner's unfinished jobs too, so one visitor cannot go around
+        either cap. Queued jobs keep their turn: a slot is only taken while none is waiting.
+        """
+        with self._lock:
+            self._check_owner_room(owner)
+            while self._queue or len(self._running) + self._slots >= self.max_running:
+                self._lock.wait()
+            self._slots += 1
+            self._planning[owner] = self._planning.get(owner, 0) + 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._slots -= 1
+                self._planning[owner] -= 1
+                self._start_waiting()
+                self._lock.notify_all()
+
+    def _check_owner_room(self, owner: str) -> None:
+        """Raise QueueFullError when `owner` has no room for more work. Call with the lock held."""
+        busy = sum(j.owner == owner and not j.state.finished for j in self._jobs.values())
+        if busy + self._planning.get(owner, 0) >= self.per_owner:
+            raise QueueFullError(
+                f"you already have {self.per_owner} course(s) queued or being written; wait for "
+                f"one to finish or cancel one ({SESSION_JOBS_ENV} sets this limit)")
 
     def cancel(self, job_id: str) -> None:
         """Cancel a job: a queued one never starts, a running one is asked to stop."""
@@ -291,7 +354,7 @@ class JobRegistry:
 
     def _start_waiting(self) -> None:
         """Start queued jobs while there is room. Call with the lock held."""
-        while self._queue and len(self._running) < self.max_running:
+        while self._queue and len(self._running) + self._slots < self.max_running:
             job = self._queue.pop(0)
             self._running.add(job)
             job._state = JobState.RUNNING
@@ -307,6 +370,7 @@ class JobRegistry:
             with self._lock:
                 self._running.discard(job)
                 self._start_waiting()
+                self._lock.notify_all()
 
     def _prune(self) -> None:
         """Forget the oldest finished jobs beyond KEEP_FINISHED. Call with the lock held."""

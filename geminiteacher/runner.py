@@ -231,12 +231,14 @@ def run_course(
     retry_failed: bool = False,
     on_event: EventHandler | None = None,
     cancel: threading.Event | None = None,
+    owner_token: str | None = None,
 ) -> Course:
     """Make (or resume) a course in `output_dir/<title>/` and return it.
 
     Re-running with the same source and title keeps finished chapters and the saved
     outline; `outline` replaces the outline; `redo` regenerates those chapters;
-    `retry_failed` regenerates only the failed ones. `cancel` stops the run (it is also set
+    `retry_failed` regenerates only the failed ones; `owner_token` is the page's owner token (see
+    `CourseStore.create`). `cancel` stops the run (it is also set
     when the course must stop, e.g. the daily quota is spent); finished chapters are kept.
     """
     source = as_source(source)
@@ -244,7 +246,7 @@ def run_course(
     engine = as_engine(engine, settings, api_key)
     title = (title or default_title(source)).strip()
     check_fits(source, engine)
-    store = CourseStore.create(output_dir, title, source, settings, engine)
+    store = CourseStore.create(output_dir, title, source, settings, engine, owner_token)
     try:
         run = CourseRun(engine, settings, source.markdown, store, on_event,
                         cancel or threading.Event())

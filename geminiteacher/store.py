@@ -44,6 +44,7 @@ MANIFEST = "course.json"
 SOURCE = "source.json"
 LOCK = ".lock"
 SUMMARY = "summary.md"
+OWNER = "owner_token"  # course.json field: the token in the page's link to this course
 INDEX = "index.md"
 FORMAT = 1
 FLUSH_INTERVAL = 0.25
@@ -185,10 +186,13 @@ class CourseStore:
         source: Source,
         settings: CourseSettings,
         engine: Engine,
+        owner_token: str | None = None,
     ) -> CourseStore:
         """Open the course folder for writing, resuming it when it holds the same source.
 
         A folder holding a different source keeps its old files in `_previous_<time>/`.
+        With `owner_token` (the page's), a folder holding another owner's course is
+        refused with StoreError, never moved or overwritten; a new course records the token.
         """
         store = cls(course_dir(output_dir, title))
         try:
@@ -199,6 +203,9 @@ class CourseStore:
         store._take_lock()
         try:
             old = store.manifest()
+            if owner_token is not None and old and old.get(OWNER) != owner_token:
+                raise StoreError(f"{store.path} holds a course made by someone else; choose "
+                                 "another title")
             if old and old.get("source_sha256") != source.sha256:
                 store._archive_previous()
                 old = {}
@@ -212,6 +219,8 @@ class CourseStore:
                 "note": EXTRACTIVE_NOTE if engine.extractive else "",
                 "settings": settings.to_dict(), "state": "planning", "error": "",
             })
+            if owner_token is not None:
+                store._data[OWNER] = owner_token
             store._adopt_files_on_disk()
             store._save_source(source)
             store.flush()
@@ -457,5 +466,6 @@ def list_courses(output_dir: str | Path) -> list[dict[str, Any]]:
             "total": len(chapters),
             "state": data.get("state", ""),
             "updated": data.get("updated", ""),
+            "owner": data.get(OWNER),
         })
     return sorted(found, key=lambda c: c["updated"], reverse=True)

@@ -166,18 +166,65 @@ def test_edited_outline_is_the_one_generated(page, tmp_path):
     assert titles == ["Before everything", "Fire mountains"]
 
 
-def test_saved_courses_are_listed_and_open_with_their_downloads(page):
-    page.text_area(key="pasted").input(NOTES).run()
-    page.text_input(key="title").input("Saved volcanoes").run()
-    button(page, "Generate course").click().run()
-    wait_until_finished(page)
-    fresh = AppTest.from_file(APP, default_timeout=30).run()
-    course = next(s for s in fresh.selectbox if s.label == "Course")
-    assert course.options == ["Saved volcanoes"]
-    button(fresh, "Open course").click().run()
+def make_course(at: AppTest, title: str, text: str = NOTES) -> str:
+    """Generate a course from pasted text in `at`; its link's owner token."""
+    at.text_area(key="pasted").input(text).run()
+    at.text_input(key="title").input(title).run()
+    button(at, "Generate course").click().run()
+    wait_until_finished(at)
+    return at.query_params["course"]
+
+
+def opened(query: dict[str, str]) -> AppTest:
+    """A new browser session opening the page at ?key=value..."""
+    at = AppTest.from_file(APP, default_timeout=30)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def test_a_course_link_opens_the_saved_course_in_a_new_session_with_its_downloads(page):
+    token = make_course(page, "Saved volcanoes")
+    fresh = opened({"course": token})
+    assert fresh.subheader[0].value == "Saved volcanoes"
     assert "Saved course" in texts(fresh.caption)
     assert any("zip" in b.label for b in fresh.download_button)
-    assert not [b for b in fresh.button if b.label.startswith(("Resume", "Retry"))]
+    assert not [b for b in fresh.button if b.label.startswith(("Resume", "Retry", "Finish"))]
+    assert next(s for s in fresh.selectbox if s.label == "Course").options == ["Saved volcanoes"]
+
+
+def test_a_new_session_sees_none_of_another_sessions_saved_courses(page):
+    make_course(page, "Private volcanoes")
+    stranger = AppTest.from_file(APP, default_timeout=30).run()
+    assert not [s for s in stranger.selectbox if s.label == "Course"]
+    assert "Courses you make, or open from their link" in texts(stranger.caption)
+
+
+def test_the_shared_workspace_lists_every_course(page, monkeypatch):
+    make_course(page, "Shared volcanoes")
+    monkeypatch.setenv("GEMINITEACHER_SHARED_WORKSPACE", "1")
+    colleague = AppTest.from_file(APP, default_timeout=30).run()
+    course = next(s for s in colleague.selectbox if s.label == "Course")
+    assert course.options == ["Shared volcanoes"]
+
+
+def test_a_link_still_opens_its_course_after_a_server_restart(page):
+    token = make_course(page, "Lasting volcanoes")
+    job = page.query_params["job"]
+    st.cache_resource.clear()  # a new job registry: what a restarted server has
+    back = opened({"job": job, "course": token})
+    assert back.subheader[0].value == "Lasting volcanoes" and badge(back) == "Finished"
+    assert not back.error
+
+
+def test_reusing_another_visitors_title_makes_a_separate_course(page, tmp_path):
+    make_course(page, "Volcanoes")
+    first = json.loads((tmp_path / "Volcanoes" / "course.json").read_text())
+    other = AppTest.from_file(APP, default_timeout=30).run()
+    make_course(other, "Volcanoes", NOTES.replace("Volcanoes", "Geysers"))
+    assert other.subheader[0].value == "Volcanoes (2)"
+    assert json.loads((tmp_path / "Volcanoes" / "course.json").read_text()) == first
+    assert not list(tmp_path.glob("Volcanoes/_previous_*"))
 
 
 def test_key_from_secrets_selects_gemini_and_lists_models(gemini_page, monkeypatch):
@@ -263,7 +310,8 @@ def test_a_source_too_large_for_the_model_is_refused_before_generating(page, mon
     assert button(page, "Generate course").disabled
 
 
-def test_an_unfinished_saved_course_resumes_from_the_workspace(page, tmp_path):
+def test_an_unfinished_saved_course_resumes_from_the_shared_workspace(page, tmp_path,
+                                                                    monkeypatch):
     import threading
 
     from geminiteacher.errors import CancelledError
@@ -275,6 +323,7 @@ def test_an_unfinished_saved_course_resumes_from_the_workspace(page, tmp_path):
         run_course(NOTES, CourseSettings(engine="offline", mode="sequential"), title="Halfway",
                    output_dir=tmp_path, cancel=cancel,
                    on_event=lambda e: cancel.set() if e.kind is EventKind.DONE else None)
+    monkeypatch.setenv("GEMINITEACHER_SHARED_WORKSPACE", "1")  # a CLI course has no owner
     page.run()
     button(page, "Open course").click().run()
     resume = next(b for b in page.button if b.label.startswith("Resume"))

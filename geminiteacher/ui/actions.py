@@ -1,4 +1,5 @@
-"""Starting work: a new course, and the follow-ups on one (cancel, resume, retry, regenerate)."""
+"""Starting work: a new course, and the follow-ups on one (cancel, resume, retry, regenerate,
+finish). Follow-ups use the course's recorded engine and model and its saved material."""
 
 from __future__ import annotations
 
@@ -10,60 +11,92 @@ import streamlit as st
 
 from geminiteacher.errors import GeminiTeacherError, describe
 from geminiteacher.jobs import Job, JobSnapshot
-from geminiteacher.ui.common import owner_id, registry
+from geminiteacher.models import CourseSettings
+from geminiteacher.store import OWNER, CourseStore
+from geminiteacher.ui.common import my_tokens, owner_id, registry
 
 
-def launch(title: str, output_dir: str | Path, api_key: str | None, **params: Any) -> None:
-    """Queue `run_course` for this session and point the URL at the new job."""
+def launch(title: str, output_dir: str | Path, api_key: str | None, owner: str | None,
+           **params: Any) -> None:
+    """Queue `run_course` for this session and point the URL at the new job and its course."""
     try:
         job = registry().submit(owner_id(), title=title, output_dir=output_dir,
-                                api_key=api_key, **params)
+                                api_key=api_key, owner_token=owner, **params)
     except GeminiTeacherError as exc:
         st.error(f"Could not start the course: {describe(exc)}")
         return
     st.query_params["job"] = job.id
+    if owner:
+        my_tokens().add(owner)
+        st.query_params["course"] = owner
     st.session_state.pop("folder", None)
     st.rerun()
 
 
 def resume_choice(manifest: Mapping[str, Any]) -> tuple[str, bool] | None:
-    """The resume button's label and whether only failed chapters are redone; None if done.
+    """The follow-up button's label and whether only failed chapters are redone; None if done.
 
     `retry_failed` redoes only failed chapters; a plain resume also writes the cancelled and
-    never-started ones, or plans the outline again when it was stopped before one existed.
+    never-started ones, or plans the outline again when it was stopped before one existed;
+    with every chapter written but no summary, it writes just the summary.
     """
     chapters = manifest.get("chapters", [])
     unfinished = [c for c in chapters if c["status"] != "done"]
     if not chapters and manifest.get("state") in ("cancelled", "failed"):
         return "Resume", False
     if not unfinished:
-        return None
+        return ("Finish course", False) if chapters and not manifest.get("summary_file") \
+            else None
     if all(c["status"] == "failed" for c in unfinished):
         return "Retry failed chapters", True
     return f"Resume {len(unfinished)} chapter(s)", False
 
 
-def follow_up(job: Job, api_key: str | None, **changes: Any) -> None:
-    """Start a new job on the same course folder (retry or regenerate) and show it."""
-    params = {k: v for k, v in job.params.items() if k not in ("title", "output_dir")}
-    launch(job.title, job.params["output_dir"], api_key, **{**params, **changes})
+def follow_up(path: Path, manifest: Mapping[str, Any], key: str | None, **changes: Any) -> None:
+    """Run the course in `path` again with its recorded engine, model, settings and material.
 
-
-def job_actions(job: Job, snap: JobSnapshot, api_key: str | None) -> None:
-    """Cancel while running; afterwards retry the failed chapters or redo one chapter."""
-    if not snap.finished:
-        if st.button("Cancel", icon=":material/stop_circle:", disabled=snap.cancel_requested):
-            registry().cancel(job.id)
-            st.rerun()
+    A course written with Gemini needs a key here; without one this says so and starts nothing.
+    """
+    engine = manifest.get("engine", "offline")
+    if engine == "gemini" and not key:
+        st.error(f"This course was written with Gemini ({manifest.get('model', 'its model')}); "
+                 "add a Gemini API key in the sidebar to continue it. Nothing was changed.")
         return
-    chapters = snap.manifest.get("chapters", [])
-    resume = resume_choice(snap.manifest)
+    source = CourseStore(path).saved_source()
+    if source is None:
+        st.error(f"{path.name} holds no saved material to continue from; generate the course "
+                 "again from its documents.")
+        return
+    settings = CourseSettings.from_dict(dict(manifest.get("settings") or {}))
+    if engine == "gemini":
+        settings = settings.with_(engine="gemini",
+                                  model_name=manifest.get("model") or settings.model_name)
+    else:
+        settings = settings.with_(engine=engine)
+    launch(manifest.get("title", path.name), path.parent, key if engine == "gemini" else None,
+           manifest.get(OWNER), source=source, settings=settings, **changes)
+
+
+def course_actions(path: Path, manifest: Mapping[str, Any], key: str | None) -> None:
+    """Resume / retry / finish, and regenerate one chapter, for a course not being written."""
+    chapters = manifest.get("chapters", [])
+    resume = resume_choice(manifest)
     left, right = st.columns(2)
     if resume and left.button(resume[0], icon=":material/refresh:"):
-        follow_up(job, api_key, retry_failed=resume[1], redo=None)
+        follow_up(path, manifest, key, retry_failed=resume[1])
     if chapters:
         with right.popover("Regenerate a chapter", icon=":material/edit_note:"):
             pick = st.selectbox("Chapter", [c["index"] for c in chapters],
                                 format_func=lambda i: f"{i}. {chapters[i - 1]['title']}")
             if st.button("Regenerate chapter"):
-                follow_up(job, api_key, redo={pick}, retry_failed=False)
+                follow_up(path, manifest, key, redo={pick})
+
+
+def job_actions(job: Job, snap: JobSnapshot, key: str | None) -> None:
+    """Cancel while running; afterwards the follow-ups of `course_actions`."""
+    if not snap.finished:
+        if st.button("Cancel", icon=":material/stop_circle:", disabled=snap.cancel_requested):
+            registry().cancel(job.id)
+            st.rerun()
+        return
+    course_actions(snap.path, snap.manifest, key)

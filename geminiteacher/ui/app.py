@@ -6,12 +6,13 @@ import streamlit as st
 
 from geminiteacher.errors import GeminiTeacherError, SourceTooLargeError, describe
 from geminiteacher.ui.actions import launch
-from geminiteacher.ui.common import errors_shown, output_dir
+from geminiteacher.ui.common import errors_shown, linked_course, my_tokens, output_dir
 from geminiteacher.ui.course import course_view
 from geminiteacher.ui.outline import outline_editor
 from geminiteacher.ui.settings import Choices, sidebar_settings
 from geminiteacher.ui.sources import course_title, material, source_size
 from geminiteacher.ui.workspace import session_jobs, workspace
+from geminiteacher.workspace import place_course
 
 
 def main() -> None:
@@ -23,6 +24,7 @@ def main() -> None:
     choices = Choices(None, None)
     with errors_shown("Reading the settings"):
         choices = sidebar_settings()
+    linked = linked_course()
     left, right = st.columns([2, 3], gap="large")
     with left, errors_shown("Preparing the course"):
         source, first = material()
@@ -45,11 +47,12 @@ def main() -> None:
                    if outline == [] else "")
         if st.button("Generate course", type="primary", disabled=bool(problem),
                      width="stretch", icon=":material/auto_stories:"):
-            launch(title.strip(), output_dir(), choices.api_key, source=source,
+            title, token = place_course(output_dir(), title.strip(), my_tokens())
+            launch(title, output_dir(), choices.api_key, token, source=source,
                    settings=choices.settings, outline=outline)
         if problem:
             st.caption(problem)
         session_jobs()
         workspace()
     with right, errors_shown("Showing the course"):
-        course_view(choices.api_key)
+        course_view(choices.available_key, linked)

@@ -7,6 +7,8 @@ from typing import Any
 
 import streamlit as st
 
+from geminiteacher.ui.markdown import safe_markdown
+
 
 @st.cache_data(max_entries=2000, show_spinner=False)
 def read_text(path: str, mtime_ns: int) -> str:
@@ -22,7 +24,8 @@ def file_text(path: Path) -> str | None:
 
 
 def chapters_view(path: Path, manifest: dict[str, Any]) -> None:
-    """The finished chapters, rendered from their files as they land; failures with reasons."""
+    """The finished chapters, rendered from their files as they land (safely: see
+    `geminiteacher.ui.markdown`); failures with reasons."""
     for chapter in manifest.get("chapters", []):
         label = f"{chapter['index']}. {chapter['title']}"
         if chapter["status"] == "failed":
@@ -32,8 +35,8 @@ def chapters_view(path: Path, manifest: dict[str, Any]) -> None:
         if text is None:
             continue
         with st.expander(label):
-            st.markdown(text.partition("\n")[2])
+            st.markdown(safe_markdown(text.partition("\n")[2]))
     summary = file_text(path / manifest["summary_file"]) if manifest.get("summary_file") else None
     if summary:
         with st.expander("Course summary"):
-            st.markdown(summary.partition("\n")[2])
+            st.markdown(safe_markdown(summary.partition("\n")[2]))

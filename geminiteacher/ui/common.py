@@ -7,11 +7,13 @@ import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import streamlit as st
 
 from geminiteacher.errors import GeminiTeacherError, describe
 from geminiteacher.jobs import JobRegistry
+from geminiteacher.workspace import course_for_token
 
 logger = logging.getLogger("geminiteacher.page")
 
@@ -45,3 +47,18 @@ def owner_id() -> str:
     if "owner" not in st.session_state:
         st.session_state["owner"] = secrets.token_urlsafe(16)
     return st.session_state["owner"]
+
+
+def my_tokens() -> set[str]:
+    """The owner tokens of the courses this session made or opened from their links."""
+    return st.session_state.setdefault("tokens", set())
+
+
+def linked_course() -> Path | None:
+    """The course named by `?course=<owner token>`, which thereby becomes one of this
+    session's courses (call it before drawing the workspace list)."""
+    token = st.query_params.get("course")
+    path = course_for_token(output_dir(), token) if token else None
+    if path is not None:
+        my_tokens().add(token)
+    return path

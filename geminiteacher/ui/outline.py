@@ -10,6 +10,7 @@ import streamlit as st
 from geminiteacher.coursemaker import plan_outline
 from geminiteacher.errors import GeminiTeacherError, describe
 from geminiteacher.models import Source
+from geminiteacher.ui.common import owner_id, registry
 from geminiteacher.ui.settings import Choices
 
 
@@ -22,8 +23,8 @@ def outline_editor(source: Source | None, choices: Choices) -> list[str] | None:
     if planned is None:
         if st.button("Plan outline", disabled=not ready,
                      help="See the chapters first and edit them before writing."):
-            try:
-                with st.spinner("Planning the outline…"):
+            try:  # planning calls the model, so it waits for a slot under the job cap
+                with st.spinner("Planning the outline…"), registry().slot(owner_id()):
                     titles = plan_outline(source, choices.settings, api_key=choices.api_key)
             except GeminiTeacherError as exc:
                 st.error(f"Could not plan the outline: {describe(exc)}")

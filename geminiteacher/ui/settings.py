@@ -26,10 +26,13 @@ MODES = {
 
 @dataclass
 class Choices:
-    """What the sidebar produced: settings (None while invalid) and the key to use."""
+    """What the sidebar produced: settings (None while invalid), the key for a new course
+    (None when it is written offline) and the key configured here whatever the engine (for
+    follow-ups on a course written with Gemini)."""
 
     settings: CourseSettings | None
     api_key: str | None
+    available_key: str | None = None
 
 
 def secrets_key() -> str | None:
@@ -99,7 +102,8 @@ def sidebar_settings() -> Choices:
             st.caption("Writing offline: chapters are extracted from your documents.")
         model = model_picker(api_key) if uses_gemini and api_key else DEFAULT_MODEL
         temperature = st.slider("Temperature", 0.0, 2.0, 0.0, 0.1,
-                                help="Higher values make Gemini's wording more varied.")
+                                help="Higher values make Gemini's wording more varied.",
+                                ) if uses_gemini else None
         language = st.text_input("Language", value="English", help="The language of the course.")
         max_chapters = st.number_input("Max chapters", min_value=1, value=10, step=1,
                                        help="The outline has at most this many chapters (1–100).")
@@ -122,7 +126,7 @@ def sidebar_settings() -> Choices:
         try:
             settings = CourseSettings(
                 engine=engine, model_name=model.strip() or DEFAULT_MODEL,
-                temperature=float(temperature), language=language.strip() or "English",
+                temperature=temperature, language=language.strip() or "English",
                 max_chapters=int(max_chapters), fixed_chapter_count=exact,
                 custom_prompt=custom.strip() or None, mode=mode, max_workers=int(workers),
                 delay_range=(float(delay[0]), float(delay[1])), max_retries=int(retries),
@@ -134,4 +138,4 @@ def sidebar_settings() -> Choices:
             settings = None
         if engine == "gemini" and api_key is None:
             settings = None
-    return Choices(settings, api_key if uses_gemini else None)
+    return Choices(settings, api_key if uses_gemini else None, api_key)

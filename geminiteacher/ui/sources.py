@@ -28,7 +28,8 @@ def convert_upload(data: bytes, name: str) -> tuple[SourcePart | None, str]:
 def material() -> tuple[Source | None, str]:
     """Uploads and pasted text as one `Source`, listed with their size or their problem.
 
-    Also returns the title the course would get by default (from the first file's name).
+    Also returns the title the course would get by default: the first readable file's name,
+    else the pasted text's first heading.
     """
     uploads = st.file_uploader(
         "Documents", type=FILE_TYPES, accept_multiple_files=True,
@@ -46,6 +47,7 @@ def material() -> tuple[Source | None, str]:
             problems.append(problem)
         else:
             parts.append(part)
+    first = default_title(Source(parts[:1])) if parts else ""  # never a rejected file's name
     if pasted.strip():
         parts.append(SourcePart(name="Pasted text", markdown=pasted, words=len(pasted.split()),
                                 kind="text"))
@@ -58,10 +60,8 @@ def material() -> tuple[Source | None, str]:
         })
     for problem in problems:
         st.error(problem)
-    if uploads:
-        first = default_title(Source.from_text("", name=uploads[0].name))
-    else:
-        first = default_title(Source.from_text(pasted)) if pasted.strip() else ""
+    if not first and pasted.strip():
+        first = default_title(Source.from_text(pasted))
     return (Source(parts) if parts else None), first
 
 
