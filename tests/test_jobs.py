@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import threading
+import weakref
 
 import pytest
 
 from geminiteacher.backends.base import Engine
-from geminiteacher.errors import ModelAccessError, SettingsError, StoreError
+from geminiteacher.errors import ModelAccessError, QueueFullError, SettingsError, StoreError
 from geminiteacher.jobs import JobRegistry, JobState, max_jobs_from_env
 from geminiteacher.models import ChapterContent, CourseSettings, Reply, Source
 
@@ -182,3 +184,66 @@ def test_max_jobs_env_must_be_a_positive_number(monkeypatch, value):
 def test_max_jobs_env_sets_the_cap(monkeypatch):
     monkeypatch.setenv("GEMINITEACHER_MAX_JOBS", "5")
     assert JobRegistry().max_running == 5
+
+
+def test_an_owner_may_have_only_so_many_unfinished_jobs(tmp_path):
+    reg = JobRegistry(max_running=1, per_owner=2)
+    engines = [GatedEngine(), GatedEngine()]
+    jobs = [submit(reg, tmp_path, title=t, engine=e) for t, e in zip("AB", engines, strict=True)]
+    with pytest.raises(QueueFullError, match="GEMINITEACHER_SESSION_JOBS"):
+        submit(reg, tmp_path, title="C")
+    other = submit(reg, tmp_path, owner="bob", title="D")  # another owner has room
+    reg.cancel(other.id)
+    for job, engine in zip(jobs, engines, strict=True):
+        finish(job, engine)
+    finish(submit(reg, tmp_path, title="C", engine=engines[0]), engines[0])
+
+
+def test_session_jobs_env_sets_the_per_owner_cap(monkeypatch):
+    monkeypatch.setenv("GEMINITEACHER_SESSION_JOBS", "7")
+    assert JobRegistry().per_owner == 7
+
+
+def test_a_slot_for_planning_waits_while_the_running_cap_is_full(tmp_path):
+    reg = JobRegistry(max_running=1)
+    engine = GatedEngine()
+    job = submit(reg, tmp_path, engine=engine)
+    entered = threading.Event()
+
+    def plan() -> None:
+        with reg.slot("bob"):
+            entered.set()
+
+    planner = threading.Thread(target=plan)
+    planner.start()
+    assert not entered.wait(0.3), "planning ran beside a job although the cap is 1"
+    finish(job, engine)
+    assert entered.wait(10)
+    planner.join(10)
+
+
+def test_a_job_waits_while_a_planning_slot_is_held(tmp_path):
+    reg = JobRegistry(max_running=1)
+    engine = GatedEngine()
+    with reg.slot("bob"):
+        job = submit(reg, tmp_path, engine=engine)
+        assert job.state is JobState.QUEUED
+    engine.gate.set()
+    assert job.wait(10) and job.state is JobState.DONE
+
+
+def test_a_finished_job_lets_go_of_its_source_and_key(tmp_path):
+    reg = JobRegistry(max_running=1)
+    engine = GatedEngine()
+    source = Source.from_text(TEXT * 3)
+    key = "".join(["sk-", "held-only-while-running"])  # a string object of this test's own
+    job = reg.submit("alice", title="Plants", output_dir=tmp_path, source=source,
+                     settings=SETTINGS, engine=engine, api_key=key)
+    finished_source = weakref.ref(source)
+    del source
+    finish(job, engine)
+    gc.collect()
+    assert finished_source() is None, "the finished job still holds the source text"
+    assert not [r for r in gc.get_referrers(key) if type(r).__name__ == "cell"], \
+        "a closure still holds the key"
+    assert "source" not in job.params

@@ -38,9 +38,9 @@ def outline_editor(source: Source | None, choices: Choices) -> list[str] | None:
     st.caption("Rename chapters, change the numbers to reorder, add or delete rows.")
     edited = st.data_editor(
         planned["table"], key=f"outline_{planned['version']}", num_rows="dynamic",
-        hide_index=True, column_config={
-            "Order": st.column_config.NumberColumn("Order", min_value=1, step=1, width="small"),
-            "Chapter": st.column_config.TextColumn("Chapter title", required=True),
+        hide_index=True, width="stretch", column_config={
+            "Order": st.column_config.NumberColumn("Order", min_value=1, step=1, width=75),
+            "Chapter": st.column_config.TextColumn("Chapter title", required=True, width="large"),
         },
     )
     if st.button("Discard outline"):

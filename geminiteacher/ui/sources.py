@@ -55,8 +55,11 @@ def material() -> tuple[Source | None, str]:
         st.dataframe(pd.DataFrame([{
             "File": p.name, "Pages": p.pages, "Words": p.words,
             "Tokens": estimate_tokens(p.markdown),
-        } for p in parts]), hide_index=True, placeholder="—", column_config={
-            "Tokens": st.column_config.NumberColumn("Tokens (est.)", format="%d"),
+        } for p in parts]), hide_index=True, placeholder="—", width="stretch", column_config={
+            "File": st.column_config.TextColumn("File", width=130),
+            "Pages": st.column_config.NumberColumn("Pages", width=50),
+            "Words": st.column_config.NumberColumn("Words", width=60),
+            "Tokens": st.column_config.NumberColumn("Tokens (est.)", format="%d", width=90),
         })
     for problem in problems:
         st.error(problem)

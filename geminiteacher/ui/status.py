@@ -25,21 +25,21 @@ def state_badge(state: str) -> None:
 
 
 def status_table(chapters: list[dict[str, Any]]) -> None:
-    longest = max([c.get("seconds") or 0.0 for c in chapters] + [1.0])
+    """One row per chapter; narrow columns so all six fit beside the material column."""
     table = pd.DataFrame([{
         "Chapter": c["index"], "Title": c["title"], "Status": c["status"],
         "Attempts": c.get("attempts", 0),
         "Tokens": sum((c.get("tokens") or {}).get(k, 0) for k in ("input", "output", "thinking")),
         "Seconds": round(float(c.get("seconds") or 0.0), 1),
     } for c in chapters])
-    st.dataframe(table, hide_index=True, column_config={
-        "Chapter": st.column_config.NumberColumn("Chapter", width="small"),
-        "Title": st.column_config.TextColumn("Title", width="medium"),
-        "Attempts": st.column_config.NumberColumn("Attempts", width="small"),
-        "Tokens": st.column_config.NumberColumn("Tokens", format="%d",
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
+        "Chapter": st.column_config.NumberColumn("#", width=40, help="Chapter number."),
+        "Title": st.column_config.TextColumn("Title", width=150),
+        "Status": st.column_config.TextColumn("Status", width=75),
+        "Attempts": st.column_config.NumberColumn("Attempts", width=70),
+        "Tokens": st.column_config.NumberColumn("Tokens", format="%d", width=70,
                                                 help="Input, output and thinking tokens."),
-        "Seconds": st.column_config.ProgressColumn("Seconds", format="%.1f s", min_value=0.0,
-                                                   max_value=float(longest)),
+        "Seconds": st.column_config.NumberColumn("Seconds", format="%.1f", width=70),
     })
 
 

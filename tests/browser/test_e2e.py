@@ -105,9 +105,29 @@ def test_two_browser_contexts_stay_apart(browser, offline_url, offline_course, s
         assert page.get_by_role("heading", name="lakes").is_visible()
         session_list = page.get_by_text(re.compile(r"· (done|running|queued)$"))
         assert session_list.all_inner_texts() == ["lakes · done"]
-        assert page.get_by_text("rivers ·").count() == 0
+        page.locator("summary", has_text="Workspace").click()
+        page.get_by_text("Chapters").first.wait_for()
+        page.get_by_role("combobox", name="Course").click()
+        assert page.get_by_role("option").all_inner_texts() == ["lakes"]
+        assert page.get_by_text(re.compile("rivers", re.IGNORECASE)).count() == 0
     finally:
         other.close()
+
+
+def test_a_new_context_sees_none_of_the_first_contexts_courses(browser, offline_url,
+                                                               offline_course):
+    stranger = browser.new_context()
+    page = stranger.new_page()
+    try:
+        page.goto(offline_url)
+        page.get_by_text("No course yet").wait_for()
+        page.locator("summary", has_text="Workspace").click()
+        page.get_by_text("Courses you make, or open from their link").wait_for()
+        assert page.get_by_text(re.compile("rivers", re.IGNORECASE)).count() == 0
+        page.goto(offline_course.url)  # the first context's link opens its course here too
+        page.get_by_role("heading", name="rivers").wait_for()
+    finally:
+        stranger.close()
 
 
 def test_gemini_course_through_the_fake_server_never_leaks_the_key(browser, gemini_server,
