@@ -447,3 +447,12 @@ def test_chapter_text_loads_no_remote_image_and_sits_below_the_chapter_title(pag
     assert "[Image: image](https://evil.example/?q=secret)" in rendered
     assert "![" not in rendered
     assert "#### Summary" in rendered and not re.search(r"^#{1,2} ", rendered, re.MULTILINE)
+
+
+def test_the_timeline_has_a_summary_line_and_a_table_of_attempts(gemini_page, gemini_env):
+    fail_first_chapter(gemini_page, gemini_env)
+    assert re.search(r"Timeline: \d+ attempt\(s\) on \d+ chapter\(s\) over \d+ s: \d+ written, "
+                     r"1 failed\.", texts(gemini_page.caption))
+    attempts = gemini_page.table[0].value
+    assert list(attempts.columns) == ["Attempt", "Start", "End", "Outcome", "Seconds"]
+    assert "failed" in set(attempts["Outcome"])
