@@ -266,22 +266,31 @@ def test_cancel_stops_a_running_course(gemini_page, gemini_env):
     assert next(b for b in gemini_page.button if b.label.startswith("Resume"))
 
 
-def test_jobs_beyond_the_cap_show_their_place_in_the_queue(gemini_env, monkeypatch, tmp_path):
+@pytest.fixture
+def capped(gemini_env, monkeypatch, tmp_path):
+    """Set caps in the environment, then give a fresh job registry that reads them."""
     monkeypatch.setenv("GEMINITEACHER_OUTPUT_DIR", str(tmp_path))
-    monkeypatch.setenv("GEMINITEACHER_MAX_JOBS", "1")
-    st.cache_resource.clear()  # a registry that reads the cap of 1
     gemini_env.latency = 0.3
-    try:
-        first, second = (AppTest.from_file(APP, default_timeout=30).run() for _ in range(2))
-        for at, title in ((first, "First"), (second, "Second")):
-            at.text_area(key="pasted").input(NOTES).run()
-            at.text_input(key="title").input(title).run()
-            button(at, "Generate course").click().run()
-        assert "number 1 in the queue" in texts(second.info)
-        assert badge(second) == "Waiting in queue"
-        assert badge(wait_until_finished(second)) == "Finished"
-    finally:
+
+    def with_caps(**env: str) -> None:
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
         st.cache_resource.clear()
+
+    yield with_caps
+    st.cache_resource.clear()
+
+
+def test_jobs_beyond_the_cap_show_their_place_in_the_queue(capped):
+    capped(GEMINITEACHER_MAX_JOBS="1")
+    first, second = (AppTest.from_file(APP, default_timeout=30).run() for _ in range(2))
+    for at, title in ((first, "First"), (second, "Second")):
+        at.text_area(key="pasted").input(NOTES).run()
+        at.text_input(key="title").input(title).run()
+        button(at, "Generate course").click().run()
+    assert "number 1 in the queue" in texts(second.info)
+    assert badge(second) == "Waiting in queue"
+    assert badge(wait_until_finished(second)) == "Finished"
 
 
 def test_regenerate_rewrites_just_that_chapter(page, tmp_path):
@@ -386,22 +395,16 @@ def test_finish_course_writes_only_the_missing_summary(page, tmp_path):
     assert [c["attempts"] for c in after["chapters"]] == attempts
 
 
-def test_a_course_beyond_the_session_cap_is_refused_in_words(gemini_env, monkeypatch, tmp_path):
-    monkeypatch.setenv("GEMINITEACHER_OUTPUT_DIR", str(tmp_path))
-    monkeypatch.setenv("GEMINITEACHER_SESSION_JOBS", "1")
-    st.cache_resource.clear()  # a registry that reads the cap of 1
-    gemini_env.latency = 0.3
-    try:
-        at = AppTest.from_file(APP, default_timeout=30).run()
-        at.text_area(key="pasted").input(NOTES).run()
-        button(at, "Generate course").click().run()
-        at.text_input(key="title").input("Another").run()
-        button(at, "Generate course").click().run()
-        assert "you already have 1 course(s) queued or being written" in texts(at.error)
-        assert not (tmp_path / "Another").exists()
-        wait_until_finished(at)
-    finally:
-        st.cache_resource.clear()
+def test_a_course_beyond_the_session_cap_is_refused_in_words(capped, tmp_path):
+    capped(GEMINITEACHER_SESSION_JOBS="1")
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    at.text_area(key="pasted").input(NOTES).run()
+    button(at, "Generate course").click().run()
+    at.text_input(key="title").input("Another").run()
+    button(at, "Generate course").click().run()
+    assert "you already have 1 course(s) queued or being written" in texts(at.error)
+    assert not (tmp_path / "Another").exists()
+    wait_until_finished(at)
 
 
 def test_the_title_never_comes_from_a_rejected_file(page):
