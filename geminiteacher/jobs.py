@@ -249,8 +249,7 @@ class JobRegistry:
         self._jobs: dict[str, Job] = {}
         self._queue: list[Job] = []
         self._running: set[Job] = set()
-        self._slots = 0  # running slots held by `slot()`
-        self._planning: dict[str, int] = {}  # those slots, per owner
+        self._slots: dict[str, int] = {}  # running slots held by `slot()`, per owner
 
     def submit(
         self,
@@ -315,23 +314,21 @@ class JobRegistry:
         """
         with self._lock:
             self._check_owner_room(owner)
-            while self._queue or len(self._running) + self._slots >= self.max_running:
+            while self._queue or not self._room():
                 self._lock.wait()
-            self._slots += 1
-            self._planning[owner] = self._planning.get(owner, 0) + 1
+            self._slots[owner] = self._slots.get(owner, 0) + 1
         try:
             yield
         finally:
             with self._lock:
-                self._slots -= 1
-                self._planning[owner] -= 1
+                self._slots[owner] -= 1
                 self._start_waiting()
                 self._lock.notify_all()
 
     def _check_owner_room(self, owner: str) -> None:
         """Raise QueueFullError when `owner` has no room for more work. Call with the lock held."""
         busy = sum(j.owner == owner and not j.state.finished for j in self._jobs.values())
-        if busy + self._planning.get(owner, 0) >= self.per_owner:
+        if busy + self._slots.get(owner, 0) >= self.per_owner:
             raise QueueFullError(
                 f"you already have {self.per_owner} course(s) queued or being written; wait for "
                 f"one to finish or cancel one ({SESSION_JOBS_ENV} sets this limit)")
@@ -352,9 +349,13 @@ class JobRegistry:
         with self._lock:
             return self._queue.index(job) + 1 if job in self._queue else None
 
+    def _room(self) -> bool:
+        """Whether one more job or slot may run now. Call with the lock held."""
+        return len(self._running) + sum(self._slots.values()) < self.max_running
+
     def _start_waiting(self) -> None:
         """Start queued jobs while there is room. Call with the lock held."""
-        while self._queue and len(self._running) + self._slots < self.max_running:
+        while self._queue and self._room():
             job = self._queue.pop(0)
             self._running.add(job)
             job._state = JobState.RUNNING

@@ -217,6 +217,15 @@ def test_a_link_still_opens_its_course_after_a_server_restart(page):
     assert not back.error
 
 
+def test_a_course_link_opened_while_it_is_written_shows_it_live(gemini_page, gemini_env):
+    gemini_env.latency = 0.5
+    one_at_a_time_without_retries(gemini_page)
+    button(gemini_page, "Generate course").click().run()
+    live = opened({"course": gemini_page.query_params["course"]})
+    assert badge(live) in ("Planning", "Writing") and button(live, "Cancel")
+    assert badge(wait_until_finished(live)) == "Finished"
+
+
 def test_reusing_another_visitors_title_makes_a_separate_course(page, tmp_path):
     make_course(page, "Volcanoes")
     first = json.loads((tmp_path / "Volcanoes" / "course.json").read_text())

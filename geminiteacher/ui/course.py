@@ -74,6 +74,8 @@ def course_view(key: str | None, linked: Path | None) -> None:
     """The right-hand side: the job in the URL, the saved course `linked` by the URL, one
     opened from the workspace, or an empty state."""
     job = registry().get(st.query_params.get("job", ""))
+    if job is None and linked is not None:  # the linked course's run, while it is writing
+        job = next((j for j in registry().runs_of(linked) if not j.state.finished), None)
     if job is not None:
         live = not job.state.finished
         st.fragment(run_every=REFRESH_SECONDS if live else None)(job_panel)(job, live, key)

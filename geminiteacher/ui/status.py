@@ -34,10 +34,10 @@ def status_table(chapters: list[dict[str, Any]]) -> None:
     } for c in chapters])
     st.dataframe(table, hide_index=True, width="stretch", column_config={
         "Chapter": st.column_config.NumberColumn("#", width=40, help="Chapter number."),
-        "Title": st.column_config.TextColumn("Title", width=150),
-        "Status": st.column_config.TextColumn("Status", width=75),
-        "Attempts": st.column_config.NumberColumn("Attempts", width=70),
-        "Tokens": st.column_config.NumberColumn("Tokens", format="%d", width=70,
+        "Title": st.column_config.TextColumn("Title", width=110),
+        "Status": st.column_config.TextColumn("Status", width=70),
+        "Attempts": st.column_config.NumberColumn("Attempts", width=75),
+        "Tokens": st.column_config.NumberColumn("Tokens", format="%d", width=65,
                                                 help="Input, output and thinking tokens."),
         "Seconds": st.column_config.NumberColumn("Seconds", format="%.1f", width=70),
     })
