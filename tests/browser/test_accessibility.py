@@ -24,13 +24,19 @@ WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a",
 
 @pytest.fixture(scope="module")
 def slow_gemini(tmp_path_factory):
-    """The page writing through a fake Gemini that takes a moment per call."""
+    """The page writing through the fake Gemini (its pace set by `moderate_pace`)."""
     output = tmp_path_factory.mktemp("a11y") / "output"
     with FakeGemini(latency=0.6) as fake, streamlit_server(
         output, {"GOOGLE_GEMINI_BASE_URL": fake.url, "GEMINI_API_KEY": "a11y-test-key"}
     ) as url:
-        fake.outline_size = 4
         yield url, fake
+
+
+@pytest.fixture(autouse=True)
+def moderate_pace(slow_gemini):
+    """Each test starts from the same pace: a moment per call, four chapters."""
+    _, fake = slow_gemini
+    fake.latency, fake.outline_size = 0.6, 4
 
 
 @pytest.fixture
@@ -45,15 +51,18 @@ def assert_no_violations(page, state: str) -> None:
     assert results.violations_count == 0, f"{state}: {results.generate_report()}"
 
 
-def test_axe_finds_no_wcag_violation_in_any_state(page, slow_gemini, sample_files):
+def test_axe_finds_no_wcag_violation_in_any_state(page, slow_gemini, sample_files, tmp_path):
     url, _ = slow_gemini
     page.goto(url)
     page.get_by_text("No course yet").wait_for()
     assert_no_violations(page, "empty page")
 
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(sample_files)
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"not a pdf at all")
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files([*sample_files, broken])
     page.get_by_text(re.compile(r"Whole source: \d+")).wait_for()
-    assert_no_violations(page, "files listed")
+    page.get_by_role("alert").filter(has_text="broken.pdf").wait_for()
+    assert_no_violations(page, "files listed, one refused")
 
     page.get_by_role("button", name=re.compile("^Generate course$")).click()
     page.get_by_role("button", name="Cancel").wait_for(timeout=LONG)
@@ -120,3 +129,19 @@ def test_keyboard_alone_adds_starts_cancels_resumes_and_downloads(page, slow_gem
     with page.expect_download() as download:
         page.keyboard.press("Enter")
     assert download.value.suggested_filename.endswith(".zip")
+
+
+def test_progress_and_errors_reach_assistive_technology(page, slow_gemini, sample_files,
+                                                        tmp_path):
+    url, _ = slow_gemini
+    page.goto(url)
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"not a pdf at all")
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files([sample_files[0], broken])
+    page.get_by_role("alert").filter(has_text="broken.pdf").wait_for()
+    page.get_by_role("button", name=re.compile("^Generate course$")).click()
+    status = page.get_by_role("status").filter(has_text=re.compile(r"chapters written"))
+    status.wait_for(timeout=LONG)
+    assert status.get_attribute("aria-live") == "polite"
+    page.get_by_role("status").filter(has_text=re.compile(r"^(\d+) of \1 chapters written")
+                                      ).wait_for(timeout=LONG)
