@@ -16,7 +16,16 @@ from typing import Any, TextIO
 import yaml
 
 from geminiteacher.errors import CancelledError, GeminiTeacherError, SettingsError, describe
-from geminiteacher.models import DEFAULT_MODEL, ENGINES, MODES, CourseSettings, Event, EventKind
+from geminiteacher.models import (
+    DEFAULT_MODEL,
+    ENGINES,
+    MAX_WAIT,
+    MAX_WORKERS,
+    MODES,
+    CourseSettings,
+    Event,
+    EventKind,
+)
 
 log = logging.getLogger("geminiteacher")
 
@@ -25,7 +34,8 @@ DEFAULTS: dict[str, Any] = {
     "max_chapters": 10, "fixed_chapter_count": False, "max_workers": 4, "delay_min": 0.1,
     "delay_max": 0.5, "max_retries": 3, "model_name": DEFAULT_MODEL, "temperature": 0.0,
     "custom_prompt": None, "language": "English", "verbose": False, "log_file": None,
-    "engine": "auto", "requests_per_minute": None, "thinking_budget": None, "api_key": None,
+    "engine": "auto", "requests_per_minute": None, "max_wait": MAX_WAIT,
+    "thinking_budget": None, "api_key": None,
 }
 
 
@@ -44,11 +54,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-chapters", type=int, help="most chapters (default: 10)")
     p.add_argument("--fixed-chapter-count", action="store_true",
                    help="write exactly --max-chapters chapters")
-    p.add_argument("--max-workers", type=int, help="chapters written at once in parallel mode")
+    p.add_argument("--max-workers", type=int,
+                   help=f"chapters written at once in parallel mode (1-{MAX_WORKERS})")
     p.add_argument("--delay-min", type=float, help="least gap between request starts (s)")
     p.add_argument("--delay-max", type=float, help="largest gap between request starts (s)")
     p.add_argument("--max-retries", type=int, help="retries per call after a failure")
     p.add_argument("--requests-per-minute", type=float, help="cap on requests per minute")
+    p.add_argument("--max-wait", type=float,
+                   help="longest wait a rate limit may ask for before the course stops "
+                        f"(s, default: {MAX_WAIT:g})")
     p.add_argument("--model-name", help=f"Gemini model (default: {DEFAULT_MODEL})")
     p.add_argument("--temperature", type=float, help="sampling temperature 0..2 (default: 0)")
     p.add_argument("--thinking-budget", type=int,
@@ -100,6 +114,7 @@ def settings_from(options: dict[str, Any]) -> CourseSettings:
         delay_range=(float(options["delay_min"]), float(options["delay_max"])),
         max_retries=int(options["max_retries"]),
         requests_per_minute=options["requests_per_minute"],
+        max_wait=options["max_wait"],
         thinking_budget=options["thinking_budget"],
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 
 def describe(error: BaseException, limit: int = 300) -> str:
     """One line for a person: the first line of the error's message (or its type), shortened."""
@@ -32,9 +34,11 @@ class SourceTooLargeError(GeminiTeacherError):
 
 
 class EngineError(GeminiTeacherError):
-    """A model call failed. `retryable` says whether trying again can help."""
+    """A model call failed. `retryable` says whether trying again can help; `usage` holds
+    the tokens the failed call(s) still cost (a `models.Usage`), when the engine knows."""
 
     retryable = True
+    usage = None
 
 
 class EmptyAnswerError(EngineError):
@@ -73,6 +77,18 @@ class QuotaExhaustedError(EngineError):
     """A per-day quota is spent: retrying today cannot help, so the course stops."""
 
     retryable = False
+
+
+class RateLimitWaitError(QuotaExhaustedError):
+    """The server asked to wait longer than the `max_wait` setting: failing beats sleeping."""
+
+    def __init__(self, seconds: float, max_wait: float) -> None:
+        self.seconds = seconds
+        super().__init__(
+            f"rate-limited for {math.ceil(seconds / 60)} minutes: the server asked to wait "
+            f"longer than max_wait ({max_wait:g} s); try again later, or raise max_wait "
+            "(--max-wait)"
+        )
 
 
 class ModelAccessError(EngineError):

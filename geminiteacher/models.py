@@ -110,6 +110,8 @@ class Source:
 
 MODES = ("sequential", "parallel", "cascade")
 ENGINES = ("auto", "gemini", "offline")
+MAX_WORKERS = 32  # chapters in flight per course; more only multiplies 429s
+MAX_WAIT = 600.0  # seconds: a longer server-requested wait fails the call instead
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,7 @@ class CourseSettings:
     rate_window: float = 60.0
     request_timeout: float = 180.0
     thinking_budget: int | None = None
+    max_wait: float = MAX_WAIT
 
     def __post_init__(self) -> None:
         from geminiteacher.errors import SettingsError
@@ -149,8 +152,9 @@ class CourseSettings:
             raise SettingsError("max_chapters must be between 1 and 100")
         if not 0.0 <= self.temperature <= 2.0:
             raise SettingsError("temperature must be between 0 and 2")
-        if self.max_workers < 1:
-            raise SettingsError("max_workers must be at least 1")
+        if not 1 <= self.max_workers <= MAX_WORKERS:
+            raise SettingsError(f"max_workers must be between 1 and {MAX_WORKERS}, "
+                                f"not {self.max_workers}")
         low, high = self.delay_range
         if low < 0 or high < low:
             raise SettingsError("delay_range must be (min, max) with 0 <= min <= max")
@@ -159,7 +163,8 @@ class CourseSettings:
         if self.thinking_budget is not None and self.thinking_budget < -1:
             raise SettingsError("thinking_budget must be -1 (the model decides), 0 (off) or "
                                 "a number of tokens")
-        for name in ("requests_per_minute", "tokens_per_minute", "rate_window", "request_timeout"):
+        for name in ("requests_per_minute", "tokens_per_minute", "rate_window", "request_timeout",
+                     "max_wait"):
             value = getattr(self, name)
             if value is not None and value <= 0:
                 raise SettingsError(f"{name} must be positive (or unset for no cap)")

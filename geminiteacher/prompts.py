@@ -141,8 +141,11 @@ def chapter_instruction(
             "Earlier chapters, already written. Build on them: refer back where useful, "
             "but do not repeat what they explain."
         )
-        for i, chapter in enumerate(previous, 1):
-            lines.append(f"- Chapter {i}: {_one_line(chapter.title)}")
+        number = 0
+        for chapter in previous:  # numbered by their place in the outline, gaps and all
+            number = next((n for n in range(number + 1, len(outline) + 1)
+                           if outline[n - 1] == chapter.title), number + 1)
+            lines.append(f"- Chapter {number}: {_one_line(chapter.title)}")
             lines.append("  Summary: " + _one_line(chapter.summary))
     lines.append(
         f"Write the chapter in {_language(settings)} with four parts:\n"

@@ -12,10 +12,12 @@ import contextlib
 import dataclasses
 import datetime as _dt
 import io
+import itertools
 import json
+import logging
 import os
 import re
-import tempfile
+import secrets
 import threading
 import time
 import zipfile
@@ -52,6 +54,7 @@ EXTRACTIVE_NOTE = (
     "documents; no AI model wrote it."
 )
 
+log = logging.getLogger(__name__)
 _UNSAFE = re.compile(r"[^\w\-]+", re.UNICODE)
 _DEMOTE = re.compile(r"^(#+) ", re.MULTILINE)
 _SECTION = re.compile(r"^## (Summary|Explanation|Extension)\s*$", re.MULTILINE)
@@ -73,10 +76,14 @@ def chapter_filename(index: int, title: str) -> str:
 
 
 def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write `data` to `path` so that the file is either old or new, never partial."""
+    """Write `data` to `path` so that the file is either old or new, never partial.
+
+    The file gets the mode a plain write would give it (0666 less the umask).
+    """
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
     try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         with os.fdopen(fd, "wb") as handle:
             handle.write(raw)
             handle.flush()
@@ -107,6 +114,12 @@ def _now_iso() -> str:
 def _usage_dict(usage: Usage) -> dict[str, int]:
     return {"input": usage.input_tokens, "cached": usage.cached_tokens,
             "output": usage.output_tokens, "thinking": usage.thinking_tokens}
+
+
+def _usage_of(tokens: dict[str, int] | None) -> Usage:
+    tokens = tokens or {}
+    return Usage(tokens.get("input", 0), tokens.get("cached", 0), tokens.get("output", 0),
+                 tokens.get("thinking", 0))
 
 
 def _new_chapter(index: int, title: str) -> dict[str, Any]:
@@ -143,10 +156,23 @@ class CourseStore:
         except (OSError, ValueError):
             return {}
 
+    def _inside(self, name: str | None) -> Path | None:
+        """The course folder's file `name` (from the manifest), or None when it is absent
+        or would lead outside the folder (a tampered manifest is never followed)."""
+        if not name:
+            return None
+        path = (self.path / name).resolve()
+        if path.parent != self.path.resolve():
+            log.warning("%s: ignored the file name %r in %s, which is outside the course "
+                        "folder", self.path, name, MANIFEST)
+            return None
+        return path
+
     def _read(self, name: str | None) -> str | None:
-        """A file of the course folder, or None when it is not there (yet)."""
+        """A file of the course folder, or None when it is not there (yet) or not inside."""
+        path = self._inside(name)
         try:
-            return (self.path / name).read_text(encoding="utf-8") if name else None
+            return path.read_text(encoding="utf-8") if path else None
         except OSError:
             return None
 
@@ -155,7 +181,8 @@ class CourseStore:
         return next((self._read(c.get("file")) for c in chapters if c["index"] == index), None)
 
     def _course_files(self) -> list[str]:
-        names = [c["file"] for c in self.manifest().get("chapters", []) if c.get("file")]
+        chapters = self.manifest().get("chapters", [])
+        names = [c["file"] for c in chapters if self._inside(c.get("file"))]
         return [n for n in [*names, SUMMARY, INDEX, MANIFEST] if (self.path / n).exists()]
 
     def zip_bytes(self) -> bytes:
@@ -203,7 +230,8 @@ class CourseStore:
                 store._archive_previous()
                 old = {}
             store._data = old or {"format": FORMAT, "title": title, "created": _now_iso(),
-                                  "outline": [], "chapters": [], "summary_file": None}
+                                  "outline": [], "chapters": [], "summary_file": None,
+                                  "usage": _usage_dict(Usage())}
             store._data.update({
                 "title": title, "source_sha256": source.sha256,
                 "source_files": [{"name": p.name, "pages": p.pages, "words": p.words}
@@ -262,18 +290,25 @@ class CourseStore:
             return None
 
     def _archive_previous(self) -> None:
-        target = self.path / time.strftime("_previous_%Y%m%d-%H%M%S")
-        target.mkdir(exist_ok=True)
+        stamp = time.strftime("_previous_%Y%m%d-%H%M%S")
+        for n in itertools.count(1):  # two archives in the same second get distinct names
+            target = self.path / (stamp if n == 1 else f"{stamp}-{n}")
+            with contextlib.suppress(FileExistsError):
+                target.mkdir()
+                break
         for item in self.path.iterdir():
             if item.is_file() and item.name != LOCK:
                 os.replace(item, target / item.name)
 
     def _adopt_files_on_disk(self) -> None:
-        """Count chapter files written before a crash as done, even if the manifest lagged."""
+        """Count chapter files written before a crash as done, even if the manifest lagged;
+        forget file names that lead outside the folder."""
         for chapter in self._data["chapters"]:
             name = chapter_filename(chapter["index"], chapter["title"])
             if (self.path / name).exists() and chapter["status"] != str(ChapterStatus.DONE):
                 chapter.update(status=str(ChapterStatus.DONE), file=name, last_error="")
+            elif chapter.get("file") and self._inside(chapter["file"]) is None:
+                chapter.update(status=str(ChapterStatus.PENDING), file=None)
 
     @property
     def outline(self) -> list[str]:
@@ -281,17 +316,45 @@ class CourseStore:
             return list(self._data.get("outline", []))
 
     def set_outline(self, titles: list[str]) -> None:
-        """Adopt an outline; chapters whose number and title are unchanged keep their state."""
+        """Adopt an outline. Chapters are matched by title, so an inserted, removed or moved
+        chapter leaves the others' text alone (their files are renumbered); only new or
+        renamed titles start afresh, and the files of dropped chapters are deleted."""
         with self._lock:
-            old = {(c["index"], c["title"]): c for c in self._data.get("chapters", [])}
-            chapters = [old.get((i, t)) or _new_chapter(i, t) for i, t in enumerate(titles, 1)]
-            kept = {c["file"] for c in chapters if c.get("file")}
-            for c in self._data.get("chapters", []):
-                if c.get("file") and c["file"] not in kept:
-                    (self.path / c["file"]).unlink(missing_ok=True)
+            by_title: dict[str, list[dict[str, Any]]] = {}
+            for chapter in self._data.get("chapters", []):
+                by_title.setdefault(chapter["title"], []).append(chapter)
+            chapters = [by_title[t].pop(0) if by_title.get(t) else _new_chapter(i, t)
+                        for i, t in enumerate(titles, 1)]
+            for dropped in itertools.chain.from_iterable(by_title.values()):
+                if path := self._inside(dropped.get("file")):
+                    path.unlink(missing_ok=True)
+            for index, chapter in enumerate(chapters, 1):
+                chapter["index"] = index
+            self._renumber(chapters)
             self._data["outline"] = list(titles)
             self._data["chapters"] = chapters
             self._changed(force=True)
+
+    def _renumber(self, chapters: list[dict[str, Any]]) -> None:
+        """Rename chapter files to their chapters' numbers, in two steps so no file is
+        clobbered; a chapter whose file is gone (or outside the folder) is to be written."""
+        parked = []
+        for chapter in chapters:
+            old = self._inside(chapter.get("file"))
+            new = chapter_filename(chapter["index"], chapter["title"])
+            if old is not None and old.name == new:
+                continue
+            spot = self.path / f".{new}.moving"
+            if old is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.replace(old, spot)
+                    parked.append((spot, new, chapter))
+                    continue
+            if chapter.get("file"):
+                chapter.update(file=None, status=str(ChapterStatus.PENDING))
+        for spot, new, chapter in parked:
+            os.replace(spot, self.path / new)
+            chapter["file"] = new
 
     def chapters_with(self, *statuses: ChapterStatus) -> list[int]:
         wanted = {str(s) for s in statuses}
@@ -340,13 +403,14 @@ class CourseStore:
                 name = chapter_filename(event.index, chapter["title"])
                 atomic_write(self.path / name, event.chapter.to_markdown())
                 self._close_attempt(history, event, "done")
-                usage = _usage_dict(event.usage or Usage())
                 chapter.update(status=str(ChapterStatus.DONE), file=name, last_error="",
-                               seconds=round(event.seconds, 3), tokens=usage)
+                               seconds=round(event.seconds, 3))
             elif event.kind is EventKind.FAILED:
                 self._close_attempt(history, event, "error")
                 chapter.update(status=str(ChapterStatus.FAILED), last_error=event.reason,
                                seconds=round(event.seconds, 3))
+            if event.usage is not None:
+                self._spend(chapter, "tokens", event.usage)
             elif event.kind is EventKind.CANCELLED:
                 self._close_attempt(history, event, "cancelled")
                 chapter["status"] = str(ChapterStatus.CANCELLED)
@@ -361,7 +425,7 @@ class CourseStore:
         atomic_write(self.path / SUMMARY, f"# Course summary\n\n{text.strip()}\n")
         with self._lock:
             self._data["summary_file"] = SUMMARY
-            self._data["summary_tokens"] = _usage_dict(usage)
+            self._spend(self._data, "summary_tokens", usage)
             self._changed(force=True)
 
     def write_index(self) -> None:
@@ -385,19 +449,21 @@ class CourseStore:
         atomic_write(self.path / INDEX, "\n".join(lines) + "\n")
 
     def total_usage(self) -> Usage:
+        """Every token this course has cost: outline, chapters (failed attempts too), summary,
+        over all its runs."""
         with self._lock:
-            usage = Usage()
-            for tokens in [c["tokens"] for c in self._data["chapters"]] + [
-                    self._data.get("summary_tokens") or {}]:
-                usage = usage + Usage(tokens.get("input", 0), tokens.get("cached", 0),
-                                      tokens.get("output", 0), tokens.get("thinking", 0))
-            return usage
+            return _usage_of(self._data.get("usage"))
 
     def add_usage(self, key: str, usage: Usage) -> None:
         """Remember tokens spent outside chapters (the outline call)."""
         with self._lock:
-            self._data[f"{key}_tokens"] = _usage_dict(usage)
+            self._spend(self._data, f"{key}_tokens", usage)
             self._changed()
+
+    def _spend(self, holder: dict[str, Any], key: str, usage: Usage) -> None:
+        """Add `usage` to `holder[key]` and to the course's total (caller holds the lock)."""
+        holder[key] = _usage_dict(_usage_of(holder.get(key)) + usage)
+        self._data["usage"] = _usage_dict(self.total_usage() + usage)
 
     # ---- flushing -----------------------------------------------------------------
 
@@ -424,7 +490,6 @@ class CourseStore:
             if not self._dirty and (self.path / MANIFEST).exists():
                 return
             self._data["updated"] = _now_iso()
-            self._data["usage"] = _usage_dict(self.total_usage())
             atomic_write(self.path / MANIFEST, json.dumps(self._data, ensure_ascii=False))
             self._dirty = False
             self._last_flush = time.monotonic()

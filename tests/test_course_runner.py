@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 from pathlib import Path
 
 import pytest
 
+from geminiteacher.backends.offline import OfflineEngine
 from geminiteacher.errors import (
     CancelledError,
+    EngineError,
     ModelAccessError,
     OutlineError,
     QuotaExhaustedError,
 )
-from geminiteacher.models import EventKind
+from geminiteacher.models import EventKind, Usage
 from geminiteacher.runner import run_course
-from geminiteacher.store import CourseStore
+from geminiteacher.store import CourseStore, chapter_filename
 from tests.course_helpers import (
     MATERIAL,
     chapter_titles_requested,
@@ -217,6 +220,9 @@ def test_empty_and_blocked_answers_are_retried(gemini_env, tmp_path: Path):
 
 
 def test_the_request_cap_holds_across_eight_workers(gemini_env, tmp_path: Path):
+    # The first SDK call of a process spends ~0.1 s setting up after its slot is taken, a
+    # skew the 60 s windows of real quotas absorb but a 0.5 s test window does not.
+    run_course(MATERIAL, fast_settings(max_chapters=1), title="Warm-up", output_dir=tmp_path)
     gemini_env.rate_limit(requests=3, window=0.5, retry_delay=0.5)
     settings = fast_settings(max_workers=8, max_chapters=8, requests_per_minute=3,
                              rate_window=0.5)
@@ -298,3 +304,150 @@ def test_a_thinking_budget_reaches_every_request_and_none_leaves_the_models_defa
     gemini_env.requests.clear()
     run_course(MATERIAL, fast_settings(), title="B", output_dir=tmp_path)
     assert not any("thinkingConfig" in r.generation_config for r in gemini_env.requests)
+
+
+class _Flaky(OfflineEngine):
+    """The offline engine, except that chapter `broken` raises `error` (once when `once`)."""
+
+    def __init__(self, broken: str, error: Exception, once: bool = False) -> None:
+        self.broken, self.error, self.once = broken, error, once
+
+    def write_chapter(self, source, title, settings, **kwargs):
+        if title == self.broken:
+            error, self.broken = self.error, (None if self.once else self.broken)
+            raise error
+        return super().write_chapter(source, title, settings, **kwargs)
+
+
+OUTLINE = ["Alpha", "Beta", "Gamma"]
+
+
+def test_an_unexpected_error_in_one_chapter_fails_only_that_chapter(tmp_path: Path):
+    engine = _Flaky("Beta", ValueError("Expecting value: line 1 column 1\nmore"))
+    course = run_course(MATERIAL, fast_settings(engine="offline"), engine=engine, title="T",
+                        output_dir=tmp_path, outline=OUTLINE)
+    chapters = manifest(course.path)["chapters"]
+    assert [c["status"] for c in chapters] == ["done", "failed", "done"]
+    assert chapters[1]["last_error"] == "unexpected error: ValueError: Expecting value: " \
+                                        "line 1 column 1"
+
+
+def test_tokens_of_failed_attempts_count_in_the_chapter_and_the_total(tmp_path: Path):
+    from geminiteacher.errors import EmptyAnswerError
+
+    error = EmptyAnswerError("STOP")
+    error.usage = Usage(input_tokens=1000, output_tokens=7)
+    engine = _Flaky("Beta", error, once=True)
+    course = run_course(MATERIAL, fast_settings(engine="offline"), engine=engine, title="T",
+                        output_dir=tmp_path, outline=OUTLINE)
+    data = manifest(course.path)
+    beta = data["chapters"][1]
+    assert beta["attempts"] == 2 and beta["tokens"]["input"] >= 1000
+    assert data["usage"]["input"] >= 1000 + sum(c["tokens"]["input"] for c in data["chapters"]
+                                                 if c["title"] != "Beta")
+
+
+def test_the_total_counts_every_token_the_server_billed_outline_included(gemini_env, tmp_path):
+    from tests.fakes.gemini_server import tokens
+
+    course = run_course(MATERIAL, fast_settings(), title="T", output_dir=tmp_path)
+    billed = sum(tokens(r.system + "".join(r.parts)) for r in gemini_env.requests
+                 if r.kind in ("outline", "chapter", "summary"))
+    assert manifest(course.path)["usage"]["input"] == billed
+
+
+def test_a_cancel_during_a_request_marks_the_chapter_cancelled_not_failed(gemini_env, tmp_path):
+    cancel = threading.Event()
+
+    def on_event(event):
+        if event.kind is EventKind.OUTLINE:
+            gemini_env.hang_next(1, seconds=3)
+        if event.kind is EventKind.ATTEMPT and event.index == 1:
+            threading.Timer(0.3, cancel.set).start()
+
+    settings = fast_settings(mode="sequential", request_timeout=1.0)
+    with pytest.raises(CancelledError):
+        run_course(MATERIAL, settings, title="T", output_dir=tmp_path, on_event=on_event,
+                   cancel=cancel)
+    assert {c["status"] for c in manifest(tmp_path / "T")["chapters"]} == {"cancelled"}
+
+
+def test_a_server_wait_beyond_max_wait_fails_at_once_saying_how_long(gemini_env, tmp_path):
+    from geminiteacher.errors import RateLimitWaitError
+
+    gemini_env.fail_next(1, 429, retry_delay=86_400)
+    with pytest.raises(RateLimitWaitError, match="rate-limited for 1440 minutes"):
+        run_course(MATERIAL, fast_settings(), title="T", output_dir=tmp_path)
+    assert "rate-limited for 1440 minutes" in manifest(tmp_path / "T")["error"]
+
+
+def test_a_fractional_requests_per_minute_cap_finishes_the_course(gemini_env, tmp_path):
+    settings = fast_settings(max_chapters=1, requests_per_minute=0.5, rate_window=0.1)
+    course = run_course(MATERIAL, settings, title="T", output_dir=tmp_path)
+    starts = sorted(r.start for r in gemini_env.requests
+                    if r.kind in ("outline", "chapter", "summary"))
+    assert len(course.chapters) == 1 and len(starts) == 3
+    assert all(b - a >= 0.19 for a, b in itertools.pairwise(starts))  # one per 0.2 s
+
+
+def test_a_course_whose_summary_failed_is_finished_by_writing_only_the_summary(gemini_env,
+                                                                              tmp_path):
+    from geminiteacher.runner import finish_course, summary_missing
+
+    def on_event(event):
+        if event.kind is EventKind.SUMMARY:
+            gemini_env.fail_next(1, 500)
+
+    with pytest.raises(EngineError):
+        run_course(MATERIAL, fast_settings(max_retries=0), title="T", output_dir=tmp_path,
+                   on_event=on_event)
+    assert summary_missing(manifest(tmp_path / "T"))
+    gemini_env.requests.clear()
+    course = finish_course(tmp_path / "T")
+    assert [r.kind for r in gemini_env.requests] == ["summary"]
+    assert course.summary and len(course.chapters) == 4
+    assert not summary_missing(manifest(tmp_path / "T"))
+    assert manifest(tmp_path / "T")["state"] == "done"
+
+
+def test_inserting_a_chapter_at_the_front_writes_only_that_chapter(gemini_env, tmp_path):
+    course = run_course(MATERIAL, fast_settings(), title="T", output_dir=tmp_path,
+                        outline=OUTLINE)
+    before = {c.title: c for c in course.chapters}
+    gemini_env.requests.clear()
+    course = run_course(MATERIAL, fast_settings(), title="T", output_dir=tmp_path,
+                        outline=["Intro", *OUTLINE])
+    assert chapter_titles_requested(gemini_env) == ["Intro"]
+    data = manifest(course.path)
+    assert [c["file"] for c in data["chapters"]] == [
+        chapter_filename(i, t) for i, t in enumerate(["Intro", *OUTLINE], 1)]
+    assert sorted(p.name for p in course.path.glob("chapter_*.md")) == \
+        sorted(c["file"] for c in data["chapters"])
+    assert all(course.chapters[i] == before[t] for i, t in enumerate(OUTLINE, 1))
+
+
+def test_reordered_titles_keep_their_text_and_a_renamed_one_is_rewritten(gemini_env, tmp_path):
+    course = run_course(MATERIAL, fast_settings(), title="T", output_dir=tmp_path,
+                        outline=OUTLINE)
+    texts = {c["title"]: (course.path / c["file"]).read_text()
+             for c in manifest(course.path)["chapters"]}
+    gemini_env.requests.clear()
+    course = run_course(MATERIAL, fast_settings(), title="T", output_dir=tmp_path,
+                        outline=["Gamma", "Alpha", "Beta two"])
+    assert chapter_titles_requested(gemini_env) == ["Beta two"]
+    chapters = manifest(course.path)["chapters"]
+    assert (course.path / chapters[0]["file"]).read_text() == texts["Gamma"]
+    assert (course.path / chapters[1]["file"]).read_text() == texts["Alpha"]
+    assert len(list(course.path.glob("chapter_*.md"))) == 3
+
+
+def test_cascade_lists_only_written_chapters_by_their_chapter_number(gemini_env, tmp_path):
+    def on_event(event):
+        if event.kind is EventKind.STARTED and event.index == 1:
+            gemini_env.fail_next(1, 500)
+
+    run_course(MATERIAL, fast_settings(mode="cascade", max_retries=0), title="T",
+               output_dir=tmp_path, on_event=on_event, outline=OUTLINE)
+    third = [r for r in gemini_env.requests if r.kind == "chapter"][2].instruction
+    assert "- Chapter 2: Beta" in third
+    assert "Chapter 1: Alpha" not in third and "could not be generated" not in third

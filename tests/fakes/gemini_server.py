@@ -61,6 +61,12 @@ def _texts(content: Any) -> list[str]:
     return [p["text"] for p in content.get("parts") or [] if isinstance(p, dict) and "text" in p]
 
 
+def _key_of(headers: dict[str, str], query: str) -> str:
+    """The API key a request carried, in its header or its `key` query parameter."""
+    lower = {k.lower(): v for k, v in headers.items()}
+    return lower.get("x-goog-api-key") or (parse_qs(query).get("key") or [""])[0]
+
+
 def _common_prefix_len(a: str, b: str) -> int:
     low, high = 0, min(len(a), len(b))
     while low < high:  # binary search keeps the comparisons in C for megabyte documents
@@ -231,6 +237,7 @@ class FakeGemini:
         self.faults: dict = {}
         self.outline_size: int | None = None
         self.hang_seconds = 30.0  # how long a random "hang" fault sleeps
+        self.echo_key = False  # error messages quote the API key they were sent with
         self.requests: list[Recorded] = []
         self.max_in_flight = 0
         self.url = ""
@@ -350,6 +357,8 @@ class FakeGemini:
         with self._lock:
             self.requests.append(rec)
         answer = self._route(method, url.query, headers, version, model, action, rec)
+        if self.echo_key and answer.status >= 400:
+            answer.payload["error"]["message"] += f" (sent with key {_key_of(headers, url.query)})"
         rec.status = answer.status
         rec.end = time.monotonic()
         return answer
