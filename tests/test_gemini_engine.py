@@ -293,5 +293,6 @@ def test_list_models_names_generate_capable_models(engine):
     assert not [n for n in names if n.startswith("models/")]
 
 
-def test_context_window_of_gemini_2_models_is_a_million_tokens(engine):
-    assert engine.context_window() == 1_048_576
+def test_context_window_is_the_input_limit_the_api_reports_for_the_model(engine, fake_gemini):
+    client = genai.Client(api_key=KEY, http_options={"base_url": fake_gemini.url})
+    assert engine.context_window() == client.models.get(model=engine.model).input_token_limit
