@@ -19,6 +19,7 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 
 import tenacity
 
@@ -89,7 +90,7 @@ def call_with_retry(
             raise
         if limiter is not None:
             limiter.on_success()
-        return reply if not spent.total else Reply(reply.value, spent + reply.usage)
+        return reply if not spent.total else replace(reply, usage=spent + reply.usage)
 
     def should_stop(state: tenacity.RetryCallState) -> bool:
         if cancel is not None and cancel.is_set():
