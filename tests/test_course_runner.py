@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -444,3 +445,28 @@ def test_cascade_lists_only_written_chapters_by_their_chapter_number(gemini_env,
     third = [r for r in gemini_env.requests if r.kind == "chapter"][2].instruction
     assert "- Chapter 2: Beta" in third
     assert "Chapter 1: Alpha" not in third and "could not be generated" not in third
+
+
+def test_a_cancelled_courses_429_stops_pausing_the_other_courses_on_the_key(gemini_env,
+                                                                            tmp_path):
+    gemini_env.fail_next(1, 429, retry_delay=30)
+    cancel, limited = threading.Event(), threading.Event()
+    errors = []
+
+    def first() -> None:
+        try:
+            run_course(MATERIAL, fast_settings(), title="A", output_dir=tmp_path, cancel=cancel,
+                       on_event=lambda e: limited.set() if e.kind is EventKind.WAITING else None)
+        except CancelledError as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert limited.wait(10)
+    cancelled_at = []
+    threading.Timer(0.5, lambda: (cancelled_at.append(time.monotonic()), cancel.set())).start()
+    course = run_course(MATERIAL + "\n\nB.", fast_settings(), title="B", output_dir=tmp_path)
+    thread.join(10)
+    assert errors and len(course.chapters) == 4
+    first_b = min(r.start for r in gemini_env.requests if "B." in "".join(r.parts))
+    assert cancelled_at[0] <= first_b < cancelled_at[0] + 10  # paused, but not for 30 s
