@@ -11,6 +11,7 @@ from typing import Any
 
 DEFAULT_MODEL = "gemini-flash-latest"
 THINKING = ("auto", "off", "low", "medium", "high")
+CACHING = ("auto", "on", "off")
 
 
 class ModelDefaultTemperature(float):
@@ -164,6 +165,7 @@ class CourseSettings:
     request_timeout: float = 180.0
     thinking: str = "auto"
     thinking_budget: int | None = None
+    cache: str = "auto"
     max_wait: float = MAX_WAIT
 
     def __post_init__(self) -> None:
@@ -182,6 +184,8 @@ class CourseSettings:
         if self.thinking not in THINKING:
             raise SettingsError(f"thinking must be one of {', '.join(THINKING)}, "
                                 f"not {self.thinking!r}")
+        if self.cache not in CACHING:
+            raise SettingsError(f"cache must be one of {', '.join(CACHING)}, not {self.cache!r}")
         if self.thinking != "auto" and self.thinking_budget is not None:
             raise SettingsError("set thinking or thinking_budget, not both "
                                 "(thinking_budget is for Gemini 2.5-era scripts)")

@@ -7,6 +7,7 @@ emits events, the store records them, readers read the store.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -277,42 +278,47 @@ def run_course(
     title = (title or default_title(source)).strip()
     check_fits(source, engine)
     store = CourseStore.create(output_dir, title, source, settings, engine)
+    held = contextlib.ExitStack()
     try:
-        with CourseRun(engine, settings, source.markdown, store, on_event,
-                       cancel or threading.Event()) as run:
-            run.warn(engine.notes(settings))
-            titles = outline or store.outline or run.plan_outline()
-            titles = [t.strip() for t in titles if t and t.strip()]
-            if not titles:
-                raise OutlineError("the outline is empty: add at least one chapter title")
-            if titles != store.outline:
-                store.set_outline(titles)
-            store.set_state("writing")
-            if retry_failed:
-                todo = store.chapters_with(ChapterStatus.FAILED)
-            else:
-                already = set(store.chapters_with(ChapterStatus.DONE))
-                todo = [i for i in range(1, len(titles) + 1) if i not in already]
-            todo = sorted(set(todo) | {i for i in (redo or ()) if 1 <= i <= len(titles)})
-            done = {i: c for i, c in store.done_chapters().items() if i not in todo}
-            results = run.write_chapters(titles, todo, done)
-            done_now = set(store.chapters_with(ChapterStatus.DONE))
-            finished = [results[i] for i in sorted(results) if i in done_now]
-            summary = ""
-            if finished and (todo or not store.manifest().get("summary_file")):
-                store.set_state("summarizing")
-                summary, usage = run.write_summary(finished)
-                store.write_summary(summary, usage)
-            elif finished:
-                summary = (store.path / SUMMARY).read_text(encoding="utf-8").partition("\n")[2]
-            failed = store.chapters_with(ChapterStatus.FAILED)
-            store.set_state("failed" if failed else "done",
-                            f"{len(failed)} chapter(s) failed: retry the failed chapters"
-                            if failed else "")
-            run.emit(Event(EventKind.FINISHED, None, reason=store.path.as_posix()))
-            return Course(source.markdown, [results[i] for i in sorted(results)],
-                          summary.strip(), title, store.path,
-                          store.manifest().get("model_version", ""))
+        run = held.enter_context(CourseRun(engine, settings, source.markdown, store, on_event,
+                                           cancel or threading.Event()))
+        run.warn(engine.notes(settings))
+        known = outline or store.outline
+        calls = (0 if known else 1) + (len(known) if known else settings.max_chapters) + 1
+        run.warn(held.enter_context(engine.course_context(
+            source.markdown, settings, calls=calls,
+            saved=store.manifest().get("cache") or {}, save=store.set_cache)))
+        titles = known or run.plan_outline()
+        titles = [t.strip() for t in titles if t and t.strip()]
+        if not titles:
+            raise OutlineError("the outline is empty: add at least one chapter title")
+        if titles != store.outline:
+            store.set_outline(titles)
+        store.set_state("writing")
+        if retry_failed:
+            todo = store.chapters_with(ChapterStatus.FAILED)
+        else:
+            already = set(store.chapters_with(ChapterStatus.DONE))
+            todo = [i for i in range(1, len(titles) + 1) if i not in already]
+        todo = sorted(set(todo) | {i for i in (redo or ()) if 1 <= i <= len(titles)})
+        done = {i: c for i, c in store.done_chapters().items() if i not in todo}
+        results = run.write_chapters(titles, todo, done)
+        done_now = set(store.chapters_with(ChapterStatus.DONE))
+        finished = [results[i] for i in sorted(results) if i in done_now]
+        summary = ""
+        if finished and (todo or not store.manifest().get("summary_file")):
+            store.set_state("summarizing")
+            summary, usage = run.write_summary(finished)
+            store.write_summary(summary, usage)
+        elif finished:
+            summary = (store.path / SUMMARY).read_text(encoding="utf-8").partition("\n")[2]
+        failed = store.chapters_with(ChapterStatus.FAILED)
+        store.set_state("failed" if failed else "done",
+                        f"{len(failed)} chapter(s) failed: retry the failed chapters"
+                        if failed else "")
+        run.emit(Event(EventKind.FINISHED, None, reason=store.path.as_posix()))
+        return Course(source.markdown, [results[i] for i in sorted(results)], summary.strip(),
+                      title, store.path, store.manifest().get("model_version", ""))
     except (CancelledError, KeyboardInterrupt):
         store.set_state("cancelled", "cancelled by the user; finished chapters are kept")
         raise
@@ -321,6 +327,7 @@ def run_course(
         raise
     finally:
         try:
+            held.close()
             store.write_index()
         finally:
             store.close()

@@ -464,6 +464,12 @@ class CourseStore:
         with self._lock:
             return _usage_of(self._data.get("usage"))
 
+    def set_cache(self, state: dict[str, Any]) -> None:
+        """Remember the course's explicit cache (its name while alive, its life for cost)."""
+        with self._lock:
+            self._data["cache"] = state
+            self._changed(force=True)
+
     def add_usage(self, key: str, usage: Usage) -> None:
         """Remember tokens spent outside chapters (the outline call)."""
         with self._lock:
