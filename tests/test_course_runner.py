@@ -398,7 +398,8 @@ def test_a_course_whose_summary_failed_is_finished_by_writing_only_the_summary(g
     assert summary_missing(manifest(tmp_path / "T"))
     gemini_env.requests.clear()
     course = finish_course(tmp_path / "T")
-    assert [r.kind for r in gemini_env.requests] == ["summary"]
+    assert [r.kind for r in gemini_env.requests
+            if r.kind in ("outline", "chapter", "summary")] == ["summary"]
     assert course.summary and len(course.chapters) == 4
     assert not summary_missing(manifest(tmp_path / "T"))
     assert manifest(tmp_path / "T")["state"] == "done"

@@ -288,7 +288,7 @@ class GeminiTransport(Transport):
         cache = self._cache_for(prompt)
         name = cache.current() if cache else None
         if cache is not None and cache.note:
-            notes.append(cache.note)
+            notes.append(self._scrub(cache.note))
         replaced = False
         while True:
             request = build_request(prompt, settings, facts, dropped, self._http_options(),
