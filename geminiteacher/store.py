@@ -419,11 +419,11 @@ class CourseStore:
                 self._close_attempt(history, event, "error")
                 chapter.update(status=str(ChapterStatus.FAILED), last_error=event.reason,
                                seconds=round(event.seconds, 3))
-            if event.usage is not None:
-                self._spend(chapter, "tokens", event.usage)
             elif event.kind is EventKind.CANCELLED:
                 self._close_attempt(history, event, "cancelled")
                 chapter["status"] = str(ChapterStatus.CANCELLED)
+            if event.usage is not None:
+                self._spend(chapter, "tokens", event.usage)
             self._changed()
 
     @staticmethod
