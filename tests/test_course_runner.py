@@ -350,12 +350,17 @@ def test_the_total_counts_every_token_the_server_billed_outline_and_retries_incl
     assert manifest(course.path)["usage"]["input"] == billed
 
 
-def test_a_cancel_during_a_request_marks_the_chapter_cancelled_not_failed(gemini_env, tmp_path):
+@pytest.mark.parametrize("ending", ["timeout", "empty answer"])
+def test_a_cancel_during_a_request_marks_the_chapter_cancelled_not_failed(gemini_env, tmp_path,
+                                                                         ending):
     cancel = threading.Event()
 
     def on_event(event):
-        if event.kind is EventKind.OUTLINE:
+        if event.kind is EventKind.OUTLINE and ending == "timeout":
             gemini_env.hang_next(1, seconds=3)
+        elif event.kind is EventKind.OUTLINE:
+            gemini_env.latency = 0.6
+            gemini_env.empty_next(1)
         if event.kind is EventKind.ATTEMPT and event.index == 1:
             threading.Timer(0.3, cancel.set).start()
 
@@ -363,7 +368,9 @@ def test_a_cancel_during_a_request_marks_the_chapter_cancelled_not_failed(gemini
     with pytest.raises(CancelledError):
         run_course(MATERIAL, settings, title="T", output_dir=tmp_path, on_event=on_event,
                    cancel=cancel)
-    assert {c["status"] for c in manifest(tmp_path / "T")["chapters"]} == {"cancelled"}
+    chapters = manifest(tmp_path / "T")["chapters"]
+    assert {c["status"] for c in chapters} == {"cancelled"}
+    assert (chapters[0]["tokens"]["input"] > 0) == (ending == "empty answer")  # billed
 
 
 def test_a_server_wait_beyond_max_wait_fails_at_once_saying_how_long(gemini_env, tmp_path):
