@@ -26,6 +26,7 @@ DEFAULTS: dict[str, Any] = {
     "delay_max": 0.5, "max_retries": 3, "model_name": DEFAULT_MODEL, "temperature": 0.0,
     "custom_prompt": None, "language": "English", "verbose": False, "log_file": None,
     "engine": "auto", "requests_per_minute": None, "thinking_budget": None, "api_key": None,
+    "quiz_questions": 5, "export": None,
 }
 
 
@@ -56,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "model decides (default: the model's own default)")
     p.add_argument("--custom-prompt", help="extra instructions for every chapter, or a file")
     p.add_argument("--language", help="language the course is written in (default: English)")
+    p.add_argument("--quiz-questions", type=int,
+                   help="multiple-choice questions per chapter, 0 to 20 (default: 5)")
     p.add_argument("--engine", choices=ENGINES,
                    help="auto (Gemini when a key is set), gemini or offline")
     p.add_argument("--config", "-c", help="YAML file of these settings; flags win over it")
@@ -101,6 +104,7 @@ def settings_from(options: dict[str, Any]) -> CourseSettings:
         max_retries=int(options["max_retries"]),
         requests_per_minute=options["requests_per_minute"],
         thinking_budget=options["thinking_budget"],
+        quiz_questions=int(options["quiz_questions"]),
     )
 
 
