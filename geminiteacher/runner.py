@@ -41,6 +41,7 @@ from geminiteacher.models import (
 from geminiteacher.pool import make_executor, spaced_submit
 from geminiteacher.ratelimit import LIMITERS, Limiter
 from geminiteacher.retrying import call_with_retry
+from geminiteacher.sources import attribute
 from geminiteacher.store import SUMMARY, CourseStore
 
 EventHandler = Callable[[Event], None]
@@ -89,6 +90,7 @@ class CourseRun:
     store: CourseStore | None = None
     on_event: EventHandler | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
+    source: Source | None = None  # its parts name the file each chapter's sources are in
 
     def __post_init__(self) -> None:
         self.limiter = limiter_for(self.engine, self.settings)
@@ -171,6 +173,8 @@ class CourseRun:
                 return
             chapter = reply.value
             chapter.title = title
+            if self.source is not None:
+                chapter.sources = attribute(chapter.sources, self.source)
             results[i] = chapter
             self.emit(Event(EventKind.DONE, i, title, usage=reply.usage, chapter=chapter,
                             seconds=time.monotonic() - started))
@@ -237,7 +241,7 @@ def run_course(
     store = CourseStore.create(output_dir, title, source, settings, engine)
     try:
         run = CourseRun(engine, settings, source.markdown, store, on_event,
-                        cancel or threading.Event())
+                        cancel or threading.Event(), source)
         titles = outline or store.outline or run.plan_outline()
         titles = [t.strip() for t in titles if t and t.strip()]
         if not titles:

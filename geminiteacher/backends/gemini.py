@@ -147,7 +147,7 @@ class GeminiEngine(Engine):
             source, title, settings, index=index, outline=outline, previous=previous
         )
         text, usage = self._generate(prompt, settings)
-        return Reply(parse_chapter(text, title), usage)
+        return Reply(parse_chapter(text, title, source), usage)
 
     def write_summary(
         self, source: str, chapters: Sequence[ChapterContent], settings: CourseSettings
