@@ -61,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="multiple-choice questions per chapter, 0 to 20 (default: 5)")
     p.add_argument("--engine", choices=ENGINES,
                    help="auto (Gemini when a key is set), gemini or offline")
+    p.add_argument("--export", metavar="FORMATS",
+                   help="also write the course as html,docx,scorm,moodle,gift,csv (any of them, "
+                        "comma-separated; also markdown, zip) into <course folder>/exports/")
     p.add_argument("--config", "-c", help="YAML file of these settings; flags win over it")
     p.add_argument("--verbose", "-v", action="store_true", help="print every event")
     p.add_argument("--log-file", help="also write the log to this file")
@@ -160,6 +163,7 @@ def configure_logging(verbose: bool, log_file: str | None) -> None:
 
 def run(options: dict[str, Any], stderr: TextIO) -> int:
     from geminiteacher.converter import load_sources
+    from geminiteacher.exports import export_course, parse_formats
     from geminiteacher.runner import run_course
 
     if not options["input"]:
@@ -170,6 +174,7 @@ def run(options: dict[str, Any], stderr: TextIO) -> int:
     if not source.parts:
         raise SettingsError("none of the --input files could be read; see the lines above")
     settings = settings_from(options)
+    formats = parse_formats(options["export"] or [])
     configure_logging(options["verbose"], options["log_file"])
     progress = Progress(stderr, options["verbose"])
     cancel = threading.Event()
@@ -183,6 +188,8 @@ def run(options: dict[str, Any], stderr: TextIO) -> int:
             from None
     if progress.live:
         stderr.write("\n")
+    for path in export_course(course.path, formats) if formats else []:
+        stderr.write(f"geminiteacher: exported {path}\n")
     failed = progress.failed
     print(f"Course written to {course.path}: {len(course.chapters) - failed} chapter(s) done, "
           f"{failed} failed")

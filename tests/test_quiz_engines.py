@@ -11,35 +11,7 @@ from geminiteacher.runner import run_course
 from geminiteacher.sources import document_headings
 from geminiteacher.store import CourseStore
 from tests.course_helpers import MATERIAL, fast_settings
-
-BIOLOGY = """# Cells
-
-## The membrane
-
-A membrane is a thin layer that separates the inside of a cell from its surroundings.
-The membrane lets water pass but keeps most large molecules out of the cell.
-Proteins in the membrane carry sugar and salts across it when the cell needs them.
-
-## The nucleus
-
-The nucleus is the compartment that holds the genetic material of the cell.
-Chromosomes in the nucleus carry the genes that are copied before the cell divides.
-A nuclear envelope surrounds the nucleus and controls what enters and leaves it.
-
-# Energy
-
-## Mitochondria
-
-Mitochondria are the organelles that turn sugar into usable energy for the cell.
-Each mitochondrion has its own small genome and divides on its own schedule.
-Cells that work hard, such as muscle cells, contain thousands of mitochondria.
-
-## Photosynthesis
-
-Photosynthesis is the process that turns light, water and carbon dioxide into sugar.
-Chloroplasts carry out photosynthesis in the leaves of green plants.
-The oxygen that animals breathe is released by photosynthesis as a by-product.
-"""
+from tests.export_helpers import MATERIAL as BIOLOGY
 
 
 def assert_well_formed(chapter: ChapterContent, most: int) -> None:
