@@ -284,14 +284,12 @@ class CourseStore:
     def _adopt_files_on_disk(self) -> None:
         """Count chapters written before a crash as done, even if the manifest lagged.
 
-        A chapter's data file is written last, so it marks a complete chapter (in a course
-        made before data files existed, the chapter file does).
+        A chapter's data file is written first and its Markdown file last, so the Markdown
+        file marks a complete chapter.
         """
-        legacy = self._data.get("format", FORMAT) < 2
         for chapter in self._data["chapters"]:
             name = chapter_filename(chapter["index"], chapter["title"])
-            marker = name if legacy else data_filename(name)
-            if (self.path / marker).exists() and chapter["status"] != str(ChapterStatus.DONE):
+            if (self.path / name).exists() and chapter["status"] != str(ChapterStatus.DONE):
                 chapter.update(status=str(ChapterStatus.DONE), file=name, last_error="")
 
     @property
@@ -355,9 +353,9 @@ class CourseStore:
                 self._close_attempt(history, event, "error")
             elif event.kind is EventKind.DONE and event.chapter is not None:
                 name = chapter_filename(event.index, chapter["title"])
-                atomic_write(self.path / name, event.chapter.to_markdown())
                 atomic_write(self.path / data_filename(name),
                              json.dumps(event.chapter.to_dict(), ensure_ascii=False))
+                atomic_write(self.path / name, event.chapter.to_markdown())
                 self._close_attempt(history, event, "done")
                 usage = _usage_dict(event.usage or Usage())
                 chapter.update(status=str(ChapterStatus.DONE), file=name, last_error="",
