@@ -11,10 +11,10 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
+from geminiteacher.fences import lines_in_code
 from geminiteacher.models import Source, SourceRef
 
 _HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _NUMBERING = re.compile(r"^(?:(?:chapter|section|part)\s+)?[\dIVXivx]+(?:\.\d+)*[.):]?\s+")
 _MARKUP = re.compile(r"[*_`]+")
 
@@ -30,17 +30,9 @@ def _bare(text: str) -> str:
 @lru_cache(maxsize=8)
 def document_headings(markdown: str) -> tuple[str, ...]:
     """The document's ATX headings in order, as written (none from inside code fences)."""
-    found, fence = [], ""
-    for line in markdown.splitlines():
-        opened = _FENCE.match(line)
-        if fence:
-            if opened and opened.group(1)[0] == fence[0]:
-                fence = ""
-            continue
-        if opened:
-            fence = opened.group(1)
-            continue
-        match = _HEADING.match(line)
+    found = []
+    for line, code in lines_in_code(markdown):
+        match = None if code else _HEADING.match(line)
         if match:
             found.append(_MARKUP.sub("", match.group(1)).strip())
     return tuple(found)

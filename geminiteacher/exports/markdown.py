@@ -5,28 +5,18 @@ from __future__ import annotations
 import re
 
 from geminiteacher.exports.course import ExportCourse
+from geminiteacher.fences import lines_in_code
 
 SUFFIX = ".md"
 MIME = "text/markdown"
 
 _HEADING = re.compile(r"^(#{1,5}) ")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
 def demote(text: str) -> str:
     """Every Markdown heading one level lower; lines inside code fences stay as they are."""
-    lines, fence = [], ""
-    for line in text.splitlines():
-        opened = _FENCE.match(line)
-        if fence:
-            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
-                fence = ""
-        elif opened:
-            fence = opened.group(1)
-        else:
-            line = _HEADING.sub(r"#\1 ", line)
-        lines.append(line)
-    return "\n".join(lines)
+    return "\n".join(line if code else _HEADING.sub(r"#\1 ", line)
+                     for line, code in lines_in_code(text))
 
 
 def render(course: ExportCourse) -> bytes:
