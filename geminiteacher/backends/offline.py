@@ -90,7 +90,8 @@ class OfflineEngine(Engine):
                 summary=glue.join(s.text for s in summary) or labels["no_prose"],
                 explanation=explanation,
                 extension=_extension(terms, summary, sentences, labels),
-                quiz=build_quiz(analysis, match.blocks, settings.quiz_questions, labels["blank"]),
+                quiz=build_quiz(analysis, match.blocks, terms, settings.quiz_questions,
+                                labels["blank"]),
                 sources=real_sections(section_headings(analysis, match.blocks), source),
             )
         )

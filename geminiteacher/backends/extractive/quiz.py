@@ -22,18 +22,18 @@ from geminiteacher.models import OPTIONS, QuizQuestion
 BLANK = "_____"
 MIN_WORDS, MAX_WORDS = 6, 60
 DOCUMENT_TERMS = 60
+SAMPLE = 2000  # sentences
 
 
 def build_quiz(
-    analysis: Analysis, blocks: Sequence[Block], count: int, stem: str
+    analysis: Analysis, blocks: Sequence[Block], terms: Sequence[Term], count: int, stem: str
 ) -> list[QuizQuestion]:
-    """Up to `count` questions on `blocks`; `stem` frames the gapped sentence ("{sentence}")."""
-    if count <= 0:
+    """Up to `count` questions on `blocks`, whose key `terms` are blanked; `stem` frames the
+    gapped sentence ("{sentence}")."""
+    if count <= 0 or not terms:
         return []
     heading_of = _headings(blocks)
     sentences = [s for b in blocks for s in b.sentences]
-    headings = {key for b in blocks if b.kind == "heading" for key in b.terms}
-    terms = key_terms(sentences, analysis.idf, max(2 * count, 8), headings)
     pool = [*terms, *_document_terms(analysis)]
     asked: list[tuple[Sentence, Term]] = [(t.sentence, t) for t in terms if t.defined]
     for sentence in central_sentences(sentences, analysis.idf, 2 * count):
@@ -103,5 +103,8 @@ def _headings(blocks: Sequence[Block]) -> dict[int, str]:
 
 @lru_cache(maxsize=3)
 def _document_terms(analysis: Analysis) -> tuple[Term, ...]:
-    """The whole document's key terms: the pool wrong options are drawn from."""
-    return tuple(key_terms(analysis.sentences(analysis.blocks), analysis.idf, DOCUMENT_TERMS))
+    """The whole document's key terms (from an even sample of its sentences, so a book
+    costs no more than a long chapter): the pool wrong options are drawn from."""
+    sentences = analysis.sentences(analysis.blocks)
+    sample = sentences[:: max(1, len(sentences) // SAMPLE)]
+    return tuple(key_terms(sample, analysis.idf, DOCUMENT_TERMS))
