@@ -370,7 +370,8 @@ class CourseStore:
                 usage = _usage_dict(event.usage or Usage())
                 chapter.update(status=str(ChapterStatus.DONE), file=name, last_error="",
                                seconds=round(event.seconds, 3), tokens=usage,
-                               model=event.model)
+                               model=event.model, questions=len(event.chapter.quiz),
+                               sources=[ref.label() for ref in event.chapter.sources])
             elif event.kind is EventKind.FAILED:
                 self._close_attempt(history, event, "error")
                 chapter.update(status=str(ChapterStatus.FAILED), last_error=event.reason,

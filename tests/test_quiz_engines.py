@@ -54,8 +54,12 @@ def test_gemini_quiz_and_sources_come_from_the_chapter_call_and_are_stored(gemin
         assert all(q.correct.startswith("Right") for q in chapter.quiz)
         expected = ("a.md", "" if chapter.title == "a.md" else chapter.title)  # a file's heading
         assert [(s.file, s.heading) for s in chapter.sources] == [expected]
-    stored = CourseStore.open(course.path).done_chapters()
+    store = CourseStore.open(course.path)
+    stored = store.done_chapters()
     assert [stored[i] for i in sorted(stored)] == course.chapters
+    entries = store.manifest()["chapters"]
+    assert [(e["questions"], e["sources"]) for e in entries] == \
+        [(4, [ref.label() for ref in c.sources]) for c in course.chapters]
 
 
 @pytest.mark.parametrize("count", [0, 2])
