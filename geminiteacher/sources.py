@@ -20,7 +20,7 @@ _MARKUP = re.compile(r"[*_`]+")
 
 
 def _key(text: str) -> str:
-    return " ".join(_MARKUP.sub("", text).casefold().split())
+    return " ".join(_MARKUP.sub("", text.strip().lstrip("#")).casefold().split())
 
 
 def _bare(text: str) -> str:

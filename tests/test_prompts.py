@@ -198,10 +198,10 @@ def test_a_quiz_answer_may_name_the_correct_option_by_index_or_text():
 
 def test_a_chapter_answer_without_a_quiz_has_none_and_keeps_only_real_headings_as_sources():
     body = ('{"title": "x", "summary": "S", "explanation": "E", "extension": "X", '
-            '"sources": ["loops", "2.3 Loops", "Imagined section"]}')
+            '"sources": ["## loops", "2.3 Loops", "Imagined section"]}')
     chapter = parse_chapter(body, "T", SOURCE + "\n## 2.4 Branches\n\n```\n# Fake\n```\n")
     assert chapter.quiz == [] and [s.heading for s in chapter.sources] == ["Loops"]
-    assert parse_chapter(body.replace("loops", "Fake"), "T", "```\n# Fake\n```").sources == []
+    assert parse_chapter(body.replace("## loops", "Fake"), "T", "```\n# Fake\n```").sources == []
 
 
 def test_chapter_markdown_answer_goes_through_the_markdown_parser():
