@@ -38,6 +38,14 @@ def test_offline_questions_blank_a_term_of_a_sentence_and_offer_terms_of_the_doc
                                        for s in chapter.sources)
 
 
+def test_offline_questions_of_a_chapter_ask_for_different_terms(tmp_path):
+    course = run_course(BIOLOGY, CourseSettings(engine="offline", quiz_questions=3),
+                        title="Cells", output_dir=tmp_path)
+    for chapter in course.chapters:
+        answers = [q.correct.casefold() for q in chapter.quiz]
+        assert len(set(answers)) == len(answers) == 3
+
+
 def test_offline_engine_writes_no_quiz_when_the_setting_is_zero(tmp_path):
     course = run_course(BIOLOGY, CourseSettings(engine="offline", quiz_questions=0),
                         title="Cells", output_dir=tmp_path)

@@ -1,7 +1,8 @@
 """Multiple-choice questions built from the text itself, for the offline engine.
 
 Each question is a sentence of the chapter with one key term blanked out: first the
-sentences that define a term ("X is ..."), then the chapter's most central statements.
+sentences that define a term ("X is ..."), then the chapter's most central statements,
+each blanking a term not asked yet where it has one.
 The three wrong options are other key terms of the same document, preferring terms of
 the chapter itself and terms as long as the answer, so the right one does not stand out.
 The answer's position comes from the sentence's checksum: deterministic, not always A.
@@ -35,22 +36,24 @@ def build_quiz(
     heading_of = _headings(blocks)
     sentences = [s for b in blocks for s in b.sentences]
     pool = [*terms, *_document_terms(analysis)]
-    asked: list[tuple[Sentence, Term]] = [(t.sentence, t) for t in terms if t.defined]
+    asked: list[tuple[Sentence, list[Term]]] = [(t.sentence, [t]) for t in terms if t.defined]
     for sentence in central_sentences(sentences, analysis.idf, 2 * count):
-        term = next((t for t in terms if surface_of(t.key, sentence)), None)
-        if term is not None:
-            asked.append((sentence, term))
+        asked.append((sentence, [t for t in terms if surface_of(t.key, sentence)]))
     quiz: list[QuizQuestion] = []
     seen: set[str] = set()
-    for sentence, term in asked:
+    answered: set[str] = set()
+    for sentence, present in asked:
         if len(quiz) >= count:
             break
-        if sentence.text in seen or not MIN_WORDS <= sentence.words() <= MAX_WORDS:
+        if not present or sentence.text in seen or \
+                not MIN_WORDS <= sentence.words() <= MAX_WORDS:
             continue
+        term = next((t for t in present if t.key not in answered), present[0])
         question = _question(sentence, term, pool, stem, heading_of.get(id(sentence), ""),
                              len(quiz))
         if question is not None:
             seen.add(sentence.text)
+            answered.add(term.key)
             quiz.append(question)
     return quiz
 
