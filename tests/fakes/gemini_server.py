@@ -635,6 +635,20 @@ class FakeGemini:
                 "from the document and the reasoning that connects them.",
                 "extension": f"Further reading on {title}; try applying it to a new case.",
             }
+            asked = (rec.generation_config.get("responseJsonSchema") or {}).get("properties", {})
+            if "sources" in asked:  # the heading named like the chapter, and one made up
+                headings = re.findall(r"^#{1,3}\s+(.+?)\s*$", rec.parts[0] if rec.parts else "",
+                                      re.M)
+                chapter["sources"] = [h for h in headings if h.lower() == title.lower()][:1]
+                chapter["sources"].append("A section the document does not have")
+            if "quiz" in asked:  # n questions, the correct option moving through A-D
+                chapter["quiz"] = [{
+                    "question": f"Question {q} on {title}: which statement is right?",
+                    "options": [{"text": f"{'Right' if o == q % 4 else 'Wrong'} answer {o + 1}",
+                                 "correct": o == q % 4} for o in range(4)],
+                    "explanation": f"The document says so in its part on {title}.",
+                    "source": title,
+                } for q in range(asked["quiz"].get("minItems", 1))]
             if as_json:
                 return json.dumps(chapter, ensure_ascii=False)
             return (f"# {title}\n\n## Summary\n\n{chapter['summary']}\n\n## Explanation\n\n"
