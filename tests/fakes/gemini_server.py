@@ -504,10 +504,11 @@ class FakeGemini:
                 return _quota_error(limited, daily=False)
             if fault is not None and fault.kind == "hang":
                 delay += fault.seconds
+            cached = cache.tokens if cache else self._cached_tokens(rec)  # looked up on arrival
             self._sleep(delay)
             if self._stopping.is_set():
                 return _error(503, "The fake server is shutting down.")
-            payload = self._answer(rec, fault, spec, concrete, cache)
+            payload = self._answer(rec, fault, spec, concrete, cache, cached)
             if not stream:
                 return _Answer(200, payload)
             return _Answer(200, payload, stream=True, chunks=self._chunks(payload))
@@ -547,12 +548,11 @@ class FakeGemini:
             time.sleep(min(_SLICE, left))
 
     def _answer(self, rec: Recorded, fault: _Fault | None, spec: ModelSpec,
-                concrete: str, cache: Cache | None) -> dict:
+                concrete: str, cache: Cache | None, cached: int) -> dict:
         prompt_text = rec.system + "".join(
             t for c in rec.body.get("contents") or [] for t in _texts(c)
         )
         prompt = tokens(prompt_text) + (cache.tokens if cache else 0)
-        cached = cache.tokens if cache else self._cached_tokens(rec)
         usage: dict[str, Any] = {"promptTokenCount": prompt, "totalTokenCount": prompt}
         if cached:
             usage["cachedContentTokenCount"] = cached
