@@ -197,7 +197,7 @@ def test_file_names_from_the_manifest_outside_the_folder_are_ignored_with_a_warn
         assert "SECRET-OUTSIDE" not in zip_text(export_bytes(folder, "zip"))
         assert "SECRET-OUTSIDE" not in export_bytes(folder, "markdown").decode()
         assert store.chapter_text(1) is None
-    assert "outside the course folder" in caplog.text
+    assert "not a file of the course folder" in caplog.text
 
 
 def test_resuming_a_tampered_course_rewrites_its_chapters_and_keeps_the_outside_file(
