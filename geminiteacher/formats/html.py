@@ -19,6 +19,8 @@ BLOCK = frozenset({
     "h4", "h5", "h6", "header", "hgroup", "hr", "html", "li", "main", "ol", "p", "pre",
     "section", "summary", "table", "ul"
 })
+# Parts of a table that, met inside inline content, still end a line like a block does.
+_CELLS = frozenset({"caption", "td", "th", "tr"})
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _PARAGRAPHS = frozenset({"p", "dt", "dd", "figcaption", "summary", "address"})
 _CODE = frozenset({"code", "kbd", "samp", "tt", "var"})
@@ -71,9 +73,9 @@ class _Walker:
     def block(self, tag: Tag) -> list[str]:
         name = tag.name
         if name in _HEADINGS:
-            return [md.heading(_HEADINGS[name], self.inline(tag).rstrip("¶ "))]
-        if name in _PARAGRAPHS:
-            return [_lines([self.inline(tag)])]
+            return [md.heading(_HEADINGS[name], self.content(tag).strip().rstrip("¶ "))]
+        if name in _PARAGRAPHS and not tag.find(BLOCK):
+            return [_lines([self.content(tag)])]
         if name in ("ul", "ol"):
             return [self.listing(tag)]
         if name == "pre":
@@ -101,7 +103,9 @@ class _Walker:
         if node.name == "img":
             alt = md.inline(node.get("alt") or "")
             return f" {alt} " if alt else ""
-        inner = "".join(self.inline(child) for child in node.children)
+        inner = self.content(node)
+        if node.name in BLOCK or node.name in _CELLS:  # e.g. a <div> in a <span>: its own line
+            return f"\n{inner}\n"
         if node.name in _CODE and node.parent and node.parent.name != "pre":
             return _wrap(inner, "`")
         if node.name in _STRONG:
@@ -109,6 +113,10 @@ class _Walker:
         if node.name in _EMPHASIS:
             return _wrap(inner, "*")
         return inner
+
+    def content(self, tag: Tag) -> str:
+        """The inline Markdown of a tag's children."""
+        return "".join(self.inline(child) for child in tag.children)
 
     def listing(self, tag: Tag) -> str:
         ordered = tag.name == "ol"
@@ -136,7 +144,7 @@ class _Walker:
         for row in cells:
             line = []
             for cell in row:
-                line.append(self.inline(cell))
+                line.append(self.content(cell))
                 line.extend([""] * (_span(cell) - 1))
             grid.append(line)
         return [md.table(grid)]
@@ -145,7 +153,7 @@ class _Walker:
 def _lines(run: list[str]) -> str:
     """An inline run as a paragraph: spaces collapsed, `<br>` line breaks kept."""
     text = "".join(run)
-    return "\n".join(md.inline(line) for line in text.split("\n") if line.strip())
+    return "\n".join(md.prose(md.inline(line)) for line in text.split("\n") if line.strip())
 
 
 def _wrap(inner: str, mark: str) -> str:
