@@ -28,6 +28,7 @@ _STRONG = frozenset({"strong", "b"})
 _EMPHASIS = frozenset({"em", "i", "cite"})
 _SKIPPED = (Comment, Declaration, Doctype, ProcessingInstruction)
 _WHITESPACE = re.compile(r"\s+")
+_LIST_START = re.compile(r"^(?:- |\d+\. )")
 _LANGUAGE = re.compile(r"^(?:language|lang)-(\S+)$")
 
 
@@ -127,7 +128,10 @@ class _Walker:
             number += 1
             parts = self.blocks(item) or [""]
             pad = " " * len(marker)
-            body = "\n".join(parts).split("\n")
+            body = "".join(
+                ("\n" if _LIST_START.match(part) else "\n\n") + part if k else part
+                for k, part in enumerate(parts)
+            ).split("\n")
             items.append(
                 "\n".join([marker + body[0], *(pad + line if line else "" for line in body[1:])])
             )
