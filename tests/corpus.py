@@ -300,7 +300,7 @@ CONNECTIVES = ("but", "however", "this", "these", "those", "also", "and", "so", 
                "therefore", "it", "they", "such", "then", "hence", "moreover", "furthermore")
 FRONT_BACK = re.compile(r"table of contents|licen[cs]e|^index$|references|changelog|copyright",
                         re.I)
-_CODE_MARKS = re.compile(r"::=|[{};]|`|^\s*#|\w+\(\)|\b\d+:\w+/")
+_CODE_MARKS = re.compile(r"::=|[{};]|`[^`]*\W[^`]*`|^\s*#|\w+\(\)|\b\d+:\w+/")
 
 
 def is_front_or_back_matter(title: str, explanation: str) -> bool:
@@ -333,13 +333,17 @@ def questions_of(extension: str) -> list[str]:
     return re.findall(r"^\d+\. (.+)$", part, re.M)
 
 
+GENERIC = {"line", "lines", "example", "thing", "things", "part", "parts", "way", "case"}
+
+
 def question_is_well_formed(question: str) -> bool:
-    """A question about a named concept: agreement of is/are, a real term, a final mark."""
+    """A question about a named concept: "What is/are X?" agrees in number and names more
+    than a generic word; other questions end with a question mark or a quoted sentence."""
     what = re.match(r"What (is|are) (.+)\?$", question)
     if what:
         verb, term = what.groups()
-        plural = term.endswith("s") and not term.endswith(("ss", "us", "is"))
-        return len(term) > 2 and (verb == "are") == plural and not term.islower() or (
-            " " in term and (verb == "are") == plural
-        )
+        last = term.split()[-1]
+        plural = last.endswith("s") and not last.endswith(("ss", "us", "is"))
+        bare = re.sub(r"^(?:a|an|the) ", "", term)
+        return (verb == "are") == plural and bare.casefold() not in GENERIC and len(bare) > 2
     return question.endswith(("?", "”")) and len(question.split()) >= 4

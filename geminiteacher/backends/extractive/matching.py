@@ -6,7 +6,8 @@ that still match a planned chapter anchor it, and between two anchors the rename
 take the unmatched planned chapters in order, so a renamed chapter keeps its own section.
 A title still unplaced (a new one) gets the planned chapter or heading section that best
 matches its words (BM25, heading words counting double) among those no other chapter of
-the outline holds; when no word matches at all, the planned chapter at the same position.
+the outline holds (among all when every one is held); when no word matches at all, the
+planned chapter at the same position.
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ def locate(
         for blocks in [c.blocks for c in origin] + [blocks for _, blocks in sections]
         if not any(id(b) in taken for b in blocks)
     ]
-    best_blocks = _best_match(analysis, free, title)
+    everything = [(c.blocks[0], c.blocks) for c in origin] + sections
+    best_blocks = _best_match(analysis, free, title) or _best_match(analysis, everything, title)
     if best_blocks is not None:
         return Match(best_blocks, SIMILAR)
     open_chapters = [k for k in range(len(origin)) if k not in held.values()] or list(
