@@ -49,7 +49,6 @@ _GENERIC = frozenset(
 time lot kind sort point use word item list end start""",
     )
 )
-_ARTICLE = re.compile(r"(?:^|\s)(a|an|the)\s+$", re.IGNORECASE)
 _DEFINED_BEFORE = re.compile(
     r"(?:called|known as|termed|defined as|llamad[oa]s?|appelée?s?|genannt)\s+(?:the\s+)?[\"“']?$",
     re.I,
@@ -256,20 +255,19 @@ def _introduce(phrase: str, sentences: Sequence[Sentence]) -> Term | None:
         spellings[surface] += 1
         head = head or _stands_alone(phrase, sentence)
         at = sentence.text.find(surface)
-        before = sentence.text[:at] if at >= 0 else ""
-        words = before.split()
-        noun = noun or not phrase.isascii() or bool(words and words[-1].casefold() in _NOUN_MARKERS)
+        words = sentence.text[:at].split() if at > 0 else []
+        before = words[-1].casefold() if words else ""
+        noun = noun or not phrase.isascii() or before in _NOUN_MARKERS
         proper = proper or bool(words and any(c.isupper() for c in surface))
-        article = _ARTICLE.search(before)
-        if article:
-            articles[article.group(1).casefold()] += 1
-        if not is_clean_sentence(sentence.text) or text_size(sentence.text) < text_size(
-            surface
-        ) + 3:
+        if before in ("a", "an", "the"):
+            articles[before] += 1
+        if definition is not None:
             continue
-        first = first or sentence
-        if definition is None and defines(sentence.text, surface):
-            definition = (sentence, surface)
+        defining = defines(sentence.text, surface)
+        if (first is None or defining) and _introduces(sentence, surface):
+            first = first or sentence
+            if defining:
+                definition = (sentence, surface)
     if first is None or not (definition or (noun and head) or proper):
         return None
     # Prefer the lower-case spelling on ties: a capital is often just the sentence start.
@@ -278,6 +276,11 @@ def _introduce(phrase: str, sentences: Sequence[Sentence]) -> Term | None:
     if definition:
         return Term(phrase, usual, definition[0], True, article=article, proper=proper)
     return Term(phrase, usual, first, False, article=article, proper=proper)
+
+
+def _introduces(sentence: Sentence, surface: str) -> bool:
+    """A complete prose sentence that says more than the term itself."""
+    return is_clean_sentence(sentence.text) and sentence.words() >= text_size(surface) + 3
 
 
 def _stands_alone(key: str, sentence: Sentence) -> bool:
