@@ -8,8 +8,9 @@
 - `readme_md()`: a project README with code, a list, a table, a licence and a changelog.
 - `notes_md()`: notes that end with a References list and a licence line.
 
-The checks at the bottom say what a learner-usable offline chapter looks like; the tests
-and `bench/quality.py` share them.
+`sources()` converts them as uploads (each alone, and all four as one source);
+`offline_course()` runs the offline engine over a source. The checks at the bottom say what
+a learner-usable offline chapter looks like; the tests and `bench/quality.py` share them.
 """
 
 from __future__ import annotations
@@ -294,6 +295,33 @@ These notes are licensed under CC BY 4.0.
 """
 
 
+def uploads() -> list[tuple[str, bytes]]:
+    """The corpus as the files a user would upload."""
+    return [("manual.pdf", texinfo_pdf()), ("api.html", api_html().encode()),
+            ("README.md", readme_md().encode()), ("notes.md", notes_md().encode())]
+
+
+def sources() -> dict[str, str]:
+    """Each file's converted Markdown, and all of them as one source ("all")."""
+    from geminiteacher.converter import load_sources
+
+    files = uploads()
+    out = {name: load_sources([(name, data)])[0].markdown for name, data in files}
+    out["all"] = load_sources(files)[0].markdown
+    return out
+
+
+def offline_course(source: str, settings=None) -> list:
+    """Every chapter the offline engine writes for `source` (its own outline, in order)."""
+    from geminiteacher.backends.offline import OfflineEngine
+    from geminiteacher.models import CourseSettings
+
+    engine, settings = OfflineEngine(), settings or CourseSettings()
+    titles = engine.plan_outline(source, settings).value
+    return [engine.write_chapter(source, title, settings, index=i, outline=titles).value
+            for i, title in enumerate(titles, 1)]
+
+
 # --- what a learner-usable chapter looks like -------------------------------------------
 
 CONNECTIVES = ("but", "however", "this", "these", "those", "also", "and", "so", "thus",
@@ -318,8 +346,14 @@ def summary_is_clean(summary: str) -> bool:
     first = re.findall(r"[\w']+", sentences[0])[:1]
     if first and first[0].casefold() in CONNECTIVES:
         return False
-    return all(s[:1].isupper() and s.endswith((".", "!", "?")) and not _CODE_MARKS.search(s)
+    return all(_opens(s) and s.endswith((".", "!", "?")) and not _CODE_MARKS.search(s)
                and len(s.split()) >= 5 for s in sentences)
+
+
+def _opens(sentence: str) -> bool:
+    """A capital, or a lower-case name such as a project's ("fastcsv is ...")."""
+    first = sentence.split(" ", 1)[0]
+    return first[:1].isupper() or first in ("fastcsv", "libstream")
 
 
 def key_terms_of(extension: str) -> list[tuple[str, str]]:

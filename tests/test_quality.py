@@ -35,18 +35,11 @@ def api() -> str:
 
 @pytest.fixture(scope="module")
 def everything() -> str:
-    source, errors = load_sources([
-        ("manual.pdf", corpus.texinfo_pdf()), ("api.html", corpus.api_html().encode()),
-        ("README.md", corpus.readme_md().encode()), ("notes.md", corpus.notes_md().encode()),
-    ])
-    assert not errors
-    return source.markdown
+    return corpus.sources()["all"]
 
 
 def course(source: str, settings: CourseSettings = SETTINGS) -> list[ChapterContent]:
-    titles = ENGINE.plan_outline(source, settings).value
-    return [ENGINE.write_chapter(source, title, settings, index=i, outline=titles).value
-            for i, title in enumerate(titles, 1)]
+    return corpus.offline_course(source, settings)
 
 
 def chapter_holding(chapters: list[ChapterContent], text: str) -> ChapterContent:

@@ -158,6 +158,7 @@ def _page_lines(document: pdfium.PdfDocument, index: int) -> list[_Line]:
         # PDFium counts UTF-16 units; Python counts code points
         offsets = [0, *accumulate(2 if ord(ch) > 0xFFFF else 1 for ch in text)] if wide else None
         lines: list[_Line] = []
+        fonts: dict[int, bool] = {}
         for found in _LINE.finditer(text):
             raw = found.group()
             stripped = raw.strip()
@@ -168,7 +169,9 @@ def _page_lines(document: pdfium.PdfDocument, index: int) -> list[_Line]:
             if offsets:
                 first, last = offsets[first], offsets[last]
             start, end = _glyph(textpage, first), _glyph(textpage, last)
-            mono = start is not None and end is not None and start[5] and end[5]
+            mono = (start is not None and end is not None
+                    and _monospaced(textpage, int(start[5]), fonts)
+                    and _monospaced(textpage, int(end[5]), fonts))
             clean = _HYPHEN_MARKS.sub("", stripped.translate(_LIGATURES))
             if mono:  # code: its spacing is meaningful, and its hyphens are not line breaks
                 clean = clean.rstrip()
@@ -191,7 +194,7 @@ def _page_lines(document: pdfium.PdfDocument, index: int) -> list[_Line]:
 
 
 def _glyph(textpage: pdfium.PdfTextPage, text_index: int) -> tuple[float, ...] | None:
-    """(left, bottom, right, top, type size, monospaced) of the glyph behind a text index."""
+    """(left, bottom, right, top, type size, char index) of the glyph behind a text index."""
     char = pdfium_c.FPDFText_GetCharIndexFromTextIndex(textpage, text_index)
     if char < 0:
         return None
@@ -200,17 +203,22 @@ def _glyph(textpage: pdfium.PdfTextPage, text_index: int) -> tuple[float, ...] |
     except pdfium.PdfiumError:
         return None
     size = pdfium_c.FPDFText_GetFontSize(textpage, char)
-    return (*box, size if size > 1 else box[3] - box[1], _monospaced(textpage, char))
+    return (*box, size if size > 1 else box[3] - box[1], char)
 
 
-def _monospaced(textpage: pdfium.PdfTextPage, char: int) -> bool:
-    """Whether the glyph's font is fixed-pitch (by its descriptor flag or its name)."""
-    flags = ctypes.c_int(0)
-    name = ctypes.create_string_buffer(128)
-    pdfium_c.FPDFText_GetFontInfo(textpage, char, name, len(name), ctypes.byref(flags))
-    return bool(flags.value & _FIXED_PITCH) or bool(
-        _MONOSPACED_NAME.search(name.value.decode("latin-1"))
-    )
+def _monospaced(textpage: pdfium.PdfTextPage, char: int, fonts: dict[int, bool]) -> bool:
+    """Whether the glyph's font is fixed-pitch (by its descriptor flag or its name);
+    `fonts` remembers the answer per font of the page."""
+    font = pdfium_c.FPDFTextObj_GetFont(pdfium_c.FPDFText_GetTextObject(textpage, char))
+    key = ctypes.cast(font, ctypes.c_void_p).value or 0
+    if key not in fonts:
+        flags = ctypes.c_int(0)
+        name = ctypes.create_string_buffer(128)
+        pdfium_c.FPDFText_GetFontInfo(textpage, char, name, len(name), ctypes.byref(flags))
+        fonts[key] = bool(flags.value & _FIXED_PITCH) or bool(
+            _MONOSPACED_NAME.search(name.value.decode("latin-1"))
+        )
+    return fonts[key]
 
 
 def _bookmarks(document: pdfium.PdfDocument) -> dict[int, list[tuple[int, str, float | None]]]:

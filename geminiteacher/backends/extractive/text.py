@@ -125,10 +125,12 @@ def text_size(text: str) -> int:
 
 
 def is_clean_sentence(text: str) -> bool:
-    """A complete prose sentence: opens with a capital (or a digit, or CJK), ends with a
-    full stop, has five words or more, and holds no code."""
+    """A complete prose sentence: opens with a capital, a digit, CJK or a lower-case name
+    ("fastcsv is ..."), ends with a full stop, has five words or more, and holds no code."""
     text = text.strip()
-    if not _OPENING.match(text) or not _ENDING.search(text) or _CODE.search(text):
+    first = text.split(" ", 1)[0].casefold()
+    opening = _OPENING.match(text) or (first.isalnum() and first not in ENGLISH_STOPWORDS)
+    if not opening or not _ENDING.search(text) or _CODE.search(text):
         return False
     return text_size(text) >= (8 if _CJK_CHAR.match(text) else 5)
 
