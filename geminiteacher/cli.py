@@ -16,7 +16,15 @@ from typing import Any, TextIO
 import yaml
 
 from geminiteacher.errors import CancelledError, GeminiTeacherError, SettingsError, describe
-from geminiteacher.models import DEFAULT_MODEL, ENGINES, MODES, CourseSettings, Event, EventKind
+from geminiteacher.models import (
+    DEFAULT_MODEL,
+    ENGINES,
+    MODES,
+    THINKING,
+    CourseSettings,
+    Event,
+    EventKind,
+)
 
 log = logging.getLogger("geminiteacher")
 
@@ -24,9 +32,10 @@ DEFAULTS: dict[str, Any] = {
     "input": [], "output_dir": "output", "title": None, "mode": "sequential",
     "max_chapters": 10, "fixed_chapter_count": False, "include_front_back_matter": False,
     "max_workers": 4, "delay_min": 0.1,
-    "delay_max": 0.5, "max_retries": 3, "model_name": DEFAULT_MODEL, "temperature": 0.0,
+    "delay_max": 0.5, "max_retries": 3, "model_name": DEFAULT_MODEL, "temperature": None,
     "custom_prompt": None, "language": "English", "verbose": False, "log_file": None,
-    "engine": "auto", "requests_per_minute": None, "thinking_budget": None, "api_key": None,
+    "engine": "auto", "requests_per_minute": None, "thinking": "auto", "thinking_budget": None,
+    "api_key": None,
 }
 
 
@@ -54,10 +63,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-retries", type=int, help="retries per call after a failure")
     p.add_argument("--requests-per-minute", type=float, help="cap on requests per minute")
     p.add_argument("--model-name", help=f"Gemini model (default: {DEFAULT_MODEL})")
-    p.add_argument("--temperature", type=float, help="sampling temperature 0..2 (default: 0)")
+    p.add_argument("--temperature", type=float,
+                   help="sampling temperature 0..2 (default: none sent, the model's own; "
+                        "Google advises 1.0 for Gemini 3)")
+    p.add_argument("--thinking", choices=THINKING,
+                   help="how much Gemini thinks before answering: auto (the model decides, "
+                        "default), off (its lowest where it cannot stop), low, medium, high")
     p.add_argument("--thinking-budget", type=int,
-                   help="tokens Gemini may think per call: 0 off (faster, cheaper), -1 the "
-                        "model decides (default: the model's own default)")
+                   help="Gemini 2.5-era thinking budget in tokens (0 off, -1 the model "
+                        "decides); on Gemini 3 it maps to a level. Prefer --thinking")
     p.add_argument("--custom-prompt", help="extra instructions for every chapter, or a file")
     p.add_argument("--language", help="language the course is written in (default: English)")
     p.add_argument("--engine", choices=ENGINES,
@@ -97,7 +111,8 @@ def settings_from(options: dict[str, Any]) -> CourseSettings:
         prompt = Path(prompt).read_text(encoding="utf-8")
     return CourseSettings(
         engine=options["engine"], model_name=options["model_name"],
-        temperature=float(options["temperature"]), language=options["language"],
+        temperature=None if options["temperature"] is None else float(options["temperature"]),
+        language=options["language"],
         max_chapters=int(options["max_chapters"]),
         fixed_chapter_count=bool(options["fixed_chapter_count"]), custom_prompt=prompt,
         include_front_back_matter=bool(options["include_front_back_matter"]),
@@ -105,7 +120,7 @@ def settings_from(options: dict[str, Any]) -> CourseSettings:
         delay_range=(float(options["delay_min"]), float(options["delay_max"])),
         max_retries=int(options["max_retries"]),
         requests_per_minute=options["requests_per_minute"],
-        thinking_budget=options["thinking_budget"],
+        thinking=options["thinking"], thinking_budget=options["thinking_budget"],
     )
 
 
@@ -133,6 +148,10 @@ class Progress:
                 self.failed += 1
             log.info("%s %s %s %s", event.kind.value, event.index or "", event.title,
                      event.reason)
+            if event.kind is EventKind.WARNING:
+                clear = "\r\x1b[2K" if self.live else ""
+                self.stream.write(f"{clear}geminiteacher: note: {event.reason}\n")
+                return
             if self.verbose or event.kind in (EventKind.DONE, EventKind.FAILED,
                                               EventKind.WAITING, EventKind.OUTLINE):
                 self._show(event)
@@ -185,8 +204,9 @@ def run(options: dict[str, Any], stderr: TextIO) -> int:
     if progress.live:
         stderr.write("\n")
     failed = progress.failed
+    answered = f" (model {course.model})" if course.model else ""
     print(f"Course written to {course.path}: {len(course.chapters) - failed} chapter(s) done, "
-          f"{failed} failed")
+          f"{failed} failed{answered}")
     if failed:
         stderr.write(f"geminiteacher: {failed} chapter(s) failed; run the same command again "
                      "to retry them (finished chapters are kept)\n")

@@ -9,7 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from geminiteacher.backends.base import Engine
-from geminiteacher.models import ChapterContent, Course, CourseSettings, Source
+from geminiteacher.models import (
+    UPSTREAM_TEMPERATURE,
+    ChapterContent,
+    Course,
+    CourseSettings,
+    Source,
+)
 from geminiteacher.runner import CourseRun, as_engine, as_source, run_course
 
 
@@ -20,7 +26,7 @@ def _settings(**fields: Any) -> CourseSettings:
 def generate_toc(
     content: str,
     llm: Engine | None = None,
-    temperature: float = 0.0,
+    temperature: float = UPSTREAM_TEMPERATURE,
     max_chapters: int = 10,
     fixed_chapter_count: bool = False,
     language: str = "English",
@@ -35,7 +41,7 @@ def generate_chapter(
     chapter_title: str,
     content: str,
     llm: Engine | None = None,
-    temperature: float = 0.0,
+    temperature: float = UPSTREAM_TEMPERATURE,
     custom_prompt: str | None = None,
     language: str = "English",
 ) -> ChapterContent:
@@ -51,7 +57,7 @@ def generate_summary(
     content: str,
     chapters: list[ChapterContent],
     llm: Engine | None = None,
-    temperature: float = 0.0,
+    temperature: float = UPSTREAM_TEMPERATURE,
     language: str = "English",
 ) -> str:
     """The course summary: what the chapters cover, together."""

@@ -9,7 +9,30 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-DEFAULT_MODEL = "gemini-2.5-flash"
+DEFAULT_MODEL = "gemini-flash-latest"
+THINKING = ("auto", "off", "low", "medium", "high")
+
+
+class ModelDefaultTemperature(float):
+    """The upstream API's documented `temperature=0.0` default, marked as "not set".
+
+    Upstream signatures keep `temperature: float = 0.0`; this value equals 0.0 but tells the
+    engines to send no temperature at all, so the model uses its own default (1.0 on Gemini 3,
+    which Google advises keeping). A 0.0 that a caller passes is a plain float and is sent.
+    """
+
+    def __repr__(self) -> str:
+        return "0.0"
+
+
+UPSTREAM_TEMPERATURE = ModelDefaultTemperature(0.0)
+
+
+def chosen_temperature(value: float | None) -> float | None:
+    """The temperature a caller chose, or None for the model's own default."""
+    if value is None or isinstance(value, ModelDefaultTemperature):
+        return None
+    return float(value)
 
 
 class ChapterStatus(str, enum.Enum):
@@ -53,6 +76,7 @@ class Course:
     summary: str = ""
     title: str = ""
     path: Path | None = None
+    model: str = ""  # the model that answered (e.g. what `gemini-flash-latest` pointed at)
 
 
 @dataclass
@@ -122,7 +146,7 @@ class CourseSettings:
 
     engine: str = "auto"
     model_name: str = DEFAULT_MODEL
-    temperature: float = 0.0
+    temperature: float | None = None
     language: str = "English"
     max_chapters: int = 10
     fixed_chapter_count: bool = False
@@ -137,6 +161,7 @@ class CourseSettings:
     tokens_per_minute: float | None = None
     rate_window: float = 60.0
     request_timeout: float = 180.0
+    thinking: str = "auto"
     thinking_budget: int | None = None
 
     def __post_init__(self) -> None:
@@ -148,8 +173,16 @@ class CourseSettings:
             raise SettingsError(f"engine must be one of {', '.join(ENGINES)}, not {self.engine!r}")
         if not 1 <= self.max_chapters <= 100:
             raise SettingsError("max_chapters must be between 1 and 100")
-        if not 0.0 <= self.temperature <= 2.0:
-            raise SettingsError("temperature must be between 0 and 2")
+        object.__setattr__(self, "temperature", chosen_temperature(self.temperature))
+        if self.temperature is not None and not 0.0 <= self.temperature <= 2.0:
+            raise SettingsError("temperature must be between 0 and 2 (or unset for the "
+                                "model's default)")
+        if self.thinking not in THINKING:
+            raise SettingsError(f"thinking must be one of {', '.join(THINKING)}, "
+                                f"not {self.thinking!r}")
+        if self.thinking != "auto" and self.thinking_budget is not None:
+            raise SettingsError("set thinking or thinking_budget, not both "
+                                "(thinking_budget is for Gemini 2.5-era scripts)")
         if self.max_workers < 1:
             raise SettingsError("max_workers must be at least 1")
         low, high = self.delay_range
@@ -189,6 +222,8 @@ class Reply:
 
     value: Any
     usage: Usage = field(default_factory=Usage)
+    model_version: str = ""  # the model that actually answered (an alias's target)
+    notes: tuple[str, ...] = ()  # warnings about settings the model could not take
 
 
 class EventKind(str, enum.Enum):
@@ -204,6 +239,7 @@ class EventKind(str, enum.Enum):
     CANCELLED = "cancelled"
     SUMMARY = "summary"
     FINISHED = "finished"
+    WARNING = "warning"
 
 
 @dataclass
@@ -219,4 +255,5 @@ class Event:
     usage: Usage | None = None
     seconds: float = 0.0
     chapter: ChapterContent | None = None
+    model: str = ""
     at: float = field(default_factory=time.time)

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from geminiteacher.backends.base import Engine
 from geminiteacher.errors import EngineError, ModelAccessError, QuotaExhaustedError
-from geminiteacher.models import ChapterContent, CourseSettings, Source
+from geminiteacher.models import UPSTREAM_TEMPERATURE, ChapterContent, CourseSettings, Source
 from geminiteacher.pool import ExecutorChoice, default_workers, make_executor, spaced_submit
 from geminiteacher.runner import CourseRun, as_engine, fallback_chapter
 from geminiteacher.store import CourseStore
@@ -56,7 +56,7 @@ def generate_chapter_with_retry(
     chapter_title: str,
     content: str,
     llm: Engine | None = None,
-    temperature: float = 0.0,
+    temperature: float = UPSTREAM_TEMPERATURE,
     custom_prompt: str | None = None,
     max_retries: int = 3,
     retry_delay: float = 1.0,
@@ -84,7 +84,7 @@ def parallel_generate_chapters(
     chapter_titles: list[str],
     content: str,
     llm: Engine | None = None,
-    temperature: float = 0.0,
+    temperature: float = UPSTREAM_TEMPERATURE,
     custom_prompt: str | None = None,
     max_workers: int | None = None,
     delay_range: tuple[float, float] = (0.1, 0.5),

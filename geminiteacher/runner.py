@@ -89,6 +89,7 @@ class CourseRun:
     store: CourseStore | None = None
     on_event: EventHandler | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
+    warned: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.limiter = limiter_for(self.engine, self.settings)
@@ -101,9 +102,16 @@ class CourseRun:
         if self.on_event is not None:
             self.on_event(event)
 
+    def warn(self, notes: Iterable[str]) -> None:
+        """Report each setting the model could not take, once per run."""
+        for note in notes:
+            if note not in self.warned:
+                self.warned.add(note)
+                self.emit(Event(EventKind.WARNING, None, reason=note))
+
     def call(self, fn: Callable[[], Reply], index: int | None = None, title: str = "") -> Reply:
         """One model call through the limiter and the retry layer, reporting its attempts."""
-        return call_with_retry(
+        reply = call_with_retry(
             fn,
             max_retries=self.settings.max_retries,
             retry_delay=self.settings.retry_delay,
@@ -114,6 +122,8 @@ class CourseRun:
                 Event(EventKind.WAITING, index, title, attempt=n, wait=s, reason=why)),
             cancel=self.cancel,
         )
+        self.warn(reply.notes)
+        return reply
 
     def plan_outline(self) -> list[str]:
         reply = self.call(lambda: self.engine.plan_outline(self.content, self.settings))
@@ -125,7 +135,7 @@ class CourseRun:
         if self.store is not None:
             self.store.add_usage("outline", reply.usage)
         self.emit(Event(EventKind.OUTLINE, None, reason=f"{len(titles)} chapters",
-                        usage=reply.usage))
+                        usage=reply.usage, model=reply.model_version))
         return titles
 
     def write_chapters(
@@ -173,7 +183,7 @@ class CourseRun:
             chapter.title = title
             results[i] = chapter
             self.emit(Event(EventKind.DONE, i, title, usage=reply.usage, chapter=chapter,
-                            seconds=time.monotonic() - started))
+                            seconds=time.monotonic() - started, model=reply.model_version))
 
         workers = self.settings.max_workers if self.settings.mode == "parallel" else 1
         executor, _ = make_executor("thread", max(1, min(workers, len(todo) or 1)))
@@ -238,6 +248,7 @@ def run_course(
     try:
         run = CourseRun(engine, settings, source.markdown, store, on_event,
                         cancel or threading.Event())
+        run.warn(engine.notes(settings))
         titles = outline or store.outline or run.plan_outline()
         titles = [t.strip() for t in titles if t and t.strip()]
         if not titles:
@@ -268,7 +279,7 @@ def run_course(
                         if failed else "")
         run.emit(Event(EventKind.FINISHED, None, reason=store.path.as_posix()))
         return Course(source.markdown, [results[i] for i in sorted(results)], summary.strip(),
-                      title, store.path)
+                      title, store.path, store.manifest().get("model_version", ""))
     except (CancelledError, KeyboardInterrupt):
         store.set_state("cancelled", "cancelled by the user; finished chapters are kept")
         raise

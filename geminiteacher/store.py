@@ -318,6 +318,16 @@ class CourseStore:
 
     def record(self, event: Event) -> None:
         """Apply one progress event to the manifest (and write the chapter file when done)."""
+        if event.model:
+            with self._lock:
+                self._data["model_version"] = event.model
+        if event.kind is EventKind.WARNING:
+            with self._lock:
+                warnings = self._data.setdefault("warnings", [])
+                if event.reason not in warnings:
+                    warnings.append(event.reason)
+                    self._changed()
+            return
         if event.index is None:
             return
         with self._lock:
@@ -342,7 +352,8 @@ class CourseStore:
                 self._close_attempt(history, event, "done")
                 usage = _usage_dict(event.usage or Usage())
                 chapter.update(status=str(ChapterStatus.DONE), file=name, last_error="",
-                               seconds=round(event.seconds, 3), tokens=usage)
+                               seconds=round(event.seconds, 3), tokens=usage,
+                               model=event.model)
             elif event.kind is EventKind.FAILED:
                 self._close_attempt(history, event, "error")
                 chapter.update(status=str(ChapterStatus.FAILED), last_error=event.reason,

@@ -186,7 +186,7 @@ def test_key_from_secrets_selects_gemini_and_lists_models(gemini_page, monkeypat
     gemini_page.run()
     assert "Writing with Gemini, key from the app's secrets." in texts(gemini_page.sidebar.caption)
     model = next(s for s in gemini_page.sidebar.selectbox if s.label == "Model")
-    assert "gemini-2.5-flash" in model.options
+    assert "gemini-flash-latest" in model.options
 
 
 def test_a_bad_typed_key_is_reported_and_the_model_can_still_be_typed(gemini_page):

@@ -173,7 +173,8 @@ def test_a_bad_key_is_sent_once_and_says_the_key_is_wrong(gemini_env, tmp_path, 
     monkeypatch.setenv("GEMINI_API_KEY", "bad-key")
     with pytest.raises(ModelAccessError, match=r"(?i)key"):
         run_course(MATERIAL, fast_settings(), title="T", output_dir=tmp_path)
-    assert len(gemini_env.requests) == 1
+    assert gemini_env.count("outline") == 1  # beside it only reads of the model's facts
+    assert gemini_env.count() == 1 + gemini_env.count("list")
 
 
 def test_a_spent_daily_quota_stops_the_course_at_once(gemini_env, tmp_path: Path):
@@ -283,18 +284,3 @@ def test_the_material_is_saved_beside_the_course_and_reads_back_identical(tmp_pa
     saved = CourseStore.open(course.path).saved_source()
     assert saved == source and saved.sha256 == source.sha256
     assert "S/source.json" not in zip_names(CourseStore.open(course.path).zip_bytes())
-
-
-def test_a_thinking_budget_reaches_every_request_and_none_leaves_the_models_default(
-        gemini_env, tmp_path: Path):
-    run_course(MATERIAL, fast_settings(thinking_budget=0), title="A", output_dir=tmp_path)
-    def budget(request):  # the SDK may send the proto field name; the API takes both forms
-        config = request.generation_config.get("thinkingConfig", {})
-        return config.get("thinkingBudget", config.get("thinking_budget"))
-
-    budgets = {budget(r) for r in gemini_env.requests
-               if r.kind in ("outline", "chapter", "summary")}
-    assert budgets == {0}
-    gemini_env.requests.clear()
-    run_course(MATERIAL, fast_settings(), title="B", output_dir=tmp_path)
-    assert not any("thinkingConfig" in r.generation_config for r in gemini_env.requests)

@@ -11,12 +11,13 @@ from google.genai import errors, types
 
 from tests.fakes.gemini_server import FakeGemini
 
-MODEL = "gemini-2.5-flash"
+MODEL = "gemini-3.8-flash"
 NO_RETRY = types.HttpRetryOptions(attempts=1)
 
 
 def client_for(fake: FakeGemini, timeout_ms: int = 5000) -> genai.Client:
-    options = types.HttpOptions(base_url=fake.url, timeout=timeout_ms, retry_options=NO_RETRY)
+    options = types.HttpOptions(base_url=fake.url, timeout=timeout_ms, retry_options=NO_RETRY,
+                                api_version="v1beta")
     return genai.Client(api_key="test-key", http_options=options)
 
 

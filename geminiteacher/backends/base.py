@@ -56,3 +56,7 @@ class Engine(ABC):
     def context_window(self) -> int:
         """Input tokens the model accepts; sources beyond it are refused or split."""
         return 1_000_000
+
+    def notes(self, settings: CourseSettings) -> list[str]:
+        """Warnings about `settings` for this engine's model, known before any call."""
+        return []

@@ -1,10 +1,12 @@
-"""The Gemini engine: google-genai calls for the outline, the chapters and the course summary.
+"""The Gemini transport: one google-genai call per prompt, and the GeminiEngine built on it.
 
 One SDK Client per (API key, base URL) lives in a small process-wide registry and is shared by
-all threads, so HTTP connections stay open across calls. The SDK's own retries are switched
-off (`HttpRetryOptions(attempts=1)`: tenacity stops after one attempt, and the sync httpx path
-has no other retry), because `geminiteacher.parallel` is the only retry layer. Every failure
-leaves here as a `geminiteacher.errors` type whose message never contains the key.
+all threads, so HTTP connections stay open across calls; beside it are the model facts read
+from the API and the parameters each model rejected, both per key and model. The API version
+is pinned (`v1beta`, where explicit caches and batches live; `GOOGLE_GENAI_API_VERSION`
+overrides). The SDK's own retries are off (`HttpRetryOptions(attempts=1)`), because
+`geminiteacher.retrying` is the only retry layer. Every failure leaves here as a
+`geminiteacher.errors` type whose message never contains the key.
 """
 
 from __future__ import annotations
@@ -14,44 +16,45 @@ import importlib
 import os
 import re
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
-from geminiteacher.backends.base import Engine
+from geminiteacher.backends.gemini_facts import ModelFacts, picker_order
+from geminiteacher.backends.gemini_request import (
+    build_request,
+    drop_note,
+    rejected_parameter,
+    setting_notes,
+)
+from geminiteacher.backends.prompted import PromptedEngine
+from geminiteacher.backends.transport import Answer, Transport
 from geminiteacher.errors import (
     BlockedAnswerError,
     EmptyAnswerError,
     EngineError,
     ModelAccessError,
-    OutlineError,
     QuotaExhaustedError,
     RateLimitedError,
     ServiceError,
 )
-from geminiteacher.models import DEFAULT_MODEL, ChapterContent, CourseSettings, Reply, Usage
-from geminiteacher.prompts import (
-    Prompt,
-    chapter_prompt,
-    outline_prompt,
-    parse_chapter,
-    parse_outline_text,
-    summary_prompt,
-)
+from geminiteacher.models import DEFAULT_MODEL, CourseSettings, Usage
+from geminiteacher.prompts import Prompt
 
 BASE_URL_ENV = "GOOGLE_GEMINI_BASE_URL"
-CONTEXT_WINDOW = 1_048_576
+API_VERSION_ENV = "GOOGLE_GENAI_API_VERSION"
+API_VERSION = "v1beta"
+FACTS_RETRY_SECONDS = 60.0  # how long "the API could not say" is believed before asking again
 _BLOCKING_FINISH = {
     "SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY",
     "LANGUAGE",
 }
 _MAX_CLIENTS = 16
-_clients: OrderedDict[tuple[str, str | None], genai.Client] = OrderedDict()
-_clients_lock = threading.Lock()
 
 
 def _httpx_errors(name: str) -> tuple[type[BaseException], ...]:
@@ -69,28 +72,49 @@ _REQUEST_ERRORS = _httpx_errors("RequestError")
 _TIMEOUT_ERRORS = _httpx_errors("TimeoutException")
 
 
-def shared_client(api_key: str, base_url: str | None = None) -> genai.Client:
-    """The process-wide Client for this key and base URL (created once, SDK retries off)."""
-    cache_key = (api_key, base_url)
+def api_version() -> str:
+    """The Gemini API version every call uses: `v1beta` unless GOOGLE_GENAI_API_VERSION says."""
+    return os.environ.get(API_VERSION_ENV, "").strip() or API_VERSION
+
+
+@dataclass
+class SharedClient:
+    """A Client for one key and base URL, with what was learnt about its models."""
+
+    client: genai.Client
+    facts: dict[str, tuple[ModelFacts, float]] = field(default_factory=dict)
+    dropped: dict[str, set[str]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_clients: OrderedDict[tuple[str, str | None, str], SharedClient] = OrderedDict()
+_clients_lock = threading.Lock()
+
+
+def shared_client(api_key: str, base_url: str | None = None) -> SharedClient:
+    """The process-wide client for this key, base URL and API version (SDK retries off)."""
+    version = api_version()
+    cache_key = (api_key, base_url, version)
     with _clients_lock:
-        client = _clients.get(cache_key)
-        if client is None:
-            client = genai.Client(
+        shared = _clients.get(cache_key)
+        if shared is None:
+            shared = SharedClient(genai.Client(
                 vertexai=False,
                 api_key=api_key,
                 http_options=types.HttpOptions(
-                    base_url=base_url, retry_options=types.HttpRetryOptions(attempts=1)
+                    base_url=base_url, api_version=version,
+                    retry_options=types.HttpRetryOptions(attempts=1),
                 ),
-            )
-            _clients[cache_key] = client
+            ))
+            _clients[cache_key] = shared
             while len(_clients) > _MAX_CLIENTS:
                 _clients.popitem(last=False)
         _clients.move_to_end(cache_key)
-        return client
+        return shared
 
 
-class GeminiEngine(Engine):
-    """Writes courses with a Gemini model through the google-genai SDK. Thread-safe."""
+class GeminiTransport(Transport):
+    """Sends prompts to one Gemini model through the google-genai SDK. Thread-safe."""
 
     name = "gemini"
 
@@ -110,52 +134,37 @@ class GeminiEngine(Engine):
         self.base_url = base_url or os.environ.get(BASE_URL_ENV) or None
         self.timeout = timeout
         self._key = api_key.strip()
-        self._client = shared_client(self._key, self.base_url)
+        self._shared = shared_client(self._key, self.base_url)
+        self._client = self._shared.client
         self._key_id = hashlib.sha256(self._key.encode()).hexdigest()[:12]
 
     def __repr__(self) -> str:
         where = f", base_url={self.base_url!r}" if self.base_url else ""
-        return f"GeminiEngine(model={self.model!r}{where}, timeout={self.timeout:g})"
+        return f"GeminiTransport(model={self.model!r}{where}, timeout={self.timeout:g})"
 
     @property
     def limiter_key(self) -> str:
         return f"{self.name}:{self.model}:key-{self._key_id}"
 
-    # -- the three writes ---------------------------------------------------------------------
-
-    def plan_outline(self, source: str, settings: CourseSettings) -> Reply:
-        text, usage = self._generate(outline_prompt(source, settings), settings)
-        titles = parse_outline_text(text)[: settings.max_chapters]
-        if not titles:
-            raise OutlineError(
-                f"model {self.model} answered an outline without chapter titles; "
-                "try again or choose another model"
-            )
-        return Reply(titles, usage)
-
-    def write_chapter(
-        self,
-        source: str,
-        title: str,
-        settings: CourseSettings,
-        *,
-        index: int = 1,
-        outline: Sequence[str] = (),
-        previous: Sequence[ChapterContent] = (),
-    ) -> Reply:
-        prompt = chapter_prompt(
-            source, title, settings, index=index, outline=outline, previous=previous
-        )
-        text, usage = self._generate(prompt, settings)
-        return Reply(parse_chapter(text, title), usage)
-
-    def write_summary(
-        self, source: str, chapters: Sequence[ChapterContent], settings: CourseSettings
-    ) -> Reply:
-        text, usage = self._generate(summary_prompt(source, chapters, settings), settings)
-        return Reply(text.strip(), usage)
-
     # -- model facts --------------------------------------------------------------------------
+
+    def facts(self) -> ModelFacts:
+        """This model's facts from `models.get`, cached per key and model for the process."""
+        with self._shared.lock:
+            cached = self._shared.facts.get(self.model)
+        if cached is not None and (cached[0].known
+                                   or time.monotonic() - cached[1] < FACTS_RETRY_SECONDS):
+            return cached[0]
+        config = types.GetModelConfig(http_options=self._http_options())
+        try:
+            facts = ModelFacts.from_api(self._client.models.get(model=self.model,
+                                                                config=config))
+            facts = ModelFacts(**{**facts.__dict__, "name": self.model})
+        except Exception:  # a gateway without /models, or no network: generation may still work
+            facts = ModelFacts(self.model)
+        with self._shared.lock:
+            self._shared.facts[self.model] = (facts, time.monotonic())
+        return facts
 
     def count_tokens(self, text: str) -> int:
         """Tokens of `text` for this model, from the API; a len/4 estimate if that fails."""
@@ -172,47 +181,63 @@ class GeminiEngine(Engine):
         return (len(text) + 3) // 4
 
     def context_window(self) -> int:
-        if self.model.startswith("gemma"):
-            return 131_072
-        return CONTEXT_WINDOW
+        return self.facts().context_window()
 
     def list_models(self) -> list[str]:
-        """Names of the models this key may call with generateContent (no `models/` prefix)."""
+        """Models this key may generate with: aliases first, then newest first.
+
+        Raises ServiceError when the list is not available (e.g. a gateway without /models).
+        """
         config = types.ListModelsConfig(page_size=100, http_options=self._http_options())
         try:
-            return sorted(
-                (m.name or "").removeprefix("models/")
-                for m in self._client.models.list(config=config)
-                if "generateContent" in (m.supported_actions or [])
-            )
-        except Exception as exc:
-            self._reraise(exc)
+            found = [ModelFacts.from_api(m) for m in self._client.models.list(config=config)]
+        except (genai_errors.APIError, *_REQUEST_ERRORS, ValueError) as exc:
+            where = self.base_url or "the Gemini API"
+            raise ServiceError(f"the model list is not available from {where} "
+                               f"({type(exc).__name__}); type a model name instead") from exc
+        now = time.monotonic()
+        with self._shared.lock:
+            for facts in found:
+                self._shared.facts.setdefault(facts.name, (facts, now))
+        return [facts.name for facts in picker_order(found)]
+
+    def notes(self, settings: CourseSettings) -> list[str]:
+        with self._shared.lock:
+            dropped = set(self._shared.dropped.get(self.model, ()))
+        return setting_notes(settings, self.facts(), dropped)
 
     # -- one call -----------------------------------------------------------------------------
 
     def _http_options(self) -> types.HttpOptions:
         return types.HttpOptions(timeout=int(self.timeout * 1000))
 
-    def _generate(self, prompt: Prompt, settings: CourseSettings) -> tuple[str, Usage]:
-        config = types.GenerateContentConfig(
-            system_instruction=prompt.system,
-            temperature=settings.temperature,
-            response_mime_type="application/json" if prompt.schema else None,
-            response_json_schema=prompt.schema,
-            thinking_config=None if settings.thinking_budget is None
-            else types.ThinkingConfig(thinking_budget=settings.thinking_budget),
-            http_options=self._http_options(),
-        )
-        contents = [
-            types.Content(role="user", parts=[types.Part(text=part) for part in prompt.parts])
-        ]
-        try:
-            response = self._client.models.generate_content(
-                model=self.model, contents=contents, config=config
-            )
-        except Exception as exc:
-            self._reraise(exc)
-        return _answer_text(response, structured=prompt.schema is not None), _usage(response)
+    def generate(self, prompt: Prompt, settings: CourseSettings) -> Answer:
+        """One call; a parameter the model rejects with a 400 is dropped and the call retried."""
+        facts = self.facts()
+        with self._shared.lock:
+            dropped = set(self._shared.dropped.get(self.model, ()))
+        notes: list[str] = []
+        while True:
+            request = build_request(prompt, settings, facts, dropped, self._http_options())
+            try:
+                response = self._client.models.generate_content(
+                    model=self.model, contents=request.contents, config=request.config
+                )
+            except genai_errors.APIError as exc:
+                rejected = rejected_parameter(exc.message or "", request.sent) \
+                    if exc.code == 400 else None
+                if rejected is None:
+                    self._reraise(exc)
+                dropped.add(rejected)
+                with self._shared.lock:
+                    self._shared.dropped.setdefault(self.model, set()).add(rejected)
+                notes.append(drop_note(self.model, rejected, self._scrub(exc.message or "")))
+                continue
+            except Exception as exc:
+                self._reraise(exc)
+            text = _answer_text(response, structured=request.config.response_json_schema
+                                is not None)
+            return Answer(text, _usage(response), response.model_version or "", tuple(notes))
 
     def _reraise(self, exc: Exception) -> NoReturn:
         """Raise the errors.py type for an SDK or transport failure, the key scrubbed out."""
@@ -229,7 +254,10 @@ class GeminiEngine(Engine):
                 f"could not reach {where} ({type(exc).__name__}: {self._scrub(str(exc))}); "
                 "check the network and try again"
             ) from exc
-        raise exc
+        raise ServiceError(
+            f"Gemini's answer could not be read ({type(exc).__name__}: "
+            f"{self._scrub(str(exc))[:200]}); try again later"
+        ) from exc
 
     def _api_error(self, exc: genai_errors.APIError) -> EngineError:
         code = exc.code or 0
@@ -250,9 +278,10 @@ class GeminiEngine(Engine):
         if code in (400, 401, 403, 404):
             return ModelAccessError(self._access_message(code, status, message, details), code)
         if code == 408 or code >= 500 or code == 499:
+            advice = "" if re.search(r"try again", message, re.I) else "; try again later"
             return ServiceError(
-                f"Gemini service error {code} {status} for model {self.model}: {message}; "
-                "try again later",
+                f"Gemini service error {code} {status} for model {self.model}: {message}"
+                f"{advice}",
                 status=code,
             )
         return ModelAccessError(
@@ -263,8 +292,8 @@ class GeminiEngine(Engine):
         reasons = {d.get("reason") for d in details if isinstance(d, dict)}
         if code == 404:
             return (
-                f"model {self.model!r} was not found (HTTP 404): check the model name; "
-                "the Gemini model list shows the names your key may use"
+                f"model {self.model!r} is not available to this key (HTTP 404: retired or "
+                f"misspelled); {self._alternatives()}"
             )
         if "API_KEY_INVALID" in reasons or re.search(r"api key", message, re.I):
             return (
@@ -276,10 +305,16 @@ class GeminiEngine(Engine):
                 f"the Gemini API key is not allowed to use model {self.model} "
                 f"(HTTP {code} {status}): check the key, its project, and the model name"
             )
-        return (
-            f"Gemini rejected the request for model {self.model} (HTTP 400 {status}: "
-            f"{message}): check the API key and the model name"
-        )
+        return f"Gemini rejected the request: {message} (HTTP {code} {status}, model {self.model})"
+
+    def _alternatives(self) -> str:
+        """The names this key can use instead, best effort, for a 404's message."""
+        try:
+            names = self.list_models()
+        except EngineError:
+            return "check the name against the models your key may use"
+        shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
+        return f"models you can use: {shown}" if names else "no models are listed for this key"
 
     def _scrub(self, text: str) -> str:
         """One line, no trailing period, and never the key."""
@@ -355,3 +390,25 @@ def _retry_delay(details: list, exc: genai_errors.APIError) -> float | None:
         return float(value) if value is not None else None
     except ValueError:
         return None
+
+
+class GeminiEngine(PromptedEngine):
+    """Writes courses with a Gemini model: the course tasks over a `GeminiTransport`."""
+
+    transport: GeminiTransport
+
+    def __init__(
+        self,
+        api_key: str,
+        model: str = DEFAULT_MODEL,
+        *,
+        base_url: str | None = None,
+        timeout: float = 180.0,
+    ) -> None:
+        super().__init__(GeminiTransport(api_key, model, base_url=base_url, timeout=timeout))
+
+    def facts(self) -> ModelFacts:
+        return self.transport.facts()
+
+    def list_models(self) -> list[str]:
+        return self.transport.list_models()

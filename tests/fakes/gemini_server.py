@@ -10,9 +10,12 @@ system instruction plus the first part of its first content; when an earlier *co
 to the same model shared a prefix of at least `CACHE_MIN_TOKENS` tokens, those tokens are reported
 as `cachedContentTokenCount`. Requests still in flight do not seed the cache, as on the service.
 
+Models, aliases, retired models and the request rules of today's API (thinking levels and
+budgets, system instructions, API versions) live in `tests.fakes.catalog`.
+
 Faults come from three places, in this order: scripted (`fail_next`, `empty_next`, `block_next`,
-`hang_next`, `markdown_next`), the sliding-window `rate_limit`, then random `faults` drawn from
-a seeded RNG. Hangs sleep in short slices and end at once when `stop()` is called.
+`hang_next`, `markdown_next`, `garbage_next`), the sliding-window `rate_limit`, then random
+`faults` drawn from a seeded RNG. Hangs sleep in short slices and end at once on `stop()`.
 Times in `Recorded.start` / `.end` are `time.monotonic()` seconds.
 """
 
@@ -26,14 +29,15 @@ import socket
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.fakes.catalog import ModelSpec, catalog, lookup, request_problem
+
 CACHE_MIN_TOKENS = 1024
 BAD_KEY = "bad-key"
-MODELS = ("gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.5-flash-lite", "gemini-2.0-flash")
 STATUS_NAMES = {
     400: "INVALID_ARGUMENT",
     401: "UNAUTHENTICATED",
@@ -110,10 +114,11 @@ class Recorded:
 
 @dataclass
 class _Fault:
-    kind: str  # "error" | "empty" | "block" | "hang" | "markdown"
+    kind: str  # "error" | "empty" | "block" | "hang" | "markdown" | "garbage"
     status: int = 503
     retry_delay: float | None = None
     daily: bool = False
+    message: str = "The service is currently unavailable (fake fault)."
     seconds: float = 0.0
 
 
@@ -123,6 +128,7 @@ class _Answer:
     payload: Any
     stream: bool = False
     chunks: list[Any] = field(default_factory=list)
+    raw: bytes | None = None  # sent as is instead of the JSON payload
 
 
 def _error(status: int, message: str, details: list[dict] | None = None) -> _Answer:
@@ -130,6 +136,20 @@ def _error(status: int, message: str, details: list[dict] | None = None) -> _Ans
     if details:
         error["details"] = details
     return _Answer(status, {"error": error})
+
+
+def _not_found(version: str, model: str) -> _Answer:
+    return _error(
+        404,
+        f"models/{model} is not found for API version {version}, or is not supported for "
+        "generateContent. Call ListModels to see the list of available models and their "
+        "supported methods.",
+    )
+
+
+def _thinking_off(rec: Recorded) -> bool:
+    config = rec.generation_config.get("thinkingConfig") or {}
+    return config.get("thinking_budget", config.get("thinkingBudget")) == 0
 
 
 def _quota_error(retry_delay: float | None, daily: bool) -> _Answer:
@@ -142,7 +162,7 @@ def _quota_error(retry_delay: float | None, daily: bool) -> _Answer:
                     "quotaMetric": "generativelanguage.googleapis.com/"
                     "generate_content_free_tier_requests",
                     "quotaId": f"GenerateRequests{period}PerProjectPerModel-FreeTier",
-                    "quotaDimensions": {"location": "global", "model": "gemini-2.5-flash"},
+                    "quotaDimensions": {"location": "global", "model": "gemini-3.8-flash"},
                     "quotaValue": "250" if daily else "10",
                 }
             ],
@@ -210,7 +230,8 @@ class _Handler(BaseHTTPRequestHandler):
             ).encode()
             ctype = "text/event-stream"
         else:
-            data = json.dumps(answer.payload, ensure_ascii=False).encode()
+            data = answer.raw if answer.raw is not None \
+                else json.dumps(answer.payload, ensure_ascii=False).encode()
             ctype = "application/json; charset=UTF-8"
         try:
             self.send_response(answer.status)
@@ -231,6 +252,7 @@ class FakeGemini:
         self.faults: dict = {}
         self.outline_size: int | None = None
         self.hang_seconds = 30.0  # how long a random "hang" fault sleeps
+        self.serve_models = True  # False: a gateway without /models (list and get answer 404)
         self.requests: list[Recorded] = []
         self.max_in_flight = 0
         self.url = ""
@@ -286,10 +308,16 @@ class FakeGemini:
     # -- knobs ------------------------------------------------------------------------------
 
     def fail_next(
-        self, n: int, status: int = 503, *, retry_delay: float | None = None, daily: bool = False
+        self, n: int, status: int = 503, *, retry_delay: float | None = None, daily: bool = False,
+        message: str | None = None,
     ) -> None:
         """The next `n` generate calls answer HTTP `status` (429 may carry RetryInfo/PerDay)."""
-        self._push(n, _Fault("error", status=status, retry_delay=retry_delay, daily=daily))
+        fault = _Fault("error", status=status, retry_delay=retry_delay, daily=daily)
+        self._push(n, fault if message is None else replace(fault, message=message))
+
+    def garbage_next(self, n: int) -> None:
+        """The next `n` generate calls answer HTTP 200 with a body that is not JSON."""
+        self._push(n, _Fault("garbage"))
 
     def empty_next(self, n: int) -> None:
         """The next `n` generate calls answer a candidate without text (finishReason STOP)."""
@@ -398,36 +426,34 @@ class FakeGemini:
             )
         if not key:
             return _error(403, "Method doesn't allow unregistered callers. Supply an API key.")
-        if model and model.startswith("nonexistent"):
-            return _error(
-                404,
-                f"models/{model} is not found for API version {version}, or is not supported "
-                "for generateContent. Call ListModels to see the list of available models.",
-            )
-        if method == "GET" and model is None:
-            return _Answer(200, {"models": [self._model_info(m) for m in MODELS]
-                                 + [self._model_info("text-embedding-004", embed=True)]})
         if method == "GET" and action is None:
-            return _Answer(200, self._model_info(model or ""))
+            return self._models(version, model)
+        served = lookup(model or "")
+        if served is None:
+            return _not_found(version, model or "")
+        spec, concrete = served
         if action == "countTokens":
             return _Answer(200, {"totalTokens": tokens(json.dumps(rec.body or {}))})
         if action in ("generateContent", "streamGenerateContent") and isinstance(rec.body, dict):
-            return self._generate(rec, stream=action == "streamGenerateContent")
+            problem = request_problem(version, spec, rec.body)
+            if problem is not None:
+                return _error(400, problem)
+            return self._generate(rec, spec, concrete,
+                                  stream=action == "streamGenerateContent")
         return _error(400, "Invalid JSON payload received.")
 
-    @staticmethod
-    def _model_info(name: str, embed: bool = False) -> dict:
-        methods = ["embedContent"] if embed else ["generateContent", "countTokens",
-                                                  "streamGenerateContent"]
-        return {
-            "name": f"models/{name}",
-            "displayName": name,
-            "inputTokenLimit": 2048 if embed else 1_048_576,
-            "outputTokenLimit": 1 if embed else 65_536,
-            "supportedGenerationMethods": methods,
-        }
+    def _models(self, version: str, model: str | None) -> _Answer:
+        if not self.serve_models:
+            return _error(404, "Not Found")
+        if model is None:
+            return _Answer(200, {"models": catalog()})
+        served = lookup(model)
+        if served is None:
+            return _not_found(version, model)
+        return _Answer(200, served[0].info(model))
 
-    def _generate(self, rec: Recorded, *, stream: bool) -> _Answer:
+    def _generate(self, rec: Recorded, spec: ModelSpec, concrete: str, *,
+                  stream: bool) -> _Answer:
         with self._lock:
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
@@ -436,7 +462,9 @@ class FakeGemini:
             if fault is not None and fault.kind == "error":
                 if fault.status == 429:
                     return _quota_error(fault.retry_delay, fault.daily)
-                return _error(fault.status, "The service is currently unavailable (fake fault).")
+                return _error(fault.status, fault.message)
+            if fault is not None and fault.kind == "garbage":
+                return _Answer(200, None, raw=b"<html>upstream proxy error</html>")
             if limited is not None:
                 return _quota_error(limited, daily=False)
             if fault is not None and fault.kind == "hang":
@@ -444,7 +472,7 @@ class FakeGemini:
             self._sleep(delay)
             if self._stopping.is_set():
                 return _error(503, "The fake server is shutting down.")
-            payload = self._answer(rec, fault)
+            payload = self._answer(rec, fault, spec, concrete)
             if not stream:
                 return _Answer(200, payload)
             return _Answer(200, payload, stream=True, chunks=self._chunks(payload))
@@ -483,7 +511,8 @@ class FakeGemini:
                 return
             time.sleep(min(_SLICE, left))
 
-    def _answer(self, rec: Recorded, fault: _Fault | None) -> dict:
+    def _answer(self, rec: Recorded, fault: _Fault | None, spec: ModelSpec,
+                concrete: str) -> dict:
         prompt_text = rec.system + "".join(
             t for c in rec.body.get("contents") or [] for t in _texts(c)
         )
@@ -495,7 +524,7 @@ class FakeGemini:
         kind = fault.kind if fault is not None else ""
         if kind == "block":
             return {"promptFeedback": {"blockReason": "SAFETY"}, "usageMetadata": usage,
-                    "modelVersion": rec.model}
+                    "modelVersion": concrete}
         self._remember_prefix(rec)
         if kind == "empty":
             candidate: dict[str, Any] = {"content": {"role": "model"}, "finishReason": "STOP"}
@@ -507,12 +536,12 @@ class FakeGemini:
             candidate = {"content": {"role": "model", "parts": [{"text": text}]},
                          "finishReason": "STOP"}
         output = tokens(text)
-        thoughts = output // 4 if "2.5" in rec.model else 0
+        thoughts = output // 4 if spec.thinking and not _thinking_off(rec) else 0
         usage.update(candidatesTokenCount=output, totalTokenCount=prompt + output + thoughts)
         if thoughts:
             usage["thoughtsTokenCount"] = thoughts
         candidate["index"] = 0
-        return {"candidates": [candidate], "usageMetadata": usage, "modelVersion": rec.model}
+        return {"candidates": [candidate], "usageMetadata": usage, "modelVersion": concrete}
 
     @staticmethod
     def _chunks(payload: dict) -> list[dict]:

@@ -1,0 +1,151 @@
+"""One generateContent request shaped for the model it goes to.
+
+- Temperature: none is sent unless the user chose one (Gemini 3's default of 1.0 is what
+  Google advises); a chosen value below 1.0 on Gemini 3 gets a warning.
+- Thinking: one setting (auto, off, low, medium, high). Gemini 3 gets `thinking_level`,
+  Gemini 2.5 a `thinking_budget`, never both; a model that cannot turn thinking off gets its
+  lowest level and a note; a model without thinking gets no thinking config. A budget from a
+  2.5-era script is translated into a level for Gemini 3.
+- A model that rejects a system instruction (Gemma) gets it as the first lines of the user
+  turn, before the document, so the constant prefix that caching relies on is kept.
+- `max_output_tokens` is the model's own output limit when the API told us it.
+- A parameter the server rejects with a 400 can be left out (`DROPPABLE`), once per model.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from google.genai import types
+
+from geminiteacher.backends.gemini_facts import ModelFacts
+from geminiteacher.models import CourseSettings
+from geminiteacher.prompts import Prompt
+
+BUDGETS = {"low": 1_024, "medium": 8_192, "high": 24_576}
+PRO_LOWEST_BUDGET = 128
+TEMPERATURE_GUIDANCE = "https://ai.google.dev/gemini-api/docs/gemini-3"
+DROPPABLE = {  # parameter -> (what the server's 400 says about it, words for a person)
+    "thinking": (r"thinking", "the thinking setting"),
+    "temperature": (r"temperature", "the temperature"),
+    "system_instruction": (r"developer instruction|system[ _]?instruction",
+                           "a system instruction"),
+    "schema": (r"response_?json_?schema|response_?schema|response_?mime_?type|json mode",
+               "structured output (answers are read as Markdown instead)"),
+}
+
+
+@dataclass(frozen=True)
+class Request:
+    """The SDK objects for one call, and which droppable parameters it carries."""
+
+    contents: list[types.Content]
+    config: types.GenerateContentConfig
+    sent: frozenset[str]
+
+
+def _level_for_budget(budget: int) -> str | None:
+    """A 2.5-era budget as a Gemini 3 level: -1 auto, 0 off, then by size."""
+    if budget < 0:
+        return None
+    if budget == 0:
+        return "off"
+    return next((name for name, size in BUDGETS.items() if budget <= size), "high")
+
+
+def thinking_config(
+    settings: CourseSettings, facts: ModelFacts
+) -> tuple[types.ThinkingConfig | None, str | None]:
+    """The thinking config for this model (or None) and a note when the wish was adjusted."""
+    wanted, budget = settings.thinking, settings.thinking_budget
+    if wanted == "auto" and budget is None:
+        return None, None
+    if facts.thinking is False or (facts.thinking is None and facts.is_gemma):
+        return None, f"model {facts.name} does not think; the thinking setting is not sent"
+    if not facts.sets_thinking_by_level:
+        size = budget if wanted == "auto" else 0 if wanted == "off" else BUDGETS[wanted]
+        if size == 0 and facts.is_pro:
+            return (types.ThinkingConfig(thinking_budget=PRO_LOWEST_BUDGET),
+                    f"model {facts.name} cannot turn thinking off; using its lowest budget "
+                    f"({PRO_LOWEST_BUDGET} tokens)")
+        return types.ThinkingConfig(thinking_budget=size), None
+    level = _level_for_budget(budget) if wanted == "auto" and budget is not None else wanted
+    if level is None:
+        return None, None
+    if level == "off":
+        lowest = "low" if facts.is_pro else "minimal"
+        return (types.ThinkingConfig(thinking_level=lowest.upper()),
+                f"model {facts.name} cannot turn thinking off; using its lowest level "
+                f"({lowest})")
+    return types.ThinkingConfig(thinking_level=level.upper()), None
+
+
+def temperature_note(settings: CourseSettings, facts: ModelFacts) -> str | None:
+    """A warning for a chosen temperature below 1.0 on Gemini 3, else None."""
+    release = facts.release
+    if settings.temperature is None or settings.temperature >= 1.0:
+        return None
+    if release is None or release[0] < 3:
+        return None
+    return (f"temperature {settings.temperature:g} is below 1.0: Google advises keeping "
+            f"Gemini 3 models at their default (1.0), as lower values can make answers loop "
+            f"or degrade ({TEMPERATURE_GUIDANCE})")
+
+
+def setting_notes(settings: CourseSettings, facts: ModelFacts, dropped: set[str]) -> list[str]:
+    """Every warning known before the first call, in a fixed order."""
+    notes = [thinking_config(settings, facts)[1], temperature_note(settings, facts)]
+    notes += [f"model {facts.name} does not accept {DROPPABLE[name][1]}; it is not sent"
+              for name in sorted(dropped)]
+    return [note for note in notes if note]
+
+
+def build_request(
+    prompt: Prompt,
+    settings: CourseSettings,
+    facts: ModelFacts,
+    dropped: set[str],
+    http_options: types.HttpOptions,
+) -> Request:
+    """The call for `prompt`, leaving out every parameter in `dropped`."""
+    sent: set[str] = set()
+    parts = list(prompt.parts)
+    system = None
+    if facts.takes_system_instruction and "system_instruction" not in dropped:
+        system = prompt.system
+        sent.add("system_instruction")
+    elif parts:
+        parts[0] = prompt.system + "\n\n" + parts[0]
+    schema = prompt.schema if "schema" not in dropped else None
+    if schema is not None:
+        sent.add("schema")
+    thinking = None if "thinking" in dropped else thinking_config(settings, facts)[0]
+    if thinking is not None:
+        sent.add("thinking")
+    temperature = None if "temperature" in dropped else settings.temperature
+    if temperature is not None:
+        sent.add("temperature")
+    config = types.GenerateContentConfig(
+        system_instruction=system,
+        temperature=temperature,
+        max_output_tokens=facts.output_limit,
+        response_mime_type="application/json" if schema else None,
+        response_json_schema=schema,
+        thinking_config=thinking,
+        http_options=http_options,
+    )
+    contents = [types.Content(role="user", parts=[types.Part(text=p) for p in parts])]
+    return Request(contents, config, frozenset(sent))
+
+
+def rejected_parameter(message: str, sent: frozenset[str]) -> str | None:
+    """The droppable parameter a 400's message names, if the request carried it."""
+    for name, (pattern, _) in DROPPABLE.items():
+        if name in sent and re.search(pattern, message, re.I):
+            return name
+    return None
+
+
+def drop_note(model: str, name: str, reason: str) -> str:
+    return f"model {model} rejected {DROPPABLE[name][1]} ({reason}); retried without it"

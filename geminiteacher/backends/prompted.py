@@ -1,0 +1,79 @@
+"""Course tasks written once for every model provider: outline, chapter and summary prompts
+sent through a `Transport`, and the answers parsed into course parts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from geminiteacher.backends.base import Engine
+from geminiteacher.backends.transport import Answer, Transport
+from geminiteacher.errors import OutlineError
+from geminiteacher.models import ChapterContent, CourseSettings, Reply
+from geminiteacher.prompts import (
+    chapter_prompt,
+    outline_prompt,
+    parse_chapter,
+    parse_outline_text,
+    summary_prompt,
+)
+
+
+def _reply(value: object, answer: Answer) -> Reply:
+    return Reply(value, answer.usage, answer.model_version, answer.notes)
+
+
+class PromptedEngine(Engine):
+    """An engine that writes a course by prompting a language model through `transport`."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
+        self.name = transport.name
+        self.model = transport.model
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.transport!r})"
+
+    @property
+    def limiter_key(self) -> str:
+        return self.transport.limiter_key
+
+    def plan_outline(self, source: str, settings: CourseSettings) -> Reply:
+        answer = self.transport.generate(outline_prompt(source, settings), settings)
+        titles = parse_outline_text(answer.text)[: settings.max_chapters]
+        if not titles:
+            raise OutlineError(
+                f"model {self.model} answered an outline without chapter titles; "
+                "try again or choose another model"
+            )
+        return _reply(titles, answer)
+
+    def write_chapter(
+        self,
+        source: str,
+        title: str,
+        settings: CourseSettings,
+        *,
+        index: int = 1,
+        outline: Sequence[str] = (),
+        previous: Sequence[ChapterContent] = (),
+    ) -> Reply:
+        prompt = chapter_prompt(
+            source, title, settings, index=index, outline=outline, previous=previous
+        )
+        answer = self.transport.generate(prompt, settings)
+        return _reply(parse_chapter(answer.text, title), answer)
+
+    def write_summary(
+        self, source: str, chapters: Sequence[ChapterContent], settings: CourseSettings
+    ) -> Reply:
+        answer = self.transport.generate(summary_prompt(source, chapters, settings), settings)
+        return _reply(answer.text.strip(), answer)
+
+    def count_tokens(self, text: str) -> int:
+        return self.transport.count_tokens(text)
+
+    def context_window(self) -> int:
+        return self.transport.context_window()
+
+    def notes(self, settings: CourseSettings) -> list[str]:
+        return self.transport.notes(settings)

@@ -1,0 +1,53 @@
+"""The seam between course logic and a model provider: one call, prompt in, text and usage out.
+
+A provider is one small module with a `Transport`: it knows how to send a `Prompt` (system
+instruction, user parts, optional JSON schema) to its service and how to turn the service's
+failures into `geminiteacher.errors` types. Everything about courses (which prompts, how
+answers are parsed) lives once, above every transport, in `PromptedEngine`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+from geminiteacher.models import CourseSettings, Usage
+from geminiteacher.prompts import Prompt
+
+
+@dataclass
+class Answer:
+    """What one model call returned: its text, what it cost, who answered, and any notes."""
+
+    text: str
+    usage: Usage = field(default_factory=Usage)
+    model_version: str = ""
+    notes: tuple[str, ...] = ()
+
+
+class Transport(ABC):
+    """One provider's model call. Thread-safe: many workers share one transport."""
+
+    name: str = "transport"
+    model: str = ""
+
+    @property
+    def limiter_key(self) -> str:
+        """Identity of the quota the calls draw on (never a key itself)."""
+        return f"{self.name}:{self.model}"
+
+    @abstractmethod
+    def generate(self, prompt: Prompt, settings: CourseSettings) -> Answer:
+        """Send one prompt; raise the `geminiteacher.errors.EngineError` family on failure."""
+
+    @abstractmethod
+    def count_tokens(self, text: str) -> int:
+        """Input tokens `text` costs for this model (an estimate when the service can't say)."""
+
+    @abstractmethod
+    def context_window(self) -> int:
+        """Input tokens the model accepts."""
+
+    def notes(self, settings: CourseSettings) -> list[str]:
+        """Warnings about `settings` for this model, known before any call (none by default)."""
+        return []
