@@ -73,6 +73,22 @@ def test_a_prose_line_opening_with_a_hash_sign_is_not_a_heading():
     assert "marks a comment in shell scripts" in markdown
 
 
+def test_word_text_and_code_lines_opening_with_a_hash_sign_are_not_headings():
+    import docx
+
+    from tests.test_convert_office import saved
+
+    document = docx.Document()
+    document.add_heading("Configuration", 1)
+    document.add_paragraph("# marks a comment in the configuration file of the service.")
+    document.add_paragraph().add_run("# listen on every interface").font.name = "Courier New"
+    document.add_paragraph().add_run("listen = 0.0.0.0").font.name = "Courier New"
+    markdown = convert_bytes(saved(document), "config.docx").markdown
+    headings = [b.title for b in parse_blocks(markdown) if b.kind == "heading"]
+    assert headings == ["Configuration"]
+    assert "```\n# listen on every interface\nlisten = 0.0.0.0\n```" in markdown
+
+
 def test_html_never_glues_words_at_element_boundaries(api):
     for glued in ("open.Relative", "failed.The", "record.The", "GNOME**The", "KDEThe"):
         assert glued not in api
