@@ -44,7 +44,8 @@ _LINE_END_HYPHENS = str.maketrans(dict.fromkeys("\ufffe\u00ad\x02", "-"))
 _LINE = re.compile(r"[^\r\n]+")
 _LEADERS = re.compile(r"(?:\s?\.){4,}\s?")  # the dots of a table of contents
 _FIXED_PITCH = 1  # the PDF font descriptor flag of monospaced fonts
-_MONOSPACED_NAME = re.compile(r"courier|mono|cmtt|consol|menlo|typewriter|inconsolata|"
+_MONOSPACED_NAME = re.compile(r"courier|mono|nimbusmon|monaco|lettergothic|cmtt|consol|menlo|"
+                              r"typewriter|inconsolata|"
                               r"fixed|sourcecode|firacode|lucidatypewriter|\btt\d", re.IGNORECASE)
 _CODE_GAP = 2.5  # more empty lines' worth of space than this ends a code block
 _ROMAN = r"(?=[ivxlcdm])m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})"

@@ -99,28 +99,43 @@ def _matter_text(blocks: Sequence[Block]) -> bool:
     if not words:
         return False
     listed = sum(b.size for b in blocks if _entries(b))
-    legal = sum(b.size for b in blocks if b.kind in PROSE and _LEGAL.search(b.text))
-    return listed >= 0.7 * words or legal >= 0.6 * words
+    return listed >= 0.7 * words or _legal_words(blocks) >= 0.6 * words
+
+
+def _legal_words(blocks: Sequence[Block]) -> int:
+    """Words in sentences that are legal notices (copyright, permission, warranty, licence)."""
+    return sum(s.words() for b in blocks for s in b.sentences if _LEGAL.search(s.text))
 
 
 def _entries(block: Block) -> bool:
-    """A block of short entries each followed by a page number (a contents list, an index)."""
+    """Entries each followed by a page number (a line of a contents list or an index)."""
     if block.kind not in PROSE:
         return False
     tokens = _TOKEN.findall(block.text)
     refs = sum(1 for token in tokens if _PAGE_REF.match(token.lower()))
-    return len(tokens) >= 6 and refs >= 0.15 * len(tokens) and not _SENTENCE_END.search(block.text)
+    return (
+        len(tokens) >= 2
+        and bool(_PAGE_REF.match(tokens[-1].lower()))
+        and refs >= 0.15 * len(tokens)
+        and not _SENTENCE_END.search(block.text)
+    )
 
 
 def _front_page(blocks: Sequence[Block]) -> bool:
-    """Text before the first heading made only of title-page lines, notices and contents."""
+    """Text before the first heading that is mostly a title page, notices and contents:
+    short title lines, legal sentences and contents entries make up most of its words,
+    and a notice or a contents list is among them (or it is just a few title lines)."""
     prose = [b for b in blocks if b.size]
     if not prose:
         return False
-    kinds = [_title_line(b) or _entries(b) or bool(_LEGAL.search(b.text)) or _matter_title(b.text)
-             for b in prose]
-    signals = sum(1 for b in prose if _entries(b) or _LEGAL.search(b.text))
-    return all(kinds) and (signals > 0 or len(prose) <= 3)
+    words = sum(b.size for b in prose)
+    legal = _legal_words(prose)
+    listed = [b for b in prose if _entries(b) or _matter_title(b.text)]
+    titles = [b for b in prose if _title_line(b) and b not in listed]
+    if len(titles) == len(prose) <= 3:
+        return True
+    matter = legal + sum(b.size for b in listed) + sum(b.size for b in titles)
+    return (legal or listed) and matter >= 0.6 * words
 
 
 def _title_line(block: Block) -> bool:

@@ -29,8 +29,16 @@ _CLAUSE = re.compile(r"[，、：；,:;（(]")
 # assignments, `55:text/x-diff` style records, shell prompts.
 _CODE = re.compile(
     r"::=|\{\s|\s\}|[{};]\s*$|==|=>|->|<-|\w\s?=\s?[\w\"'(\[]|\b[A-Za-z_]\w*\((?:\)|[\"'])"
-    r"|\b\d+:[a-z]+/|^\W*(?:\$|>>>|#|//)\s"
+    r"|\b\d+:[a-z]+/|^\W*(?:\$|>>>|#|//)\s|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b|\w \*\s?\w|\w\[[^\]]*\]"
+    r"|\[(?:Function|Macro|Variable|Data Type)\]"
 )
+# A lower-case name opening a sentence: one with a digit or an inner capital ("asn1Parser
+# reads ..."), or any word that "is" or "are" follows ("fastcsv is ...").
+_LOWER_NAME = re.compile(r"^(?:[a-z]+[A-Z0-9]\w*\s|[a-z][\w.-]*\s(?:is|are)\s)")
+# "Returns: ...", "str len: ...": the label of a definition list, not a sentence.
+_LABELLED = re.compile(r"^\W*(?:[^\s:]+\s){0,2}[^\s:]+:\s")
+# Contractions ("isn't", "doesn’t", "we'll") are function words, never part of a term.
+_CONTRACTION = re.compile(r"(?:n['’]t|['’](?:re|ll|ve|d|m))$")
 _OPENING = re.compile(r"^[\"'“‘(\[]*(?:[A-Z0-9ÀÁÂÄÇÉÈÊËÍÎÏÑÓÔÖÚÛÜ]|[" + CJK + r"])")
 _ENDING = re.compile(r"(?:[.!?…]|[。！？])[\"'”’)\]」』）]*$")
 
@@ -128,9 +136,8 @@ def is_clean_sentence(text: str) -> bool:
     """A complete prose sentence: opens with a capital, a digit, CJK or a lower-case name
     ("fastcsv is ..."), ends with a full stop, has five words or more, and holds no code."""
     text = text.strip()
-    first = text.split(" ", 1)[0].casefold()
-    opening = _OPENING.match(text) or (first.isalnum() and first not in ENGLISH_STOPWORDS)
-    if not opening or not _ENDING.search(text) or _CODE.search(text):
+    opening = _OPENING.match(text) or _LOWER_NAME.match(text)
+    if not opening or not _ENDING.search(text) or _CODE.search(text) or _LABELLED.match(text):
         return False
     return text_size(text) >= (8 if _CJK_CHAR.match(text) else 5)
 
@@ -231,7 +238,7 @@ def analyse_sentence(text: str, stopwords: frozenset[str] = ENGLISH_STOPWORDS) -
                         runs.append(tuple((c, c) for c in chars))
                 continue
             low = piece.lower()
-            if len(low) < 2 or low in stopwords or low.isdigit():
+            if len(low) < 2 or low in stopwords or low.isdigit() or _CONTRACTION.search(low):
                 flush()
             else:
                 run.append((stem(low), piece))
