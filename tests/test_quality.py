@@ -110,6 +110,17 @@ def test_a_chapter_never_opens_with_the_previous_files_references():
     assert "stage turns raw bytes" not in with_references.explanation
 
 
+def test_html_guide_navigation_bars_are_dropped_and_pages_keep_their_own_headings():
+    page = ("<html><head><title>Types (libffi manual)</title></head><body>"
+            '<div class="header"><p>Next: <a href="abi.html" rel="next">ABIs</a>, Up: '
+            '<a href="use.html" rel="up">Using libffi</a></p></div>'
+            "<h3>2.3 Types</h3><p>Every argument has a type that describes its size.</p>"
+            '<div class="navfooter"><a href="x.html">Home</a></div></body></html>')
+    markdown = convert_bytes(page.encode(), "types.html").markdown
+    assert markdown.startswith("### 2.3 Types")
+    assert "Next:" not in markdown and "Home" not in markdown
+
+
 # --- document anatomy ------------------------------------------------------------------
 
 def test_outline_leaves_out_title_page_contents_licence_and_index(manual):
@@ -131,6 +142,33 @@ def test_a_setting_includes_front_and_back_matter(manual):
     titles = ENGINE.plan_outline(manual, SETTINGS.with_(include_front_back_matter=True)).value
     assert "Appendix A GNU Free Documentation License" in titles
     assert "Index" in titles
+
+
+def test_title_page_authors_notices_and_contents_before_the_first_chapter_are_left_out():
+    source = (
+        "# Users and Groups\n\n### Joey Hess\n\n### Colin Watson\n\n"
+        "Copyright © 2001 Joey Hess\n\nThis document is free; you can redistribute it under "
+        "the terms of the GNU General Public License.\n\nTable of Contents\n\n"
+        "1 Introduction 1\n\n2 Users and Groups 3\n\n"
+        "# Chapter 1. Introduction\n\nThe base package holds the master copies of the user "
+        "and group files. Every system starts from these master copies.\n\n"
+        "# Chapter 2. Users and Groups\n\nMany users have a group of the same name. The root "
+        "user is the superuser of every system and owns the master copies.\n"
+    )
+    assert ENGINE.plan_outline(source, SETTINGS).value == [
+        "Chapter 1. Introduction", "Chapter 2. Users and Groups"]
+
+
+def test_an_introduction_that_mentions_its_licence_is_still_taught():
+    source = (
+        "# Introduction\n\nThe library parses and encodes records in a compact binary form. "
+        "It handles every record type of the standard and checks each field as it reads it. "
+        "It runs on every common platform and needs no configuration. Anybody can use and "
+        "redistribute it under the terms of the GNU Lesser General Public License.\n\n"
+        "# Usage\n\nCall the parser with a buffer and read the records it returns one by one. "
+        "Each record keeps the position of its first byte in the buffer.\n"
+    )
+    assert ENGINE.plan_outline(source, SETTINGS).value == ["Introduction", "Usage"]
 
 
 def test_readme_licence_and_changelog_are_not_chapters():

@@ -28,6 +28,9 @@ _STRONG = frozenset({"strong", "b"})
 _EMPHASIS = frozenset({"em", "i", "cite"})
 _SKIPPED = (Comment, Declaration, Doctype, ProcessingInstruction)
 _WHITESPACE = re.compile(r"\s+")
+_NAV_CLASSES = ("nav-panel", "navheader", "navfooter", "navigation", "breadcrumb", "breadcrumbs")
+_NAV_RELS = ("next", "prev", "previous", "up")
+_NAV_TEXT = 300  # a navigation bar is short; a paragraph that links onwards is not one
 _LIST_START = re.compile(r"^(?:- |\d+\. )")
 _LANGUAGE = re.compile(r"^(?:language|lang)-(\S+)$")
 
@@ -35,15 +38,17 @@ _LANGUAGE = re.compile(r"^(?:language|lang)-(\S+)$")
 def to_markdown(markup: str | bytes, fallback_title: str | None = None) -> str:
     """Convert an HTML or XHTML document (text or bytes) to Markdown.
 
-    When the result does not open with a heading, `fallback_title` (or, if no `<h1>`
-    exists, the page's `<title>`) is put on top as `# title`.
+    When the result does not open with a heading, `fallback_title` (or, if the page has
+    no heading at all, its `<title>`) is put on top as `# title`.
     """
     soup = BeautifulSoup(markup, "lxml")
     title = fallback_title
-    if title is None and soup.title and not soup.find("h1"):
+    if title is None and soup.title and not soup.find(list(_HEADINGS)):
         title = soup.title.get_text()
     body = soup.body or soup
     for tag in body.find_all(DROP) + body.find_all(role=("navigation", "search")):
+        tag.decompose()
+    for tag in _navigation(body):
         tag.decompose()
     try:
         blocks = _Walker().blocks(body)
@@ -53,6 +58,17 @@ def to_markdown(markup: str | bytes, fallback_title: str | None = None) -> str:
     if title and md.inline(title) and not text.startswith("#"):
         text = md.join_blocks([md.heading(1, title), text])
     return text
+
+
+def _navigation(body: Tag) -> list[Tag]:
+    """Navigation bars that are not marked as such: blocks classed as navigation (DocBook's
+    navheader, Texinfo's nav-panel) and the short blocks around next/previous/up links."""
+    found = [tag for tag in body.find_all(class_=_NAV_CLASSES)]
+    for link in body.find_all("a", rel=_NAV_RELS):
+        block = link.find_parent(("div", "p", "td", "header", "footer"))
+        if block is not None and len(block.get_text(" ", strip=True)) <= _NAV_TEXT:
+            found.append(block)
+    return [tag for tag in found if not any(tag in other.descendants for other in found)]
 
 
 class _Walker:

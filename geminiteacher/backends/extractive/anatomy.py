@@ -32,8 +32,8 @@ _TITLES = re.compile(
 _LEGAL = re.compile(
     r"permission is (?:hereby )?granted|all rights reserved|gnu (?:free documentation|general "
     r"public|lesser general public) license|provided \W?as is\W?|without warranty|isbn[\s:-]*\d"
-    r"|copyright\s*(?:©|\(c\)|\d{4})|licensed under|creative commons|this program is free "
-    r"software",
+    r"|copyright\s*(?:©|\(c\)|\d{4}|notice|holders?)|permission notice|licensed under"
+    r"|creative commons|this program is free software|in no event shall|liable for any",
     re.IGNORECASE,
 )
 _TOKEN = re.compile(r"[^\W_]+")

@@ -100,8 +100,8 @@ def _cut(blocks: Sequence[Block], level: int) -> list[_Chunk]:
 
 
 def _fold_tiny(chunks: list[_Chunk]) -> list[_Chunk]:
-    sizes = sorted(c.size for c in chunks)
-    threshold = min(50.0, 0.25 * sizes[len(sizes) // 2])
+    sizes = sorted(c.size for c in chunks if c.size) or [0]
+    threshold = max(1.0, min(50.0, 0.25 * sizes[len(sizes) // 2]))  # bare headings always fold
     folded: list[_Chunk] = []
     carry: list[Block] = []
     for chunk in chunks:
