@@ -326,14 +326,16 @@ def offline_course(source: str, settings=None) -> list:
 
 CONNECTIVES = ("but", "however", "this", "these", "those", "also", "and", "so", "thus",
                "therefore", "it", "they", "such", "then", "hence", "moreover", "furthermore")
-FRONT_BACK = re.compile(r"table of contents|licen[cs]e|^index$|references|changelog|copyright",
-                        re.I)
-_CODE_MARKS = re.compile(r"::=|[{};]|`[^`]*\W[^`]*`|^\s*#|\w+\(\)|\b\d+:\w+/")
+FRONT_BACK = re.compile(r"table of contents|licen[cs]e|\bindex\b|references|changelog|copyright"
+                        r"|copying", re.I)
+_CODE_MARKS = re.compile(r"::=|[{}]|==|->|\w = \w|^\s*#|\w+\(\)|\b\d+:\w+/")
 
 
 def is_front_or_back_matter(title: str, explanation: str) -> bool:
     """A chapter that is the title page, a table of contents, a licence or an index."""
-    return bool(FRONT_BACK.search(title)) or "Permission is granted to copy" in explanation
+    return bool(FRONT_BACK.search(title)) or bool(
+        re.search(r"Permission is (?:hereby )?granted", explanation)
+    )
 
 
 def summary_is_clean(summary: str) -> bool:
@@ -346,14 +348,18 @@ def summary_is_clean(summary: str) -> bool:
     first = re.findall(r"[\w']+", sentences[0])[:1]
     if first and first[0].casefold() in CONNECTIVES:
         return False
-    return all(_opens(s) and s.endswith((".", "!", "?")) and not _CODE_MARKS.search(s)
+    return all(_opens(s) and s.rstrip("\"'”’)]").endswith((".", "!", "?"))
+               and not _CODE_MARKS.search(s)
                and len(s.split()) >= 5 for s in sentences)
 
 
 def _opens(sentence: str) -> bool:
-    """A capital, or a lower-case name such as a project's ("fastcsv is ...")."""
-    first = sentence.split(" ", 1)[0]
-    return first[:1].isupper() or first in ("fastcsv", "libstream")
+    """A capital, or a lower-case name: a program's ("asn1Parser reads ...") or any word
+    that "is" or "are" follows ("fastcsv is ...")."""
+    words = sentence.split(" ", 2)
+    first = words[0]
+    return (first[:1].isupper() or first[:1].isdigit() or bool(re.search(r"[A-Z0-9]", first))
+            or (len(words) > 1 and words[1] in ("is", "are")))
 
 
 def key_terms_of(extension: str) -> list[tuple[str, str]]:
