@@ -17,6 +17,7 @@ import yaml
 
 from geminiteacher.errors import CancelledError, GeminiTeacherError, SettingsError, describe
 from geminiteacher.models import (
+    CACHING,
     DEFAULT_MODEL,
     ENGINES,
     MODES,
@@ -35,7 +36,7 @@ DEFAULTS: dict[str, Any] = {
     "delay_max": 0.5, "max_retries": 3, "model_name": DEFAULT_MODEL, "temperature": None,
     "custom_prompt": None, "language": "English", "verbose": False, "log_file": None,
     "engine": "auto", "requests_per_minute": None, "thinking": "auto", "thinking_budget": None,
-    "api_key": None,
+    "cache": "auto", "api_key": None,
 }
 
 
@@ -72,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--thinking-budget", type=int,
                    help="Gemini 2.5-era thinking budget in tokens (0 off, -1 the model "
                         "decides); on Gemini 3 it maps to a level. Prefer --thinking")
+    p.add_argument("--cache", choices=CACHING,
+                   help="explicit Gemini context cache of the document: auto (when it pays, "
+                        "default), on, off")
     p.add_argument("--custom-prompt", help="extra instructions for every chapter, or a file")
     p.add_argument("--language", help="language the course is written in (default: English)")
     p.add_argument("--engine", choices=ENGINES,
@@ -121,6 +125,7 @@ def settings_from(options: dict[str, Any]) -> CourseSettings:
         max_retries=int(options["max_retries"]),
         requests_per_minute=options["requests_per_minute"],
         thinking=options["thinking"], thinking_budget=options["thinking_budget"],
+        cache=options["cache"],
     )
 
 
@@ -179,8 +184,11 @@ def configure_logging(verbose: bool, log_file: str | None) -> None:
 
 
 def run(options: dict[str, Any], stderr: TextIO) -> int:
-    from geminiteacher.converter import load_sources
+    from geminiteacher.backends import resolve_engine
+    from geminiteacher.converter import estimate_tokens, load_sources
+    from geminiteacher.pricing import PRICES_AS_OF, course_cost, dollars, estimate_cost
     from geminiteacher.runner import run_course
+    from geminiteacher.store import CourseStore
 
     if not options["input"]:
         raise SettingsError("no --input given: name at least one document (--input FILE)")
@@ -193,10 +201,17 @@ def run(options: dict[str, Any], stderr: TextIO) -> int:
     configure_logging(options["verbose"], options["log_file"])
     progress = Progress(stderr, options["verbose"])
     cancel = threading.Event()
+    engine = resolve_engine(settings, options["api_key"])
+    priced = not engine.extractive
+    if priced:
+        engine.context_window()  # reads the model's facts: a wrong key or model stops here
+        estimate = estimate_cost(estimate_tokens(source.markdown), settings, engine.model)
+        stderr.write(f"geminiteacher: estimated cost about {dollars(estimate)} for up to "
+                     f"{settings.max_chapters} chapters on {engine.model} (prices as of "
+                     f"{PRICES_AS_OF})\n")
     try:
-        course = run_course(source, settings, api_key=options["api_key"],
-                            title=options["title"], output_dir=options["output_dir"],
-                            on_event=progress, cancel=cancel)
+        course = run_course(source, settings, engine=engine, title=options["title"],
+                            output_dir=options["output_dir"], on_event=progress, cancel=cancel)
     except KeyboardInterrupt:
         cancel.set()
         raise CancelledError("interrupted; finished chapters are kept - run again to resume")\
@@ -204,6 +219,10 @@ def run(options: dict[str, Any], stderr: TextIO) -> int:
     if progress.live:
         stderr.write("\n")
     failed = progress.failed
+    if priced and course.path is not None:
+        spent = course_cost(CourseStore.open(course.path).manifest())
+        stderr.write(f"geminiteacher: cost about {dollars(spent)} "
+                     f"(prices as of {PRICES_AS_OF})\n")
     answered = f" (model {course.model})" if course.model else ""
     print(f"Course written to {course.path}: {len(course.chapters) - failed} chapter(s) done, "
           f"{failed} failed{answered}")

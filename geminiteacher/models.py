@@ -11,6 +11,7 @@ from typing import Any
 
 DEFAULT_MODEL = "gemini-flash-latest"
 THINKING = ("auto", "off", "low", "medium", "high")
+CACHING = ("auto", "on", "off")
 
 
 class ModelDefaultTemperature(float):
@@ -163,6 +164,7 @@ class CourseSettings:
     request_timeout: float = 180.0
     thinking: str = "auto"
     thinking_budget: int | None = None
+    cache: str = "auto"
 
     def __post_init__(self) -> None:
         from geminiteacher.errors import SettingsError
@@ -180,6 +182,8 @@ class CourseSettings:
         if self.thinking not in THINKING:
             raise SettingsError(f"thinking must be one of {', '.join(THINKING)}, "
                                 f"not {self.thinking!r}")
+        if self.cache not in CACHING:
+            raise SettingsError(f"cache must be one of {', '.join(CACHING)}, not {self.cache!r}")
         if self.thinking != "auto" and self.thinking_budget is not None:
             raise SettingsError("set thinking or thinking_budget, not both "
                                 "(thinking_budget is for Gemini 2.5-era scripts)")

@@ -7,6 +7,7 @@ emits events, the store records them, readers read the store.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -245,11 +246,17 @@ def run_course(
     title = (title or default_title(source)).strip()
     check_fits(source, engine)
     store = CourseStore.create(output_dir, title, source, settings, engine)
+    held = contextlib.ExitStack()
     try:
         run = CourseRun(engine, settings, source.markdown, store, on_event,
                         cancel or threading.Event())
         run.warn(engine.notes(settings))
-        titles = outline or store.outline or run.plan_outline()
+        known = outline or store.outline
+        calls = (0 if known else 1) + (len(known) if known else settings.max_chapters) + 1
+        run.warn(held.enter_context(engine.course_context(
+            source.markdown, settings, calls=calls,
+            saved=store.manifest().get("cache") or {}, save=store.set_cache)))
+        titles = known or run.plan_outline()
         titles = [t.strip() for t in titles if t and t.strip()]
         if not titles:
             raise OutlineError("the outline is empty: add at least one chapter title")
@@ -288,6 +295,7 @@ def run_course(
         raise
     finally:
         try:
+            held.close()
             store.write_index()
         finally:
             store.close()

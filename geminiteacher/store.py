@@ -404,6 +404,12 @@ class CourseStore:
                                       tokens.get("output", 0), tokens.get("thinking", 0))
             return usage
 
+    def set_cache(self, state: dict[str, Any]) -> None:
+        """Remember the course's explicit cache (its name while alive, its life for cost)."""
+        with self._lock:
+            self._data["cache"] = state
+            self._changed(force=True)
+
     def add_usage(self, key: str, usage: Usage) -> None:
         """Remember tokens spent outside chapters (the outline call)."""
         with self._lock:

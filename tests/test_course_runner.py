@@ -169,12 +169,12 @@ def test_an_empty_outline_is_an_error_that_says_so(gemini_env, tmp_path: Path):
     assert manifest(tmp_path / "T")["state"] == "failed"
 
 
-def test_a_bad_key_is_sent_once_and_says_the_key_is_wrong(gemini_env, tmp_path, monkeypatch):
+def test_a_bad_key_stops_the_course_before_any_generation_and_says_so(gemini_env, tmp_path,
+                                                                     monkeypatch):
     monkeypatch.setenv("GEMINI_API_KEY", "bad-key")
     with pytest.raises(ModelAccessError, match=r"(?i)key"):
         run_course(MATERIAL, fast_settings(), title="T", output_dir=tmp_path)
-    assert gemini_env.count("outline") == 1  # beside it only reads of the model's facts
-    assert gemini_env.count() == 1 + gemini_env.count("list")
+    assert gemini_env.count() == gemini_env.count("list") == 1  # one read of the model's facts
 
 
 def test_a_spent_daily_quota_stops_the_course_at_once(gemini_env, tmp_path: Path):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
 
 from geminiteacher.models import ChapterContent, CourseSettings, Reply
 
@@ -60,3 +62,20 @@ class Engine(ABC):
     def notes(self, settings: CourseSettings) -> list[str]:
         """Warnings about `settings` for this engine's model, known before any call."""
         return []
+
+    @contextlib.contextmanager
+    def course_context(
+        self,
+        source: str,
+        settings: CourseSettings,
+        *,
+        calls: int,
+        saved: Mapping[str, Any],
+        save: Callable[[dict[str, Any]], None],
+    ) -> Iterator[list[str]]:
+        """What the engine holds while one course runs (Gemini: an explicit cache).
+
+        `calls` is how many calls the course expects; `saved` is what `save` stored for the
+        previous run of this course, so a resume can reuse it. Yields notes for the course.
+        """
+        yield []

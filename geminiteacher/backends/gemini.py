@@ -11,6 +11,7 @@ overrides). The SDK's own retries are off (`HttpRetryOptions(attempts=1)`), beca
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import os
@@ -18,6 +19,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -25,6 +27,7 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
+from geminiteacher.backends.gemini_cache import CourseCache
 from geminiteacher.backends.gemini_facts import ModelFacts, picker_order
 from geminiteacher.backends.gemini_request import (
     build_request,
@@ -44,6 +47,7 @@ from geminiteacher.errors import (
     ServiceError,
 )
 from geminiteacher.models import DEFAULT_MODEL, CourseSettings, Usage
+from geminiteacher.pricing import expected_hours, wants_cache
 from geminiteacher.prompts import Prompt
 
 BASE_URL_ENV = "GOOGLE_GEMINI_BASE_URL"
@@ -137,6 +141,8 @@ class GeminiTransport(Transport):
         self._shared = shared_client(self._key, self.base_url)
         self._client = self._shared.client
         self._key_id = hashlib.sha256(self._key.encode()).hexdigest()[:12]
+        self._caches: dict[tuple[str, str], CourseCache] = {}
+        self._caches_lock = threading.Lock()
 
     def __repr__(self) -> str:
         where = f", base_url={self.base_url!r}" if self.base_url else ""
@@ -160,11 +166,30 @@ class GeminiTransport(Transport):
             facts = ModelFacts.from_api(self._client.models.get(model=self.model,
                                                                 config=config))
             facts = ModelFacts(**{**facts.__dict__, "name": self.model})
+        except genai_errors.APIError as exc:
+            if self._refuses_outright(exc):
+                raise self._api_error(exc) from exc
+            facts = ModelFacts(self.model)
         except Exception:  # a gateway without /models, or no network: generation may still work
             facts = ModelFacts(self.model)
         with self._shared.lock:
             self._shared.facts[self.model] = (facts, time.monotonic())
         return facts
+
+    def _refuses_outright(self, exc: genai_errors.APIError) -> bool:
+        """Whether a failed `models.get` already says no call can work: the key is invalid, or
+        the model is missing from the key's model list (a gateway without `/models` says
+        neither, so generation is still tried there)."""
+        if exc.code in (400, 401, 403):
+            reasons = {d.get("reason") for d in _error_details(exc) if isinstance(d, dict)}
+            return "API_KEY_INVALID" in reasons or bool(re.search(r"api key", exc.message or "",
+                                                                  re.I))
+        if exc.code != 404:
+            return False
+        try:
+            return self.model not in self.list_models()
+        except EngineError:
+            return False
 
     def count_tokens(self, text: str) -> int:
         """Tokens of `text` for this model, from the API; a len/4 estimate if that fails."""
@@ -206,6 +231,49 @@ class GeminiTransport(Transport):
             dropped = set(self._shared.dropped.get(self.model, ()))
         return setting_notes(settings, self.facts(), dropped)
 
+    # -- explicit caching ---------------------------------------------------------------------
+
+    def caches_worth_trying(self, prefix: tuple[str, str], settings: CourseSettings,
+                            calls: int) -> bool:
+        """Whether to make an explicit cache: asked for, or `auto` and it pays for itself."""
+        facts = self.facts()
+        if facts.is_gemma or (facts.known and "createCachedContent" not in facts.actions):
+            return False
+        tokens = (len(prefix[0]) + len(prefix[1]) + 3) // 4
+        return wants_cache(tokens, calls, settings, self.model)
+
+    @contextlib.contextmanager
+    def course_context(
+        self,
+        prefix: tuple[str, str],
+        settings: CourseSettings,
+        *,
+        calls: int,
+        saved: Mapping[str, Any],
+        save: Callable[[dict[str, Any]], None],
+    ) -> Iterator[list[str]]:
+        """An explicit cache of the course's prefix while it runs, when it is worth one."""
+        if not self.caches_worth_trying(prefix, settings, calls):
+            yield []
+            return
+        ttl = expected_hours(calls, settings.max_workers) * 3600
+        cache = CourseCache(self._client, self.model, *prefix, self._http_options(), ttl,
+                            dict(saved), save)
+        with self._caches_lock:
+            self._caches[prefix] = cache
+        try:
+            yield []
+        finally:
+            with self._caches_lock:
+                self._caches.pop(prefix, None)
+            cache.close()
+
+    def _cache_for(self, prompt: Prompt) -> CourseCache | None:
+        if not prompt.parts:
+            return None
+        with self._caches_lock:
+            return self._caches.get((prompt.system, prompt.parts[0]))
+
     # -- one call -----------------------------------------------------------------------------
 
     def _http_options(self) -> types.HttpOptions:
@@ -217,13 +285,22 @@ class GeminiTransport(Transport):
         with self._shared.lock:
             dropped = set(self._shared.dropped.get(self.model, ()))
         notes: list[str] = []
+        cache = self._cache_for(prompt)
+        name = cache.current() if cache else None
+        if cache is not None and cache.note:
+            notes.append(cache.note)
+        replaced = False
         while True:
-            request = build_request(prompt, settings, facts, dropped, self._http_options())
+            request = build_request(prompt, settings, facts, dropped, self._http_options(),
+                                    name)
             try:
                 response = self._client.models.generate_content(
                     model=self.model, contents=request.contents, config=request.config
                 )
             except genai_errors.APIError as exc:
+                if cache is not None and name is not None and not replaced and _cache_gone(exc):
+                    name, replaced = cache.replace(), True
+                    continue
                 rejected = rejected_parameter(exc.message or "", request.sent) \
                     if exc.code == 400 else None
                 if rejected is None:
@@ -350,6 +427,11 @@ def _usage(response: types.GenerateContentResponse) -> Usage:
         output_tokens=meta.candidates_token_count or 0,
         thinking_tokens=meta.thoughts_token_count or 0,
     )
+
+
+def _cache_gone(exc: genai_errors.APIError) -> bool:
+    """Gemini's answer when a named cache expired or was deleted."""
+    return exc.code in (403, 404) and "cachedcontent" in (exc.message or "").lower()
 
 
 def _enum_name(value: Any) -> str:

@@ -9,6 +9,8 @@
 - A model that rejects a system instruction (Gemma) gets it as the first lines of the user
   turn, before the document, so the constant prefix that caching relies on is kept.
 - `max_output_tokens` is the model's own output limit when the API told us it.
+- With an explicit cache (which holds the system instruction and the document), the call
+  sends only its own instruction and names the cache.
 - A parameter the server rejects with a 400 can be left out (`DROPPABLE`), once per model.
 """
 
@@ -107,12 +109,16 @@ def build_request(
     facts: ModelFacts,
     dropped: set[str],
     http_options: types.HttpOptions,
+    cache: str | None = None,
 ) -> Request:
-    """The call for `prompt`, leaving out every parameter in `dropped`."""
+    """The call for `prompt`, leaving out every parameter in `dropped`; with `cache`, the
+    named cache stands for the system instruction and the first part."""
     sent: set[str] = set()
     parts = list(prompt.parts)
     system = None
-    if facts.takes_system_instruction and "system_instruction" not in dropped:
+    if cache is not None:
+        parts = parts[1:]
+    elif facts.takes_system_instruction and "system_instruction" not in dropped:
         system = prompt.system
         sent.add("system_instruction")
     elif parts:
@@ -133,6 +139,7 @@ def build_request(
         response_mime_type="application/json" if schema else None,
         response_json_schema=schema,
         thinking_config=thinking,
+        cached_content=cache,
         http_options=http_options,
     )
     contents = [types.Content(role="user", parts=[types.Part(text=p) for p in parts])]

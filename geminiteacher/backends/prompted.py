@@ -3,7 +3,9 @@ sent through a `Transport`, and the answers parsed into course parts."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
 
 from geminiteacher.backends.base import Engine
 from geminiteacher.backends.transport import Answer, Transport
@@ -11,10 +13,12 @@ from geminiteacher.errors import OutlineError
 from geminiteacher.models import ChapterContent, CourseSettings, Reply
 from geminiteacher.prompts import (
     chapter_prompt,
+    document_part,
     outline_prompt,
     parse_chapter,
     parse_outline_text,
     summary_prompt,
+    system_instruction,
 )
 
 
@@ -77,3 +81,18 @@ class PromptedEngine(Engine):
 
     def notes(self, settings: CourseSettings) -> list[str]:
         return self.transport.notes(settings)
+
+    @contextlib.contextmanager
+    def course_context(
+        self,
+        source: str,
+        settings: CourseSettings,
+        *,
+        calls: int,
+        saved: Mapping[str, Any],
+        save: Callable[[dict[str, Any]], None],
+    ) -> Iterator[list[str]]:
+        prefix = (system_instruction(settings), document_part(source))
+        with self.transport.course_context(prefix, settings, calls=calls, saved=saved,
+                                           save=save) as notes:
+            yield notes

@@ -8,8 +8,11 @@ answers are parsed) lives once, above every transport, in `PromptedEngine`.
 
 from __future__ import annotations
 
+import contextlib
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from geminiteacher.models import CourseSettings, Usage
 from geminiteacher.prompts import Prompt
@@ -51,3 +54,17 @@ class Transport(ABC):
     def notes(self, settings: CourseSettings) -> list[str]:
         """Warnings about `settings` for this model, known before any call (none by default)."""
         return []
+
+    @contextlib.contextmanager
+    def course_context(
+        self,
+        prefix: tuple[str, str],
+        settings: CourseSettings,
+        *,
+        calls: int,
+        saved: Mapping[str, Any],
+        save: Callable[[dict[str, Any]], None],
+    ) -> Iterator[list[str]]:
+        """Resources for one course whose calls all start with `prefix` (system instruction,
+        document part); see `Engine.course_context`. None by default."""
+        yield []

@@ -12,6 +12,8 @@
 - `v1` does not know `responseJsonSchema` (structured output is a `v1beta` field there), and
   explicit caches and batches are served on `v1beta` only.
 - `maxOutputTokens` above a model's output limit is a 400.
+- An explicit cache holds at least `cache_min` tokens (1,024 on Flash, 4,096 on Pro), and a
+  request that uses one may not also carry a system instruction.
 The SDK sends thinking fields in snake_case inside `thinkingConfig`; proto JSON accepts both
 spellings, and so does this fake.
 """
@@ -39,6 +41,7 @@ class ModelSpec:
     budget: tuple[int, int] | None = None  # accepted thinking budget range; None: refused
     system_instruction: bool = True
     methods: tuple[str, ...] = GENERATE + CACHE_AND_BATCH
+    cache_min: int = 1_024  # fewest tokens an explicit cache may hold
 
     def info(self, name: str | None = None) -> dict[str, Any]:
         """The Model resource as models.get / models.list return it."""
@@ -67,7 +70,7 @@ MODELS: dict[str, ModelSpec] = {
         ModelSpec("gemini-3.7-flash", "3.7", "Gemini 3.7 Flash", levels=FLASH_LEVELS),
         ModelSpec("gemini-3.5-flash-lite", "3.5", "Gemini 3.5 Flash-Lite", levels=FLASH_LEVELS),
         ModelSpec("gemini-3.1-pro-preview", "3.1", "Gemini 3.1 Pro Preview",
-                  levels=("LOW", "MEDIUM", "HIGH"), budget=(128, 32_768)),
+                  levels=("LOW", "MEDIUM", "HIGH"), budget=(128, 32_768), cache_min=4_096),
         ModelSpec("gemini-2.5-flash-lite", "2.5", "Gemini 2.5 Flash-Lite", budget=(0, 24_576)),
         ModelSpec("gemma-3-27b-it", "3", "Gemma 3 27B", input_limit=131_072,
                   output_limit=8_192, thinking=False, system_instruction=False,

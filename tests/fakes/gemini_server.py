@@ -34,6 +34,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.fakes.caches import Cache, CacheService
 from tests.fakes.catalog import ModelSpec, catalog, lookup, request_problem
 
 CACHE_MIN_TOKENS = 1024
@@ -51,6 +52,7 @@ STATUS_NAMES = {
     504: "DEADLINE_EXCEEDED",
 }
 _ROUTE = re.compile(r"^/(v1|v1beta|v1alpha)/models(?:/([^/:]+))?(?::(\w+))?/?$")
+_RESOURCE = re.compile(r"^/(v1|v1beta|v1alpha)/(cachedContents)(?:/([^/:]+))?/?$")
 _SLICE = 0.02
 
 
@@ -220,6 +222,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._serve("POST")
 
+    def do_PATCH(self) -> None:
+        self._serve("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._serve("DELETE")
+
     def _serve(self, method: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
@@ -253,6 +261,7 @@ class FakeGemini:
         self.outline_size: int | None = None
         self.hang_seconds = 30.0  # how long a random "hang" fault sleeps
         self.serve_models = True  # False: a gateway without /models (list and get answer 404)
+        self.caches = CacheService()
         self.requests: list[Recorded] = []
         self.max_in_flight = 0
         self.url = ""
@@ -367,17 +376,24 @@ class FakeGemini:
 
     def _respond(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> _Answer:
         url = urlsplit(path)
+        resource = _RESOURCE.match(url.path)
         route = _ROUTE.match(url.path)
         version, model, action = route.groups() if route else ("", None, None)
         try:
             body = json.loads(raw) if raw else None
         except ValueError:
             body = None
-        rec = Recorded(path, method, model or "", self._classify(action, body), body,
-                       time.monotonic())
+        kind = "cache" if resource else self._classify(action, body)
+        rec = Recorded(path, method, model or "", kind, body, time.monotonic())
         with self._lock:
             self.requests.append(rec)
-        answer = self._route(method, url.query, headers, version, model, action, rec)
+        refused = self._refuse(url.query, headers) if resource or route else None
+        if refused is not None:
+            answer = refused
+        elif resource:
+            answer = self._resource(method, *resource.groups(), body or {})
+        else:
+            answer = self._route(method, version, model, action, rec)
         rec.status = answer.status
         rec.end = time.monotonic()
         return answer
@@ -402,18 +418,9 @@ class FakeGemini:
             return "summary"
         return "other"
 
-    def _route(
-        self,
-        method: str,
-        query: str,
-        headers: dict[str, str],
-        version: str,
-        model: str | None,
-        action: str | None,
-        rec: Recorded,
-    ) -> _Answer:
-        if not version:
-            return _error(404, f"Unknown path {rec.path.split('?')[0]}")
+    @staticmethod
+    def _refuse(query: str, headers: dict[str, str]) -> _Answer | None:
+        """The answer for a missing or invalid key, or None when the key is accepted."""
         lower = {k.lower(): v for k, v in headers.items()}
         key = lower.get("x-goog-api-key") or (parse_qs(query).get("key") or [""])[0]
         if key == BAD_KEY:
@@ -426,6 +433,31 @@ class FakeGemini:
             )
         if not key:
             return _error(403, "Method doesn't allow unregistered callers. Supply an API key.")
+        return None
+
+    def _resource(self, method: str, version: str, kind: str, name: str | None,
+                  body: dict) -> _Answer:
+        """cachedContents: create, get, update (TTL) and delete; v1beta only, like the API."""
+        if version == "v1":
+            return _error(404, f"Unknown path /{version}/{kind}")
+        full = f"{kind}/{name}" if name else ""
+        if method == "POST" and not name:
+            status, result = self.caches.create(body)
+        elif method == "PATCH" and name:
+            status, result = self.caches.update(full, body)
+        elif method == "DELETE" and name:
+            status, result = self.caches.delete(full)
+        elif method == "GET" and name:
+            cache = self.caches.get(full)
+            status, result = (200, cache.resource()) if cache else (404, "CachedContent not found")
+        else:
+            return _error(400, "Invalid request.")
+        return _Answer(status, result) if status == 200 else _error(status, result)
+
+    def _route(self, method: str, version: str, model: str | None, action: str | None,
+               rec: Recorded) -> _Answer:
+        if not version:
+            return _error(404, f"Unknown path {rec.path.split('?')[0]}")
         if method == "GET" and action is None:
             return self._models(version, model)
         served = lookup(model or "")
@@ -438,7 +470,10 @@ class FakeGemini:
             problem = request_problem(version, spec, rec.body)
             if problem is not None:
                 return _error(400, problem)
-            return self._generate(rec, spec, concrete,
+            cache, refusal = self.caches.for_request(concrete, rec.body)
+            if refusal is not None:
+                return _error(404 if "not found" in refusal else 400, refusal)
+            return self._generate(rec, spec, concrete, cache,
                                   stream=action == "streamGenerateContent")
         return _error(400, "Invalid JSON payload received.")
 
@@ -452,8 +487,8 @@ class FakeGemini:
             return _not_found(version, model)
         return _Answer(200, served[0].info(model))
 
-    def _generate(self, rec: Recorded, spec: ModelSpec, concrete: str, *,
-                  stream: bool) -> _Answer:
+    def _generate(self, rec: Recorded, spec: ModelSpec, concrete: str, cache: Cache | None,
+                  *, stream: bool) -> _Answer:
         with self._lock:
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
@@ -472,7 +507,7 @@ class FakeGemini:
             self._sleep(delay)
             if self._stopping.is_set():
                 return _error(503, "The fake server is shutting down.")
-            payload = self._answer(rec, fault, spec, concrete)
+            payload = self._answer(rec, fault, spec, concrete, cache)
             if not stream:
                 return _Answer(200, payload)
             return _Answer(200, payload, stream=True, chunks=self._chunks(payload))
@@ -512,12 +547,12 @@ class FakeGemini:
             time.sleep(min(_SLICE, left))
 
     def _answer(self, rec: Recorded, fault: _Fault | None, spec: ModelSpec,
-                concrete: str) -> dict:
+                concrete: str, cache: Cache | None) -> dict:
         prompt_text = rec.system + "".join(
             t for c in rec.body.get("contents") or [] for t in _texts(c)
         )
-        prompt = tokens(prompt_text)
-        cached = self._cached_tokens(rec)
+        prompt = tokens(prompt_text) + (cache.tokens if cache else 0)
+        cached = cache.tokens if cache else self._cached_tokens(rec)
         usage: dict[str, Any] = {"promptTokenCount": prompt, "totalTokenCount": prompt}
         if cached:
             usage["cachedContentTokenCount"] = cached
@@ -532,7 +567,7 @@ class FakeGemini:
         else:
             as_json = (kind != "markdown"
                        and rec.generation_config.get("responseMimeType") == "application/json")
-            text = self._text(rec, as_json)
+            text = self._text(rec, as_json, cache)
             candidate = {"content": {"role": "model", "parts": [{"text": text}]},
                          "finishReason": "STOP"}
         output = tokens(text)
@@ -584,9 +619,9 @@ class FakeGemini:
 
     # -- deterministic answers --------------------------------------------------------------
 
-    def _text(self, rec: Recorded, as_json: bool) -> str:
+    def _text(self, rec: Recorded, as_json: bool, cache: Cache | None = None) -> str:
         if rec.kind == "outline":
-            titles = self._outline(rec)
+            titles = self._outline(rec, cache.document if cache else None)
             if as_json:
                 return json.dumps({"chapters": titles}, ensure_ascii=False)
             return "\n".join(f"{i}. {t}" for i, t in enumerate(titles, 1))
@@ -611,13 +646,14 @@ class FakeGemini:
                     f"{bullets}\n\nTogether these chapters cover the document end to end.\n")
         return "OK"
 
-    def _outline(self, rec: Recorded) -> list[str]:
+    def _outline(self, rec: Recorded, document: str | None = None) -> list[str]:
         size = self.outline_size
         if size is None:
             match = re.search(r"Number of chapters: (?:exactly|between 1 and) (\d+)",
                               rec.instruction)
             size = int(match.group(1)) if match else 5
-        document = rec.parts[0] if rec.parts else ""
+        if document is None:
+            document = rec.parts[0] if rec.parts else ""
         titles: list[str] = []
         for line in document.splitlines():
             heading = re.match(r"^#{1,3}\s+(.+?)\s*#*$", line)

@@ -1,0 +1,151 @@
+"""One explicit context cache per course: the system instruction and the document, held by
+Gemini so every call of the course reads them at the cached price.
+
+Made at the course's first call (or reused when a resumed course's cache is still alive),
+so a course with nothing left to write makes none; extended while calls keep coming, and
+deleted when the course ends, however it ends. Any
+failure to make one (too small for the model, a model that cannot cache, a gateway without
+`cachedContents`) leaves the course on implicit caching with a note; caching never fails a
+course.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from google.genai import types
+
+from geminiteacher.errors import describe
+
+MIN_TTL = 900.0  # seconds a cache is kept ahead of the calls that use it
+EXTEND_WHEN = 300.0  # extend once fewer seconds than this are left
+
+
+class CourseCache:
+    """The explicit cache of one course. Thread-safe: every worker asks it for the name."""
+
+    def __init__(self, client: Any, model: str, system: str, document: str,
+                 http_options: types.HttpOptions, ttl: float = MIN_TTL,
+                 saved: dict[str, Any] | None = None,
+                 save: Callable[[dict[str, Any]], None] | None = None) -> None:
+        self._client = client
+        self._model = model
+        self._system = system
+        self._document = document
+        self._http = http_options
+        self._ttl = max(MIN_TTL, ttl)
+        self._lock = threading.Lock()
+        self._saved = dict(saved or {})
+        self._save = save
+        self._tried = False
+        self.note: str | None = None  # why no explicit cache is used, once known
+        self.name: str | None = None
+        self.tokens = 0
+        self.seconds = 0.0  # storage time of the caches already ended
+        self._since = 0.0
+        self._expires = 0.0
+
+    def state(self) -> dict[str, Any]:
+        """What course.json keeps: the name while the cache is alive, and its life for cost."""
+        alive = time.time() - self._since if self.name else 0.0
+        return {"name": self.name, "model": self._model, "tokens": self.tokens,
+                "seconds": round(self.seconds + alive, 3)}
+
+    def _open(self) -> None:
+        """Reuse the saved cache if it is still alive, else make one; a note if neither."""
+        self._tried = True
+        name = self._saved.get("name")
+        if name and self._saved.get("model") == self._model and self._revive(name):
+            return
+        try:
+            self._create()
+        except Exception as exc:  # any refusal: the course goes on with implicit caching
+            self.note = (f"no explicit cache for model {self._model} ({describe(exc)}); "
+                         "relying on Gemini's implicit caching")
+
+    def current(self) -> str | None:
+        """The cache's name for the next call: made on the first call, extended when it runs
+        short."""
+        with self._lock:
+            if not self._tried:
+                self._open()
+                self._saved_state()
+            if self.name is None:
+                return None
+            if self._expires - time.monotonic() < EXTEND_WHEN:
+                try:
+                    self._client.caches.update(
+                        name=self.name,
+                        config=types.UpdateCachedContentConfig(ttl=f"{self._ttl:.0f}s",
+                                                               http_options=self._http))
+                    self._expires = time.monotonic() + self._ttl
+                except Exception:
+                    self._forget()
+            return self.name
+
+    def replace(self) -> str | None:
+        """After Gemini said the cache is gone: make a new one once, or go on without."""
+        with self._lock:
+            self._forget()
+            try:
+                self._create()
+            except Exception:
+                return None
+            self._saved_state()
+            return self.name
+
+    def close(self) -> None:
+        """Delete the cache (best effort: an expired cache is already gone)."""
+        with self._lock:
+            name = self.name
+            if name is None:
+                return
+            self._forget()
+            with contextlib.suppress(Exception):
+                self._client.caches.delete(
+                    name=name, config=types.DeleteCachedContentConfig(http_options=self._http))
+            self._saved_state()
+
+    def _saved_state(self) -> None:
+        if self._save is not None:
+            self._save(self.state())
+
+    def _create(self) -> None:
+        cache = self._client.caches.create(
+            model=self._model,
+            config=types.CreateCachedContentConfig(
+                display_name="geminiteacher course",
+                system_instruction=self._system,
+                contents=[types.Content(role="user", parts=[types.Part(text=self._document)])],
+                ttl=f"{self._ttl:.0f}s",
+                http_options=self._http,
+            ),
+        )
+        self.name = cache.name
+        self.tokens = (cache.usage_metadata.total_token_count or 0) \
+            if cache.usage_metadata else 0
+        self._since = time.time()
+        self._expires = time.monotonic() + self._ttl
+
+    def _revive(self, name: str) -> bool:
+        try:
+            self._client.caches.update(
+                name=name, config=types.UpdateCachedContentConfig(ttl=f"{self._ttl:.0f}s",
+                                                                  http_options=self._http))
+        except Exception:
+            return False
+        self.name = name
+        self.tokens = int(self._saved.get("tokens") or 0)
+        self.seconds = float(self._saved.get("seconds") or 0.0)
+        self._since = time.time()
+        self._expires = time.monotonic() + self._ttl
+        return True
+
+    def _forget(self) -> None:
+        if self.name is not None:
+            self.name = None
+            self.seconds += time.time() - self._since

@@ -1,0 +1,130 @@
+"""What a course costs on Gemini: a small dated price table, estimates and the cache rule.
+
+Prices are US dollars per million tokens (storage: per million tokens per hour), as Google
+listed them for paid use when this table was dated. They change: set GEMINITEACHER_PRICES to a
+JSON file of the same shape ({"flash": {"input": 0.5, ...}, ...}) to override any entry.
+Input served from a cache bills at `cached`; the Batch API bills half of everything else.
+A model is priced by the first family name it contains (so an alias such as
+`gemini-flash-latest` is priced as a Flash model); unknown names take the Flash row.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from geminiteacher.errors import SettingsError
+from geminiteacher.models import CourseSettings, Usage
+
+PRICES_AS_OF = "2026-11"
+PRICES_ENV = "GEMINITEACHER_PRICES"
+BATCH_DISCOUNT = 0.5
+SECONDS_PER_WAVE = 60.0  # a generous guess at one round of chapter calls, for cache lifetimes
+
+
+@dataclass(frozen=True)
+class Price:
+    """Dollars per million tokens: fresh input, cached input, output (thinking included),
+    and cache storage per hour."""
+
+    input: float
+    cached: float
+    output: float
+    storage: float
+
+
+PRICES: dict[str, Price] = {  # checked in this order: the first family in the name wins
+    "flash-lite": Price(input=0.10, cached=0.01, output=0.40, storage=1.00),
+    "pro": Price(input=2.00, cached=0.20, output=12.00, storage=4.50),
+    "flash": Price(input=0.50, cached=0.05, output=3.00, storage=1.00),
+    "gemma": Price(input=0.0, cached=0.0, output=0.0, storage=0.0),
+}
+
+
+def price_for(model: str) -> Price:
+    """The price row for `model`, with any override from GEMINITEACHER_PRICES applied."""
+    table = dict(PRICES)
+    override = os.environ.get(PRICES_ENV, "").strip()
+    if override:
+        try:
+            data = json.loads(Path(override).read_text(encoding="utf-8"))
+            for family, fields in data.items():
+                table[family] = replace(table.get(family, PRICES["flash"]), **fields)
+        except (OSError, ValueError, TypeError, AttributeError) as exc:
+            raise SettingsError(f"{PRICES_ENV}={override}: cannot use it ({exc}); give a JSON "
+                                'file like {"flash": {"input": 0.5, "output": 3.0}}') from exc
+    name = model.lower()
+    return next((row for family, row in table.items() if family in name), table["flash"])
+
+
+def usage_cost(usage: Usage, price: Price, *, batch: bool = False) -> float:
+    """Dollars for the tokens of `usage` (its input count includes the cached tokens)."""
+    fresh = max(0, usage.input_tokens - usage.cached_tokens)
+    dollars = (fresh * price.input + usage.cached_tokens * price.cached
+               + (usage.output_tokens + usage.thinking_tokens) * price.output) / 1e6
+    return dollars * (BATCH_DISCOUNT if batch else 1.0)
+
+
+def storage_cost(tokens: int, hours: float, price: Price) -> float:
+    """Dollars for keeping `tokens` in an explicit cache for `hours`."""
+    return tokens * hours * price.storage / 1e6
+
+
+def expected_hours(calls: int, workers: int) -> float:
+    """How long a course's calls take, generously: a minute per wave of `workers` calls."""
+    return math.ceil(calls / max(1, workers)) * SECONDS_PER_WAVE / 3600
+
+
+def cache_pays(tokens: int, calls: int, hours: float, price: Price) -> bool:
+    """An explicit cache pays when the input it discounts over the calls after the first is
+    worth more than keeping it for the run."""
+    saving = (calls - 1) * tokens * (price.input - price.cached) / 1e6
+    return saving > storage_cost(tokens, hours, price)
+
+
+def wants_cache(tokens: int, calls: int, settings: CourseSettings, model: str) -> bool:
+    """The cache setting applied: `on`, `off`, or `auto` (a cache when it pays)."""
+    if settings.cache != "auto" or calls < 2:
+        return settings.cache == "on" and calls >= 2
+    hours = expected_hours(calls, settings.max_workers)
+    return cache_pays(tokens, calls, hours, price_for(model))
+
+
+def course_calls(chapters: int) -> int:
+    """The calls of a whole course: the outline, one per chapter, the summary."""
+    return chapters + 2
+
+
+def estimate_cost(tokens: int, settings: CourseSettings, model: str, *,
+                  output_per_call: int = 2_000) -> float:
+    """A before-the-run estimate for a course of `settings.max_chapters` chapters: every call
+    reads the document (from the cache after the first when one is made) and writes about
+    `output_per_call` tokens, thinking included."""
+    calls = course_calls(settings.max_chapters)
+    price = price_for(model)
+    cached = wants_cache(tokens, calls, settings, model)
+    usage = Usage(input_tokens=tokens * calls, cached_tokens=tokens * (calls - 1) if cached
+                  else 0, output_tokens=output_per_call * calls)
+    hours = expected_hours(calls, settings.max_workers)
+    return usage_cost(usage, price) + (storage_cost(tokens, hours, price) if cached else 0.0)
+
+
+def course_cost(manifest: dict[str, Any]) -> float:
+    """What a course cost, from its course.json: its tokens, plus cache storage."""
+    price = price_for(str(manifest.get("model", "")))
+    tokens = manifest.get("usage") or {}
+    usage = Usage(tokens.get("input", 0), tokens.get("cached", 0), tokens.get("output", 0),
+                  tokens.get("thinking", 0))
+    cache = manifest.get("cache") or {}
+    storage = storage_cost(int(cache.get("tokens") or 0),
+                           float(cache.get("seconds") or 0.0) / 3600, price)
+    return usage_cost(usage, price) + storage
+
+
+def dollars(amount: float) -> str:
+    """A cost for people: `$0.0123`, `$1.25`."""
+    return f"${amount:.4f}" if amount < 1 else f"${amount:,.2f}"
