@@ -171,6 +171,15 @@ def test_an_introduction_that_mentions_its_licence_is_still_taught():
     assert ENGINE.plan_outline(source, SETTINGS).value == ["Introduction", "Usage"]
 
 
+def test_an_api_heading_that_names_code_is_not_taken_for_an_index():
+    source = "\n\n".join(
+        f"## {name}\n\nThe {name} method searches the list for a value and reports where it "
+        f"is. Programs call {name} whenever they need the position of a value in a list."
+        for name in ("count()", "index()", "insert()")
+    )
+    assert ENGINE.plan_outline(source, SETTINGS).value == ["count()", "index()", "insert()"]
+
+
 def test_readme_licence_and_changelog_are_not_chapters():
     readme = corpus.readme_md()
     titles = ENGINE.plan_outline(readme, SETTINGS).value

@@ -20,15 +20,18 @@ _NUMBERING = re.compile(r"^(?:(?:appendix|annex|chapter|part|section)\s+)?(?:[\d
 _TITLES = re.compile(
     r"^(?:(?:table of )?contents|list of (?:figures|tables)|title page|copyright(?: page| notice)?"
     r"|legal notice|dedication|colophon"
-    r"|(?:(?:general|concept|function|variable|type|data type|program|command|keystroke|subject"
-    r"|name|author|option) )?index(?:es)?|indices|index of .*"
+    r"|(?:(?:{kinds})(?: and (?:{kinds}))? )?index(?:es)?|indices|index of .*"
     r"|bibliography|references|works cited|further reading|literature"
     r"|(?:the |software |open source )?licen[cs](?:e|es|ing)(?: (?:and|&) copyright| information"
     r"| terms| agreement| notice)?|(?:gnu|mit|bsd|apache|mozilla|eclipse|isc|creative commons)"
     r"\b.*licen[cs]e.*|copying(?: conditions| this manual)?"
     r"|change ?log|changes|release notes|(?:version|revision) history|news"
-    r"|acknowledge?ments|about the authors?)$"
+    r"|acknowledge?ments|about the authors?)$".replace(
+        "{kinds}", "general|concept|function|variable|type|data type|data|program|command"
+        "|keystroke|subject|name|author|option|symbol"
+    )
 )
+_IDENTIFIER = re.compile(r"^[a-z_][\w.]*(?:\(\))?$|[`(_]")  # "index()", "`license`", "str_index"
 _LEGAL = re.compile(
     r"permission is (?:hereby )?granted|all rights reserved|gnu (?:free documentation|general "
     r"public|lesser general public) license|provided \W?as is\W?|without warranty|isbn[\s:-]*\d"
@@ -88,6 +91,8 @@ def _own_end(blocks: Sequence[Block], i: int) -> int:
 
 
 def _matter_title(title: str) -> bool:
+    if _IDENTIFIER.search(title.strip()):
+        return False  # an API heading such as `index()` names code, not an index
     words = normalize_title(title)
     bare = _NUMBERING.sub("", words, count=1) if len(words.split()) > 1 else words
     return len(bare.split()) <= 8 and bool(_TITLES.match(bare) or _TITLES.match(words))
