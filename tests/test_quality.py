@@ -61,6 +61,24 @@ def test_a_comment_line_in_pdf_code_is_never_a_heading(manual):
     assert not [t for t in ENGINE.plan_outline(manual, SETTINGS).value if "DO NOT EDIT" in t]
 
 
+def test_prose_that_opens_and_ends_with_inline_code_is_not_a_code_block():
+    from tests.test_convert_pdf import drawn
+
+    def draw(pdf):
+        text = pdf.beginText(72, 700)
+        text.setFont("Courier", 10)
+        text.textOut("open() ")
+        text.setFont("Helvetica", 10)
+        text.textOut("returns a handle that you later pass to ")
+        text.setFont("Courier", 10)
+        text.textOut("close()")
+        pdf.drawText(text)
+
+    markdown = convert_bytes(drawn(draw), "inline.pdf").markdown
+    assert "```" not in markdown
+    assert "returns a handle that you later pass to" in markdown
+
+
 def test_a_prose_line_opening_with_a_hash_sign_is_not_a_heading():
     from tests.test_convert_pdf import drawn
 

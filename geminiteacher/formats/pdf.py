@@ -170,9 +170,11 @@ def _page_lines(document: pdfium.PdfDocument, index: int) -> list[_Line]:
             if offsets:
                 first, last = offsets[first], offsets[last]
             start, end = _glyph(textpage, first), _glyph(textpage, last)
+            # first, middle and last glyph: prose that opens and ends with inline code is not code
+            middle = pdfium_c.FPDFText_GetCharIndexFromTextIndex(textpage, (first + last) // 2)
             mono = (start is not None and end is not None
-                    and _monospaced(textpage, int(start[5]), fonts)
-                    and _monospaced(textpage, int(end[5]), fonts))
+                    and all(_monospaced(textpage, char, fonts)
+                            for char in (int(start[5]), middle, int(end[5])) if char >= 0))
             clean = _HYPHEN_MARKS.sub("", stripped.translate(_LIGATURES))
             if mono:  # code: its spacing is meaningful, and its hyphens are not line breaks
                 clean = clean.rstrip()
