@@ -156,6 +156,12 @@ def test_front_and_back_matter_stay_in_the_source_for_a_chapter_that_asks_for_th
     assert "binary cache 7" in chapter.explanation
 
 
+def test_a_document_that_is_only_a_licence_is_taught_as_it_is():
+    licence = corpus.readme_md().split("## License", 1)[1].split("## Changelog", 1)[0]
+    titles = ENGINE.plan_outline(f"# MIT License\n\n{licence}", SETTINGS).value
+    assert titles == ["MIT License"]
+
+
 def test_a_setting_includes_front_and_back_matter(manual):
     titles = ENGINE.plan_outline(manual, SETTINGS.with_(include_front_back_matter=True)).value
     assert "Appendix A GNU Free Documentation License" in titles
