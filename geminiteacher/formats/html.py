@@ -49,7 +49,8 @@ def to_markdown(markup: str | bytes, fallback_title: str | None = None) -> str:
     for tag in body.find_all(DROP) + body.find_all(role=("navigation", "search")):
         tag.decompose()
     for tag in _navigation(body):
-        tag.decompose()
+        if not tag.decomposed:  # not already gone with an enclosing bar
+            tag.decompose()
     try:
         blocks = _Walker().blocks(body)
     except RecursionError:  # absurdly deep nesting: keep the text, lose the structure
@@ -63,12 +64,12 @@ def to_markdown(markup: str | bytes, fallback_title: str | None = None) -> str:
 def _navigation(body: Tag) -> list[Tag]:
     """Navigation bars that are not marked as such: blocks classed as navigation (DocBook's
     navheader, Texinfo's nav-panel) and the short blocks around next/previous/up links."""
-    found = [tag for tag in body.find_all(class_=_NAV_CLASSES)]
+    found = list(body.find_all(class_=_NAV_CLASSES))
     for link in body.find_all("a", rel=_NAV_RELS):
         block = link.find_parent(("div", "p", "td", "header", "footer"))
         if block is not None and len(block.get_text(" ", strip=True)) <= _NAV_TEXT:
             found.append(block)
-    return [tag for tag in found if not any(tag in other.descendants for other in found)]
+    return found
 
 
 class _Walker:
