@@ -1,9 +1,11 @@
 """The course folder on disk: chapter files, summary, index and the `course.json` manifest.
 
 Layout (a contract): `<output_dir>/<Course_Title>/chapter_NN_<Chapter_Title>.md`,
-`summary.md`, `index.md`, `course.json`. Every write goes to a temporary file in the same
-folder and is moved into place with `os.replace`, so a reader (or a crash) never sees half
-a file. The store records progress events; the page and the CLI only read it.
+`summary.md`, `index.md`, `course.json`. Beside each chapter file, `chapter_NN_<...>.json`
+holds the chapter's parts, quiz and sources as data, so a chapter reads back exactly
+(never by parsing its Markdown). Every write goes to a temporary file in the same folder
+and is moved into place with `os.replace`, so a reader (or a crash) never sees half a
+file. The store records progress events; the page, the CLI and the exports only read it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import re
 import tempfile
 import threading
 import time
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from geminiteacher.models import (
     SourcePart,
     Usage,
 )
+from geminiteacher.prompts import parse_chapter_markdown
 
 try:  # POSIX advisory locks; elsewhere the page's own job registry is the only guard
     import fcntl
@@ -45,7 +47,8 @@ SOURCE = "source.json"
 LOCK = ".lock"
 SUMMARY = "summary.md"
 INDEX = "index.md"
-FORMAT = 1
+EXPORTS = "exports"  # the exports' folder inside the course folder
+FORMAT = 2  # 2: chapter data files beside the chapter files
 FLUSH_INTERVAL = 0.25
 EXTRACTIVE_NOTE = (
     "This course was extracted by the offline engine: every sentence comes from your "
@@ -53,8 +56,6 @@ EXTRACTIVE_NOTE = (
 )
 
 _UNSAFE = re.compile(r"[^\w\-]+", re.UNICODE)
-_DEMOTE = re.compile(r"^(#+) ", re.MULTILINE)
-_SECTION = re.compile(r"^## (Summary|Explanation|Extension)\s*$", re.MULTILINE)
 
 
 def safe_name(title: str, limit: int = 80) -> str:
@@ -70,6 +71,11 @@ def course_dir(output_dir: str | Path, title: str) -> Path:
 
 def chapter_filename(index: int, title: str) -> str:
     return f"chapter_{index:02d}_{safe_name(title)}.md"
+
+
+def data_filename(chapter_file: str) -> str:
+    """The chapter's data file (parts, quiz, sources as JSON) beside its Markdown file."""
+    return str(Path(chapter_file).with_suffix(".json"))
 
 
 def atomic_write(path: Path, data: str | bytes) -> None:
@@ -88,16 +94,6 @@ def atomic_write(path: Path, data: str | bytes) -> None:
             f"could not write {path}: {exc.strerror or exc}; free disk space or choose "
             "another output folder (finished chapters are kept)"
         ) from exc
-
-
-def parse_chapter_file(text: str) -> ChapterContent:
-    """Read a chapter file written by `ChapterContent.to_markdown` back into its parts."""
-    first, _, rest = text.partition("\n")
-    title = first.removeprefix("# ").strip()
-    pieces = _SECTION.split(rest)
-    parts = {pieces[i].lower(): pieces[i + 1].strip() for i in range(1, len(pieces) - 1, 2)}
-    return ChapterContent(title, parts.get("summary", ""), parts.get("explanation", ""),
-                          parts.get("extension", ""))
 
 
 def _now_iso() -> str:
@@ -127,7 +123,7 @@ class CourseStore:
         self._timer: threading.Timer | None = None
         self._lock_file: io.TextIOWrapper | None = None
 
-    # ---- reading (page, CLI, zip) -------------------------------------------------
+    # ---- reading (page, CLI, exports) -------------------------------------------------
 
     @classmethod
     def open(cls, path: str | Path) -> CourseStore:
@@ -143,37 +139,54 @@ class CourseStore:
         except (OSError, ValueError):
             return {}
 
+    def _file(self, name: str | None) -> Path | None:
+        """A file of the course folder named by the manifest; None for any other path."""
+        if not name or Path(name).name != name or name.startswith("."):
+            return None
+        return self.path / name
+
     def _read(self, name: str | None) -> str | None:
         """A file of the course folder, or None when it is not there (yet)."""
+        path = self._file(name)
         try:
-            return (self.path / name).read_text(encoding="utf-8") if name else None
+            return path.read_text(encoding="utf-8") if path else None
         except OSError:
             return None
+
+    def _chapter(self, entry: dict[str, Any]) -> ChapterContent | None:
+        """A chapter as saved: from its data file; a course made before data files existed
+        is read from its Markdown file (fence-aware, so code cannot split it)."""
+        name = entry.get("file")
+        data = self._read(data_filename(name)) if name else None
+        if data is not None:
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                return ChapterContent.from_dict(json.loads(data))
+        text = self._read(name)
+        if text is None:
+            return None
+        return parse_chapter_markdown(text, entry.get("title") or "")
 
     def chapter_text(self, index: int) -> str | None:
         chapters = self.manifest().get("chapters", [])
         return next((self._read(c.get("file")) for c in chapters if c["index"] == index), None)
 
-    def _course_files(self) -> list[str]:
-        names = [c["file"] for c in self.manifest().get("chapters", []) if c.get("file")]
-        return [n for n in [*names, SUMMARY, INDEX, MANIFEST] if (self.path / n).exists()]
+    def read_chapters(self) -> list[tuple[dict[str, Any], ChapterContent | None]]:
+        """Every chapter of the outline: its manifest entry and its content when done."""
+        return [(entry, self._chapter(entry) if entry.get("status") == str(ChapterStatus.DONE)
+                 else None) for entry in self.manifest().get("chapters", [])]
 
-    def zip_bytes(self) -> bytes:
-        """The course as a zip: chapter files, summary, index and manifest, in one folder."""
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name in self._course_files():
-                archive.write(self.path / name, f"{self.path.name}/{name}")
-        return buffer.getvalue()
+    def summary_text(self) -> str:
+        """The course summary's Markdown (without its heading), or "" before it is written."""
+        return (self._read(SUMMARY) or "").partition("\n")[2].strip()
 
-    def combined_markdown(self) -> str:
-        """The whole course as one Markdown document: index, chapters, summary."""
-        manifest = self.manifest()
-        files = [c.get("file") for c in manifest.get("chapters", [])] + [SUMMARY]
-        texts = [text for text in map(self._read, files) if text]
-        blocks = [f"# {manifest.get('title', self.path.name)}"]
-        blocks += [_DEMOTE.sub(r"#\1 ", text) for text in texts]
-        return "\n\n".join(b.strip() for b in blocks) + "\n"
+    def course_files(self) -> list[str]:
+        """The course's own files (chapters, their data, summary, index, manifest) on disk."""
+        names = []
+        for chapter in self.manifest().get("chapters", []):
+            if chapter.get("file"):
+                names += [chapter["file"], data_filename(chapter["file"])]
+        return [n for n in [*names, SUMMARY, INDEX, MANIFEST]
+                if (path := self._file(n)) is not None and path.exists()]
 
     # ---- writing (the runner) -----------------------------------------------------
 
@@ -265,11 +278,15 @@ class CourseStore:
         target = self.path / time.strftime("_previous_%Y%m%d-%H%M%S")
         target.mkdir(exist_ok=True)
         for item in self.path.iterdir():
-            if item.is_file() and item.name != LOCK:
+            if (item.is_file() and item.name != LOCK) or item.name == EXPORTS:
                 os.replace(item, target / item.name)
 
     def _adopt_files_on_disk(self) -> None:
-        """Count chapter files written before a crash as done, even if the manifest lagged."""
+        """Count chapters written before a crash as done, even if the manifest lagged.
+
+        A chapter's data file is written first and its Markdown file last, so the Markdown
+        file marks a complete chapter.
+        """
         for chapter in self._data["chapters"]:
             name = chapter_filename(chapter["index"], chapter["title"])
             if (self.path / name).exists() and chapter["status"] != str(ChapterStatus.DONE):
@@ -288,7 +305,9 @@ class CourseStore:
             kept = {c["file"] for c in chapters if c.get("file")}
             for c in self._data.get("chapters", []):
                 if c.get("file") and c["file"] not in kept:
-                    (self.path / c["file"]).unlink(missing_ok=True)
+                    for name in (c["file"], data_filename(c["file"])):
+                        if (path := self._file(name)) is not None:
+                            path.unlink(missing_ok=True)
             self._data["outline"] = list(titles)
             self._data["chapters"] = chapters
             self._changed(force=True)
@@ -299,16 +318,12 @@ class CourseStore:
             return [c["index"] for c in self._data["chapters"] if c["status"] in wanted]
 
     def done_chapters(self) -> dict[int, ChapterContent]:
-        """The finished chapters, read back from their files."""
-        done = {}
+        """The finished chapters, read back exactly as they were saved."""
         with self._lock:
-            files = {c["index"]: c.get("file") for c in self._data["chapters"]
-                     if c["status"] == str(ChapterStatus.DONE)}
-        for index, name in files.items():
-            text = self._read(name)
-            if text is not None:
-                done[index] = parse_chapter_file(text)
-        return done
+            entries = [dict(c) for c in self._data["chapters"]
+                       if c["status"] == str(ChapterStatus.DONE)]
+        chapters = {entry["index"]: self._chapter(entry) for entry in entries}
+        return {index: chapter for index, chapter in chapters.items() if chapter is not None}
 
     def set_state(self, state: str, error: str = "") -> None:
         with self._lock:
@@ -348,12 +363,15 @@ class CourseStore:
                 self._close_attempt(history, event, "error")
             elif event.kind is EventKind.DONE and event.chapter is not None:
                 name = chapter_filename(event.index, chapter["title"])
+                atomic_write(self.path / data_filename(name),
+                             json.dumps(event.chapter.to_dict(), ensure_ascii=False))
                 atomic_write(self.path / name, event.chapter.to_markdown())
                 self._close_attempt(history, event, "done")
                 usage = _usage_dict(event.usage or Usage())
                 chapter.update(status=str(ChapterStatus.DONE), file=name, last_error="",
                                seconds=round(event.seconds, 3), tokens=usage,
-                               model=event.model)
+                               model=event.model, questions=len(event.chapter.quiz),
+                               sources=[ref.label() for ref in event.chapter.sources])
             elif event.kind is EventKind.FAILED:
                 self._close_attempt(history, event, "error")
                 chapter.update(status=str(ChapterStatus.FAILED), last_error=event.reason,

@@ -36,6 +36,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from tests.fakes.caches import Cache, CacheService
 from tests.fakes.catalog import ModelSpec, catalog, lookup, request_problem
+from tests.fakes.wire import texts as _texts
+from tests.fakes.wire import tokens
 
 CACHE_MIN_TOKENS = 1024
 BAD_KEY = "bad-key"
@@ -54,17 +56,6 @@ STATUS_NAMES = {
 _ROUTE = re.compile(r"^/(v1|v1beta|v1alpha)/models(?:/([^/:]+))?(?::(\w+))?/?$")
 _RESOURCE = re.compile(r"^/(v1|v1beta|v1alpha)/(cachedContents)(?:/([^/:]+))?/?$")
 _SLICE = 0.02
-
-
-def tokens(text: str) -> int:
-    """The fake's token estimate: one token per four characters, rounded up."""
-    return (len(text) + 3) // 4
-
-
-def _texts(content: Any) -> list[str]:
-    if not isinstance(content, dict):
-        return []
-    return [p["text"] for p in content.get("parts") or [] if isinstance(p, dict) and "text" in p]
 
 
 def _common_prefix_len(a: str, b: str) -> int:
@@ -504,10 +495,11 @@ class FakeGemini:
                 return _quota_error(limited, daily=False)
             if fault is not None and fault.kind == "hang":
                 delay += fault.seconds
+            cached = cache.tokens if cache else self._cached_tokens(rec)  # looked up on arrival
             self._sleep(delay)
             if self._stopping.is_set():
                 return _error(503, "The fake server is shutting down.")
-            payload = self._answer(rec, fault, spec, concrete, cache)
+            payload = self._answer(rec, fault, spec, concrete, cache, cached)
             if not stream:
                 return _Answer(200, payload)
             return _Answer(200, payload, stream=True, chunks=self._chunks(payload))
@@ -547,12 +539,11 @@ class FakeGemini:
             time.sleep(min(_SLICE, left))
 
     def _answer(self, rec: Recorded, fault: _Fault | None, spec: ModelSpec,
-                concrete: str, cache: Cache | None) -> dict:
+                concrete: str, cache: Cache | None, cached: int) -> dict:
         prompt_text = rec.system + "".join(
             t for c in rec.body.get("contents") or [] for t in _texts(c)
         )
         prompt = tokens(prompt_text) + (cache.tokens if cache else 0)
-        cached = cache.tokens if cache else self._cached_tokens(rec)
         usage: dict[str, Any] = {"promptTokenCount": prompt, "totalTokenCount": prompt}
         if cached:
             usage["cachedContentTokenCount"] = cached
@@ -635,6 +626,20 @@ class FakeGemini:
                 "from the document and the reasoning that connects them.",
                 "extension": f"Further reading on {title}; try applying it to a new case.",
             }
+            asked = (rec.generation_config.get("responseJsonSchema") or {}).get("properties", {})
+            if "sources" in asked:  # the heading named like the chapter, and one made up
+                headings = re.findall(r"^#{1,3}\s+(.+?)\s*$", rec.parts[0] if rec.parts else "",
+                                      re.M)
+                chapter["sources"] = [h for h in headings if h.lower() == title.lower()][:1]
+                chapter["sources"].append("A section the document does not have")
+            if "quiz" in asked:  # n questions, the correct option moving through A-D
+                chapter["quiz"] = [{
+                    "question": f"Question {q} on {title}: which statement is right?",
+                    "options": [{"text": f"{'Right' if o == q % 4 else 'Wrong'} answer {o + 1}",
+                                 "correct": o == q % 4} for o in range(4)],
+                    "explanation": f"The document says so in its part on {title}.",
+                    "source": title,
+                } for q in range(asked["quiz"].get("minItems", 1))]
             if as_json:
                 return json.dumps(chapter, ensure_ascii=False)
             return (f"# {title}\n\n## Summary\n\n{chapter['summary']}\n\n## Explanation\n\n"
