@@ -41,6 +41,7 @@ _LEGAL = re.compile(
 )
 _TOKEN = re.compile(r"[^\W_]+")
 _PAGE_REF = re.compile(r"^(?:\d{1,4}|[ivxlc]{1,6})$")
+_PAGE_REF_END = frozenset("0123456789ivxlc")
 _SENTENCE_END = re.compile(r"[a-z]{2}[.!?](?:\s|$)")
 _TITLE_PAGE_WORDS = 20
 
@@ -109,12 +110,18 @@ def _matter_text(blocks: Sequence[Block]) -> bool:
 
 def _legal_words(blocks: Sequence[Block]) -> int:
     """Words in sentences that are legal notices (copyright, permission, warranty, licence)."""
-    return sum(s.words() for b in blocks for s in b.sentences if _LEGAL.search(s.text))
+    return sum(
+        s.words()
+        for b in blocks
+        if b.sentences and _LEGAL.search(b.text)
+        for s in b.sentences
+        if _LEGAL.search(s.text)
+    )
 
 
 def _entries(block: Block) -> bool:
     """Entries each followed by a page number (a line of a contents list or an index)."""
-    if block.kind not in PROSE:
+    if block.kind not in PROSE or block.text.rstrip()[-1:].lower() not in _PAGE_REF_END:
         return False
     tokens = _TOKEN.findall(block.text)
     refs = sum(1 for token in tokens if _PAGE_REF.match(token.lower()))

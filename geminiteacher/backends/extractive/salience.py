@@ -49,6 +49,9 @@ _GENERIC = frozenset(
 time lot kind sort point use word item list end start""",
     )
 )
+_ADJECTIVE = re.compile(r"(?:al|ar|ic|ous|ive|ed|ful|less|able|ible|ary|ent|ant)$")
+_VERB_FORM = re.compile(r"^[a-z]+[^s]s$")  # "surrounds", "carries": a verb after its subject
+_VERB_AFTER = re.compile(r"^\s+(is|are|was|were)\b", re.IGNORECASE)
 _DEFINED_BEFORE = re.compile(
     r"(?:called|known as|termed|defined as|llamad[oa]s?|appelée?s?|genannt)\s+(?:the\s+)?[\"“']?$",
     re.I,
@@ -70,21 +73,29 @@ class Term:
     score: float = 0.0
     article: str = ""
     proper: bool = False
+    agrees_plural: bool | None = None  # "X are ..." / "X is ..." in the text, when it says
 
     @property
     def plural(self) -> bool:
         """Whether the usual spelling is a plural (its last word is not its de-pluralised key)."""
+        if self.agrees_plural is not None:
+            return self.agrees_plural
         last = self.surface.split()[-1].casefold() if self.surface.split() else ""
         return last.isascii() and last != self.key.split(" ")[-1]
 
     @property
     def name(self) -> str:
-        """The term as it reads inside a sentence: a capital that only opened a sentence
-        is dropped ("Magic rules" → "magic rules"), names and acronyms are kept."""
-        first = self.surface.split(" ")[0]
-        if self.proper or not first[:1].isupper() or not first[1:].islower():
-            return self.surface
-        return self.surface[:1].lower() + self.surface[1:]
+        """The term as it reads inside a sentence (see `inside_sentence`)."""
+        return inside_sentence(self.surface, self.proper)
+
+
+def inside_sentence(words: str, proper: bool) -> str:
+    """Words as they read inside a sentence: a capital that only opened a sentence is
+    dropped ("Magic rules" → "magic rules"); names (`proper`) and acronyms keep theirs."""
+    first = words.split(" ")[0]
+    if proper or not first[:1].isupper() or not first[1:].islower():
+        return words
+    return words[:1].lower() + words[1:]
 
 
 def teaching_sentence(sentence: Sentence) -> bool:
@@ -186,10 +197,11 @@ def key_terms(
         and phrase not in _GENERIC
     }
     # A phrase that only ever occurs inside a longer eligible phrase is not a term by itself.
+    # (A phrase met once may still be refused below, so its words stay candidates.)
     nested = {
         part
         for phrase, tf in eligible.items()
-        if " " in phrase
+        if " " in phrase and tf > 1
         for part in _parts(phrase)
         if eligible.get(part) == tf
     }
@@ -254,10 +266,13 @@ def _introduce(phrase: str, sentences: Sequence[Sentence]) -> Term | None:
             continue
         spellings[surface] += 1
         head = head or _stands_alone(phrase, sentence)
-        at = sentence.text.find(surface)
-        words = sentence.text[:at].split() if at > 0 else []
+        words = sentence.text[: _word_at(sentence.text, surface)].split()
         before = words[-1].casefold() if words else ""
-        noun = noun or not phrase.isascii() or before in _NOUN_MARKERS
+        # after an article or a preposition (perhaps with an adjective between: "a nuclear
+        # envelope"), or opening the sentence as its subject
+        noun = noun or not phrase.isascii() or before in _NOUN_MARKERS or (
+            len(words) > 1 and words[-2].casefold() in _NOUN_MARKERS and _ADJECTIVE.search(before)
+        ) or (not words and not surface.casefold().endswith("ly"))
         proper = proper or bool(words and any(c.isupper() for c in surface))
         if before in ("a", "an", "the"):
             articles[before] += 1
@@ -274,8 +289,24 @@ def _introduce(phrase: str, sentences: Sequence[Sentence]) -> Term | None:
     usual = min(spellings, key=lambda s: (-spellings[s], s != s.lower(), s))
     article = "an" if articles["an"] else "a" if articles["a"] else "the" if articles else ""
     if definition:
-        return Term(phrase, usual, definition[0], True, article=article, proper=proper)
+        text, written = definition[0].text, definition[1]
+        verb = _VERB_AFTER.match(text[text.find(written) + len(written) :])
+        # the verb after the definition tells the number, if it defines the usual spelling
+        plural = verb.group(1).casefold() in ("are", "were") if verb and written == usual else None
+        return Term(phrase, usual, definition[0], True, article=article, proper=proper,
+                    agrees_plural=plural)
     return Term(phrase, usual, first, False, article=article, proper=proper)
+
+
+def _word_at(text: str, words: str) -> int:
+    """Where `words` stand as whole words in `text` (0 when they do not)."""
+    at = text.find(words)
+    while at >= 0:
+        end = at + len(words)
+        if (not at or not text[at - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
+            return at
+        at = text.find(words, at + 1)
+    return 0
 
 
 def _introduces(sentence: Sentence, surface: str) -> bool:
@@ -284,10 +315,13 @@ def _introduces(sentence: Sentence, surface: str) -> bool:
 
 
 def _stands_alone(key: str, sentence: Sentence) -> bool:
-    """Whether a one-word term ends a run of content words somewhere in the sentence, as a
-    noun does ("a read buffer"), rather than only modifying the next word ("a small buffer")."""
+    """Whether a one-word term is a noun somewhere in the sentence rather than only a word
+    that modifies the next one ("a small buffer"): it ends a run of content words ("a read
+    buffer"), or a verb follows it ("the envelope surrounds ...")."""
     return any(
-        run[i][0] == key and i + 1 == len(run) for run in sentence.runs for i in range(len(run))
+        run[i][0] == key and (i + 1 == len(run) or _VERB_FORM.match(run[i + 1][1]))
+        for run in sentence.runs
+        for i in range(len(run))
     )
 
 

@@ -238,7 +238,8 @@ def analyse_sentence(text: str, stopwords: frozenset[str] = ENGLISH_STOPWORDS) -
                         runs.append(tuple((c, c) for c in chars))
                 continue
             low = piece.lower()
-            if len(low) < 2 or low in stopwords or low.isdigit() or _CONTRACTION.search(low):
+            contraction = ("'" in low or "’" in low) and _CONTRACTION.search(low)
+            if len(low) < 2 or low in stopwords or low.isdigit() or contraction:
                 flush()
             else:
                 run.append((stem(low), piece))
