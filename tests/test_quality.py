@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+import docx
 import pytest
 
 from geminiteacher.backends.extractive.blocks import parse_blocks
@@ -18,6 +19,8 @@ from geminiteacher.converter import convert_bytes, load_sources
 from geminiteacher.models import ChapterContent, CourseSettings
 from geminiteacher.prompts import outline_instruction
 from tests import corpus
+from tests.test_convert_office import saved
+from tests.test_convert_pdf import drawn
 
 ENGINE = OfflineEngine()
 SETTINGS = CourseSettings()
@@ -62,8 +65,6 @@ def test_a_comment_line_in_pdf_code_is_never_a_heading(manual):
 
 
 def test_prose_that_opens_and_ends_with_inline_code_is_not_a_code_block():
-    from tests.test_convert_pdf import drawn
-
     def draw(pdf):
         text = pdf.beginText(72, 700)
         text.setFont("Courier", 10)
@@ -80,8 +81,6 @@ def test_prose_that_opens_and_ends_with_inline_code_is_not_a_code_block():
 
 
 def test_a_prose_line_opening_with_a_hash_sign_is_not_a_heading():
-    from tests.test_convert_pdf import drawn
-
     def draw(pdf):
         pdf.setFont("Helvetica", 11)
         pdf.drawString(72, 700, "# marks a comment in shell scripts and in many config files.")
@@ -92,10 +91,6 @@ def test_a_prose_line_opening_with_a_hash_sign_is_not_a_heading():
 
 
 def test_word_text_and_code_lines_opening_with_a_hash_sign_are_not_headings():
-    import docx
-
-    from tests.test_convert_office import saved
-
     document = docx.Document()
     document.add_heading("Configuration", 1)
     document.add_paragraph("# marks a comment in the configuration file of the service.")
