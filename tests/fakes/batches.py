@@ -42,7 +42,6 @@ class Job:
     items: list[tuple[Any, dict]]  # (metadata or key, request body)
     from_file: bool
     created: float
-    delay: float
     outcome: str = "SUCCEEDED"
     state: str = "PENDING"
     output: dict[str, Any] = field(default_factory=dict)
@@ -76,7 +75,9 @@ class BatchService:
         self.jobs: dict[str, Job] = {}
         self.files: dict[str, bytes] = {}
         self._uploads: dict[str, dict[str, Any]] = {}
-        self.delay = 0.0  # seconds a job stays PENDING/RUNNING before it is answered
+        # seconds a job stays PENDING/RUNNING before it is answered; read at every poll, so
+        # shortening it lets a job that is already waiting finish
+        self.delay = 0.0
         self.fail_keys: set[str] = set()  # item keys answered with an error instead
         self._endings: list[str] = []
         self.created = 0
@@ -106,8 +107,7 @@ class BatchService:
         with self._lock:
             name = f"batches/fake{next(self._ids):04d}"
             job = Job(name, model, batch.get("displayName", ""), items, "fileName" in source,
-                      time.time(), self.delay,
-                      self._endings.pop(0) if self._endings else "SUCCEEDED")
+                      time.time(), self._endings.pop(0) if self._endings else "SUCCEEDED")
             self.jobs[name] = job
             self.created += 1
         return 200, job.resource()
@@ -141,8 +141,8 @@ class BatchService:
             if job.state not in ("PENDING", "RUNNING"):
                 return
             age = time.time() - job.created
-            if age < job.delay:
-                job.state = "PENDING" if age < job.delay / 2 else "RUNNING"
+            if age < self.delay:
+                job.state = "PENDING" if age < self.delay / 2 else "RUNNING"
                 return
             job.state = "RUNNING"
         if job.outcome != "SUCCEEDED":
