@@ -131,7 +131,8 @@ def _usage(tokens: dict[str, int]) -> Usage:
 
 def course_cost(manifest: dict[str, Any]) -> float:
     """What a course cost, from its course.json: its tokens (chapters a batch job wrote at
-    the batch discount), plus cache storage."""
+    the batch discount), plus its explicit cache (the tokens written into it, billed once as
+    input, and their storage)."""
     price = price_for(str(manifest.get("model", "")))
     total = _usage(manifest.get("usage") or {})
     batched = Usage()
@@ -141,9 +142,10 @@ def course_cost(manifest: dict[str, Any]) -> float:
     online = Usage(*(getattr(total, f) - getattr(batched, f) for f in
                      ("input_tokens", "cached_tokens", "output_tokens", "thinking_tokens")))
     cache = manifest.get("cache") or {}
-    storage = storage_cost(int(cache.get("tokens") or 0),
-                           float(cache.get("seconds") or 0.0) / 3600, price)
-    return usage_cost(online, price) + usage_cost(batched, price, batch=True) + storage
+    cached = int(cache.get("tokens") or 0)
+    seconds = float(cache.get("seconds") or 0.0)
+    return (usage_cost(online, price) + usage_cost(batched, price, batch=True)
+            + cached * price.input / 1e6 + storage_cost(cached, seconds / 3600, price))
 
 
 def dollars(amount: float) -> str:

@@ -40,6 +40,8 @@ from urllib.parse import parse_qs, urlsplit
 from tests.fakes.batches import BatchService
 from tests.fakes.caches import Cache, CacheService
 from tests.fakes.catalog import ModelSpec, catalog, lookup, request_problem
+from tests.fakes.wire import texts as _texts
+from tests.fakes.wire import tokens
 
 CACHE_MIN_TOKENS = 1024
 BAD_KEY = "bad-key"
@@ -60,17 +62,6 @@ _RESOURCE = re.compile(r"^/(v1|v1beta|v1alpha)/(cachedContents)(?:/([^/:]+))?/?$
 _BATCHES = re.compile(r"^/(?:upload/)?(v1|v1beta|v1alpha)/(batches|files)(?:/([^/:]+))?"
                       r"(?::(\w+))?/?$")
 _SLICE = 0.02
-
-
-def tokens(text: str) -> int:
-    """The fake's token estimate: one token per four characters, rounded up."""
-    return (len(text) + 3) // 4
-
-
-def _texts(content: Any) -> list[str]:
-    if not isinstance(content, dict):
-        return []
-    return [p["text"] for p in content.get("parts") or [] if isinstance(p, dict) and "text" in p]
 
 
 def _common_prefix_len(a: str, b: str) -> int:
@@ -579,10 +570,11 @@ class FakeGemini:
                 return _quota_error(limited, daily=False)
             if fault is not None and fault.kind == "hang":
                 delay += fault.seconds
+            cached = cache.tokens if cache else self._cached_tokens(rec)  # looked up on arrival
             self._sleep(delay if wait else 0.0)
             if self._stopping.is_set():
                 return _error(503, "The fake server is shutting down.")
-            payload = self._answer(rec, fault, spec, concrete, cache)
+            payload = self._answer(rec, fault, spec, concrete, cache, cached)
             if not stream:
                 return _Answer(200, payload)
             return _Answer(200, payload, stream=True, chunks=self._chunks(payload))
@@ -622,12 +614,11 @@ class FakeGemini:
             time.sleep(min(_SLICE, left))
 
     def _answer(self, rec: Recorded, fault: _Fault | None, spec: ModelSpec,
-                concrete: str, cache: Cache | None) -> dict:
+                concrete: str, cache: Cache | None, cached: int) -> dict:
         prompt_text = rec.system + "".join(
             t for c in rec.body.get("contents") or [] for t in _texts(c)
         )
         prompt = tokens(prompt_text) + (cache.tokens if cache else 0)
-        cached = cache.tokens if cache else self._cached_tokens(rec)
         usage: dict[str, Any] = {"promptTokenCount": prompt, "totalTokenCount": prompt}
         if cached:
             usage["cachedContentTokenCount"] = cached
