@@ -62,14 +62,14 @@ def _elapsed(seconds: float) -> str:
 
 
 def batch_service(run: CourseRun) -> BatchJobs | None:
-    """The engine's batch service for this course; None, with a note, when it has none."""
+    """The engine's batch service for this course; None when it has none (with a note for a
+    model that could have had one; a local engine just writes the chapters)."""
     engine = run.engine
     jobs = engine.batch_jobs(run.content, run.settings) \
         if isinstance(engine, PromptedEngine) else None
-    if jobs is None:
-        what = f"model {engine.model}" if engine.model else f"the {engine.name} engine"
-        run.warn([f"{what} cannot run batch jobs; the chapters are written online at the "
-                  "normal price"])
+    if jobs is None and engine.remote:
+        run.warn([f"model {engine.model} cannot run batch jobs; the chapters are written "
+                  "online at the normal price"])
     return jobs
 
 

@@ -345,9 +345,9 @@ class CourseStore:
             return
         if event.kind is EventKind.BATCH:
             with self._lock:
-                if self._data.get("batch"):
+                if self._data.get("batch"):  # polls are seconds apart: written at once
                     self._data["batch"]["status"] = event.reason
-                    self._changed()
+                    self._changed(force=True)
             return
         if event.index is None:
             return

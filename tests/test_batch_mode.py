@@ -294,3 +294,22 @@ def test_the_fake_serves_batches_and_files_on_v1beta_only(fake_gemini):
     with pytest.raises(genai_errors.APIError) as caught:
         client.batches.get(name="batches/fake0001")
     assert caught.value.code == 404
+
+
+def test_the_offline_engine_writes_a_batch_course_locally_without_a_note(tmp_path):
+    course = run_course(MATERIAL, CourseSettings(engine="offline", batch=True), title="L",
+                        output_dir=tmp_path)
+    assert course.chapters and manifest(tmp_path / "L")["state"] == "done"
+    assert not manifest(tmp_path / "L").get("warnings")
+
+
+def test_course_json_holds_the_jobs_last_state_while_it_waits(gemini_env, tmp_path):
+    gemini_env.batches.delay = 0.3
+    seen: list[tuple[str, str]] = []
+
+    def on_event(event):
+        if event.kind is EventKind.BATCH and "pending" in event.reason:
+            seen.append((manifest(tmp_path / "W")["batch"]["status"], event.reason))
+
+    run_course(MATERIAL, batch_settings(), title="W", output_dir=tmp_path, on_event=on_event)
+    assert seen and all(on_disk == said for on_disk, said in seen)
