@@ -201,7 +201,7 @@ def _read(run: CourseRun, jobs: BatchJobs, status: BatchStatus, job: _Job, title
     seconds = time.time() - job.submitted
     pending = set(covered)
     failed: list[int] = []
-    for key, result in jobs.results(status):
+    for key, result in jobs.results(status, [_key(i) for i in job.chapters]):
         index = next((i for i in pending if _key(i) == key), None)
         if index is None:
             continue

@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from google.genai import _common, types
@@ -98,14 +98,16 @@ class GeminiBatchJobs(BatchJobs):
         state = str(getattr(job.state, "value", job.state) or "JOB_STATE_PENDING")
         return BatchStatus(name, state.removeprefix("JOB_STATE_").lower(), job)
 
-    def results(self, status: BatchStatus) -> Iterator[tuple[str, Answer | EngineError]]:
+    def results(self, status: BatchStatus, keys: Sequence[str]
+                ) -> Iterator[tuple[str, Answer | EngineError]]:
         dest = status.job.dest if status.job is not None else None
         if dest is None:
             return
         structured = "schema" not in self._t.dropped()
         if dest.inlined_responses:
-            for item in dest.inlined_responses:
-                key = str((item.metadata or {}).get("key", ""))
+            # responses come in the order of the requests; SDKs before 1.5x drop their keys
+            for item, submitted in zip(dest.inlined_responses, keys, strict=False):
+                key = str((getattr(item, "metadata", None) or {}).get("key", submitted))
                 error = item.error.model_dump(exclude_none=True) if item.error else None
                 yield key, self._read(item.response, error, structured)
         elif dest.file_name:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,8 +55,10 @@ class BatchJobs(ABC):
         """Poll the job (and keep what the job relies on, such as a cache, alive)."""
 
     @abstractmethod
-    def results(self, status: BatchStatus) -> Iterator[tuple[str, Answer | EngineError]]:
-        """A finished job's results by key: an answer, or the error of that one request."""
+    def results(self, status: BatchStatus, keys: Sequence[str]
+                ) -> Iterator[tuple[str, Answer | EngineError]]:
+        """A finished job's results by key (`keys`: the keys as submitted, in order): an
+        answer, or the error of that one request."""
 
     @abstractmethod
     def cancel(self, name: str) -> None:
