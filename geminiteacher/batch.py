@@ -18,7 +18,7 @@ cancelled elsewhere cancels the course. Cancel and Ctrl-C cancel the job.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from geminiteacher.backends.prompted import PromptedEngine
@@ -59,6 +59,15 @@ def _elapsed(seconds: float) -> str:
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m {secs:02d}s" if minutes \
         else f"{secs}s"
+
+
+def poll_intervals() -> Iterator[float]:
+    """Seconds between two polls: `FIRST_POLL`, each `POLL_GROWTH` times the one before, at
+    most `MAX_POLL`."""
+    interval = FIRST_POLL
+    while True:
+        yield min(interval, MAX_POLL)
+        interval = min(MAX_POLL, interval * POLL_GROWTH)
 
 
 def batch_service(run: CourseRun) -> BatchJobs | None:
@@ -167,7 +176,7 @@ def _submit(run: CourseRun, jobs: BatchJobs, titles: list[str], todo: list[int])
 def _wait(run: CourseRun, jobs: BatchJobs, job: _Job) -> BatchStatus:
     """Poll until the job is done, reporting its state when it changes (and every poll
     with verbose readers); a cancel stops the wait at once."""
-    interval, errors = FIRST_POLL, 0
+    intervals, errors = poll_intervals(), 0
     while True:
         try:
             status = jobs.status(job.name)
@@ -187,10 +196,9 @@ def _wait(run: CourseRun, jobs: BatchJobs, job: _Job) -> BatchStatus:
                 f"{_elapsed(time.time() - job.submitted)}")))
             if status.done:
                 return status
-        if run.cancel.wait(interval):
+        if run.cancel.wait(next(intervals)):
             raise CancelledError("the course was cancelled; its batch job is cancelled and "
                                  "finished chapters are kept")
-        interval = min(MAX_POLL, interval * POLL_GROWTH)
 
 
 def _read(run: CourseRun, jobs: BatchJobs, status: BatchStatus, job: _Job, titles: list[str],

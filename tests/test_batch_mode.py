@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import signal
 import subprocess
@@ -17,7 +18,7 @@ from google.genai import types
 
 from geminiteacher import batch
 from geminiteacher.backends import gemini_batch
-from geminiteacher.errors import BatchJobError, CancelledError, SettingsError
+from geminiteacher.errors import BatchJobError, CancelledError, ModelAccessError, SettingsError
 from geminiteacher.models import CourseSettings, EventKind
 from geminiteacher.pricing import BATCH_DISCOUNT, course_cost
 from geminiteacher.runner import run_course
@@ -313,3 +314,21 @@ def test_course_json_holds_the_jobs_last_state_while_it_waits(gemini_env, tmp_pa
 
     run_course(MATERIAL, batch_settings(), title="W", output_dir=tmp_path, on_event=on_event)
     assert seen and all(on_disk == said for on_disk, said in seen)
+
+
+def test_polls_start_short_and_grow_to_a_cap(monkeypatch):
+    monkeypatch.setattr(batch, "FIRST_POLL", 2.0)
+    monkeypatch.setattr(batch, "MAX_POLL", 60.0)
+    waits = list(itertools.islice(batch.poll_intervals(), 15))
+    assert waits[:3] == [2.0, 3.0, 4.5]
+    assert waits == sorted(waits) and max(waits) == waits[-1] == 60.0
+
+
+def test_an_api_version_without_batches_stops_with_one_line_saying_so(gemini_env, tmp_path,
+                                                                      monkeypatch):
+    monkeypatch.setenv("GOOGLE_GENAI_API_VERSION", "v1")
+    with pytest.raises(ModelAccessError) as caught:
+        run_course(MATERIAL, batch_settings(), title="V", output_dir=tmp_path)
+    assert "has no batch jobs (HTTP 404)" in str(caught.value)
+    assert "v1beta" in str(caught.value) and "\n" not in str(caught.value)
+    assert not manifest(tmp_path / "V").get("batch")

@@ -24,10 +24,10 @@ from google.genai import _common, types
 from google.genai import batches as sdk_batches
 from google.genai import errors as genai_errors
 
-from geminiteacher.backends.gemini import read_answer
+from geminiteacher.backends.gemini import api_version, read_answer
 from geminiteacher.backends.gemini_request import build_request
 from geminiteacher.backends.transport import Answer, BatchJobs, BatchStatus
-from geminiteacher.errors import BatchJobGoneError, EngineError
+from geminiteacher.errors import BatchJobGoneError, EngineError, ModelAccessError
 from geminiteacher.models import CourseSettings
 from geminiteacher.prompts import Prompt
 
@@ -69,6 +69,14 @@ class GeminiBatchJobs(BatchJobs):
                 model=self._t.model, src=src,
                 config=types.CreateBatchJobConfig(display_name=DISPLAY_NAME,
                                                   http_options=self._http()))
+        except genai_errors.APIError as exc:
+            if exc.code == 404:  # not the model's fault: this API (version) has no batches
+                where = self._t.base_url or "the Gemini API"
+                raise ModelAccessError(
+                    f"{where} ({api_version()}) has no batch jobs (HTTP 404); batches live in "
+                    "v1beta: unset GOOGLE_GENAI_API_VERSION, or run without --batch",
+                    404) from exc
+            self._t._reraise(exc)
         except Exception as exc:
             self._t._reraise(exc)
         return str(job.name)
