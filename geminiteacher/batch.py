@@ -105,10 +105,13 @@ class _Job:
     """One submitted job as course.json remembers it: name, chapters (index -> title), time."""
 
     def __init__(self, record: dict[str, Any]) -> None:
-        self.record = record
         self.name = str(record["name"])
         self.chapters = {int(i): t for i, t in (record.get("chapters") or {}).items()}
         self.submitted = float(record.get("submitted") or time.time())
+
+    def covers(self, todo: Iterable[int], titles: list[str]) -> list[int]:
+        """The chapters of `todo` this job holds under their current titles."""
+        return [i for i in todo if self.chapters.get(i) == titles[i - 1]]
 
 
 def _one_job(run: CourseRun, jobs: BatchJobs, titles: list[str], todo: list[int],
@@ -117,7 +120,7 @@ def _one_job(run: CourseRun, jobs: BatchJobs, titles: list[str], todo: list[int]
     """Submit (or resume) one job for `todo`, wait for it, write what it returns; returns the
     chapters that still need writing (failed requests, chapters the job did not hold)."""
     job = _resumed(run, jobs, titles, todo, saved) or _submit(run, jobs, titles, todo)
-    covered = [i for i in todo if job.chapters.get(i) == titles[i - 1]]
+    covered = job.covers(todo, titles)
     try:
         status = _wait(run, jobs, job)
     except (CancelledError, KeyboardInterrupt):
@@ -137,7 +140,7 @@ def _resumed(run: CourseRun, jobs: BatchJobs, titles: list[str], todo: list[int]
     if not saved or not saved.get("name"):
         return None
     job = _Job(saved)
-    if not any(job.chapters.get(i) == titles[i - 1] for i in todo):
+    if not job.covers(todo, titles):
         _forget(run, jobs, job)
         return None
     try:
@@ -149,13 +152,13 @@ def _resumed(run: CourseRun, jobs: BatchJobs, titles: list[str], todo: list[int]
     except EngineError:
         pass  # the wait polls again
     run.emit(Event(EventKind.BATCH, None, reason=f"resuming batch job {job.name}"))
-    for index, title in job.chapters.items():
-        if 1 <= index <= len(titles) and titles[index - 1] == title:
-            run.emit(Event(EventKind.STARTED, index, title))
+    for index in job.covers(todo, titles):
+        run.emit(Event(EventKind.STARTED, index, titles[index - 1]))
     return job
 
 
 def _submit(run: CourseRun, jobs: BatchJobs, titles: list[str], todo: list[int]) -> _Job:
+    """One job for the chapters `todo`, remembered in course.json as soon as it exists."""
     for index in todo:
         run.emit(Event(EventKind.QUEUED, index, titles[index - 1]))
     prompts = {_key(i): chapter_prompt(run.content, titles[i - 1], run.settings, index=i,

@@ -332,3 +332,22 @@ def test_an_api_version_without_batches_stops_with_one_line_saying_so(gemini_env
     assert "has no batch jobs (HTTP 404)" in str(caught.value)
     assert "v1beta" in str(caught.value) and "\n" not in str(caught.value)
     assert not manifest(tmp_path / "V").get("batch")
+
+
+def test_a_saved_job_that_gemini_no_longer_has_is_submitted_again_with_a_note(
+        gemini_env, tmp_path):
+    gemini_env.batches.delay = 60
+
+    def stop_after_submitting(event):
+        if event.kind is EventKind.BATCH and "submitted" in event.reason:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_course(MATERIAL, batch_settings(), title="G", output_dir=tmp_path,
+                   on_event=stop_after_submitting)
+    gemini_env.batches.jobs.clear()
+    gemini_env.batches.delay = 0
+    course = run_course(MATERIAL, batch_settings(), title="G", output_dir=tmp_path)
+    assert len(course.chapters) == 4 and gemini_env.count("batch") == 2
+    assert any("batch job batches/fake0001 no longer exists" in w
+               for w in manifest(tmp_path / "G")["warnings"])
