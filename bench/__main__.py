@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench.report import RUNS, Figure, dumps, record, table
 
-SCENARIOS = ("parallel", "ratelimited", "faults", "bigcourse", "cost", "overhead",
+SCENARIOS = ("parallel", "ratelimited", "faults", "bigcourse", "cost", "batch", "overhead",
              "ingestion", "quality", "page")
 HERE = Path(__file__).resolve().parent
 
