@@ -17,9 +17,12 @@ import yaml
 
 from geminiteacher.errors import CancelledError, GeminiTeacherError, SettingsError, describe
 from geminiteacher.models import (
+    BATCH_RETRY,
     CACHING,
     DEFAULT_MODEL,
     ENGINES,
+    MAX_WAIT,
+    MAX_WORKERS,
     MODES,
     THINKING,
     CourseSettings,
@@ -31,11 +34,13 @@ log = logging.getLogger("geminiteacher")
 
 DEFAULTS: dict[str, Any] = {
     "input": [], "output_dir": "output", "title": None, "mode": "sequential",
-    "max_chapters": 10, "fixed_chapter_count": False, "max_workers": 4, "delay_min": 0.1,
+    "max_chapters": 10, "fixed_chapter_count": False, "include_front_back_matter": False,
+    "max_workers": 4, "delay_min": 0.1,
     "delay_max": 0.5, "max_retries": 3, "model_name": DEFAULT_MODEL, "temperature": None,
     "custom_prompt": None, "language": "English", "verbose": False, "log_file": None,
-    "engine": "auto", "requests_per_minute": None, "thinking": "auto", "thinking_budget": None,
-    "cache": "auto", "api_key": None,
+    "engine": "auto", "requests_per_minute": None, "max_wait": MAX_WAIT, "thinking": "auto",
+    "thinking_budget": None, "cache": "auto", "api_key": None, "quiz_questions": 5,
+    "export": None, "batch": False, "batch_retry": "online",
 }
 
 
@@ -54,11 +59,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-chapters", type=int, help="most chapters (default: 10)")
     p.add_argument("--fixed-chapter-count", action="store_true",
                    help="write exactly --max-chapters chapters")
-    p.add_argument("--max-workers", type=int, help="chapters written at once in parallel mode")
+    p.add_argument("--include-front-back-matter", action="store_true",
+                   help="also make chapters of the title page, contents, licences, index, "
+                        "references and changelogs (left out by default)")
+    p.add_argument("--max-workers", type=int,
+                   help=f"chapters written at once in parallel mode (1-{MAX_WORKERS})")
     p.add_argument("--delay-min", type=float, help="least gap between request starts (s)")
     p.add_argument("--delay-max", type=float, help="largest gap between request starts (s)")
     p.add_argument("--max-retries", type=int, help="retries per call after a failure")
     p.add_argument("--requests-per-minute", type=float, help="cap on requests per minute")
+    p.add_argument("--max-wait", type=float,
+                   help="longest wait a rate limit may ask for before the course stops "
+                        f"(s, default: {MAX_WAIT:g})")
     p.add_argument("--model-name", help=f"Gemini model (default: {DEFAULT_MODEL})")
     p.add_argument("--temperature", type=float,
                    help="sampling temperature 0..2 (default: none sent, the model's own; "
@@ -72,10 +84,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache", choices=CACHING,
                    help="explicit Gemini context cache of the document: auto (when it pays, "
                         "default), on, off")
+    p.add_argument("--batch", action="store_true",
+                   help="write the chapters as one Gemini batch job: half price, results "
+                        "within hours (the outline and the summary run online)")
+    p.add_argument("--batch-retry", choices=BATCH_RETRY,
+                   help="how a batch's failed chapters are written again: online (default) "
+                        "or in one follow-up batch")
     p.add_argument("--custom-prompt", help="extra instructions for every chapter, or a file")
     p.add_argument("--language", help="language the course is written in (default: English)")
+    p.add_argument("--quiz-questions", type=int,
+                   help="multiple-choice questions per chapter, 0 to 20 (default: 5)")
     p.add_argument("--engine", choices=ENGINES,
                    help="auto (Gemini when a key is set), gemini or offline")
+    p.add_argument("--export", metavar="FORMATS",
+                   help="also write the course as html,docx,scorm,moodle,gift,csv (any of them, "
+                        "comma-separated; also markdown, zip) into <course folder>/exports/")
     p.add_argument("--config", "-c", help="YAML file of these settings; flags win over it")
     p.add_argument("--verbose", "-v", action="store_true", help="print every event")
     p.add_argument("--log-file", help="also write the log to this file")
@@ -115,12 +138,16 @@ def settings_from(options: dict[str, Any]) -> CourseSettings:
         language=options["language"],
         max_chapters=int(options["max_chapters"]),
         fixed_chapter_count=bool(options["fixed_chapter_count"]), custom_prompt=prompt,
+        include_front_back_matter=bool(options["include_front_back_matter"]),
         mode=options["mode"], max_workers=int(options["max_workers"]),
         delay_range=(float(options["delay_min"]), float(options["delay_max"])),
         max_retries=int(options["max_retries"]),
         requests_per_minute=options["requests_per_minute"],
+        max_wait=options["max_wait"],
         thinking=options["thinking"], thinking_budget=options["thinking_budget"],
         cache=options["cache"],
+        quiz_questions=int(options["quiz_questions"]),
+        batch=bool(options["batch"]), batch_retry=options["batch_retry"],
     )
 
 
@@ -135,6 +162,7 @@ class Progress:
         self.failed = 0
         self.live = stream.isatty()
         self.lock = threading.Lock()
+        self.batch_state = ""
 
     def __call__(self, event: Event) -> None:
         with self.lock:
@@ -152,9 +180,23 @@ class Progress:
                 clear = "\r\x1b[2K" if self.live else ""
                 self.stream.write(f"{clear}geminiteacher: note: {event.reason}\n")
                 return
+            if event.kind is EventKind.BATCH:
+                self._batch(event.reason)
+                return
             if self.verbose or event.kind in (EventKind.DONE, EventKind.FAILED,
                                               EventKind.WAITING, EventKind.OUTLINE):
                 self._show(event)
+
+    def _batch(self, line: str) -> None:
+        """The batch job's state: each poll on a terminal (one line, rewritten), and in a log
+        only when the state changes (`batch job NAME: STATE, ...`)."""
+        state = line.split(",")[0]
+        if self.live:
+            self.stream.write(f"\r\x1b[2Kgeminiteacher: {line}"[:160])
+        elif self.verbose or state != self.batch_state:
+            self.stream.write(f"geminiteacher: {line}\n")
+        self.batch_state = state
+        self.stream.flush()
 
     def _show(self, event: Event) -> None:
         width = 24
@@ -181,6 +223,7 @@ def configure_logging(verbose: bool, log_file: str | None) -> None:
 def run(options: dict[str, Any], stderr: TextIO) -> int:
     from geminiteacher.backends import resolve_engine
     from geminiteacher.converter import estimate_tokens, load_sources
+    from geminiteacher.exports import export_course, parse_formats
     from geminiteacher.pricing import PRICES_AS_OF, course_cost, dollars, estimate_cost
     from geminiteacher.runner import run_course
     from geminiteacher.store import CourseStore
@@ -193,6 +236,7 @@ def run(options: dict[str, Any], stderr: TextIO) -> int:
     if not source.parts:
         raise SettingsError("none of the --input files could be read; see the lines above")
     settings = settings_from(options)
+    formats = parse_formats(options["export"] or [])
     configure_logging(options["verbose"], options["log_file"])
     progress = Progress(stderr, options["verbose"])
     cancel = threading.Event()
@@ -201,8 +245,9 @@ def run(options: dict[str, Any], stderr: TextIO) -> int:
     if priced:
         engine.context_window()  # reads the model's facts: a wrong key or model stops here
         estimate = estimate_cost(estimate_tokens(source.markdown), settings, engine.model)
+        how = " as a batch job (chapters at half price)" if settings.batch else ""
         stderr.write(f"geminiteacher: estimated cost about {dollars(estimate)} for up to "
-                     f"{settings.max_chapters} chapters on {engine.model} (prices as of "
+                     f"{settings.max_chapters} chapters on {engine.model}{how} (prices as of "
                      f"{PRICES_AS_OF})\n")
     try:
         course = run_course(source, settings, engine=engine, title=options["title"],
@@ -213,6 +258,8 @@ def run(options: dict[str, Any], stderr: TextIO) -> int:
             from None
     if progress.live:
         stderr.write("\n")
+    for path in export_course(course.path, formats) if formats else []:
+        stderr.write(f"geminiteacher: exported {path}\n")
     failed = progress.failed
     if priced and course.path is not None:
         spent = course_cost(CourseStore.open(course.path).manifest())

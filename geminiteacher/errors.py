@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 
 def describe(error: BaseException, limit: int = 300) -> str:
     """One line for a person: the first line of the error's message (or its type), shortened."""
@@ -32,9 +34,11 @@ class SourceTooLargeError(GeminiTeacherError):
 
 
 class EngineError(GeminiTeacherError):
-    """A model call failed. `retryable` says whether trying again can help."""
+    """A model call failed. `retryable` says whether trying again can help; `usage` holds
+    the tokens the failed call(s) still cost (a `models.Usage`), when the engine knows."""
 
     retryable = True
+    usage = None
 
 
 class EmptyAnswerError(EngineError):
@@ -75,6 +79,18 @@ class QuotaExhaustedError(EngineError):
     retryable = False
 
 
+class RateLimitWaitError(QuotaExhaustedError):
+    """The server asked to wait longer than the `max_wait` setting: failing beats sleeping."""
+
+    def __init__(self, seconds: float, max_wait: float) -> None:
+        self.seconds = seconds
+        super().__init__(
+            f"rate-limited for {math.ceil(seconds / 60)} minutes: the server asked to wait "
+            f"longer than max_wait ({max_wait:g} s); try again later, or raise max_wait "
+            "(--max-wait)"
+        )
+
+
 class ModelAccessError(EngineError):
     """HTTP 400/401/403/404: the key, the model name or the request is wrong. Never retried."""
 
@@ -83,6 +99,16 @@ class ModelAccessError(EngineError):
     def __init__(self, message: str, status: int | None = None) -> None:
         self.status = status
         super().__init__(message)
+
+
+class BatchJobError(EngineError):
+    """The course's batch job ended without results (FAILED or EXPIRED), or is gone."""
+
+    retryable = False
+
+
+class BatchJobGoneError(BatchJobError):
+    """The batch job a course saved no longer exists (deleted, or too old to be kept)."""
 
 
 class OutlineError(GeminiTeacherError):

@@ -5,13 +5,14 @@ from __future__ import annotations
 import enum
 import hashlib
 import time
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 DEFAULT_MODEL = "gemini-flash-latest"
 THINKING = ("auto", "off", "low", "medium", "high")
 CACHING = ("auto", "on", "off")
+BATCH_RETRY = ("online", "batch")  # how a batch's failed chapters are written again
 
 
 class ModelDefaultTemperature(float):
@@ -50,22 +51,90 @@ class ChapterStatus(str, enum.Enum):
         return self.value
 
 
+OPTIONS = 4  # choices per quiz question
+
+
+@dataclass
+class QuizQuestion:
+    """A multiple-choice question: four options, `answer` the index of the one correct one."""
+
+    question: str
+    options: list[str]
+    answer: int
+    explanation: str = ""
+    source: str = ""  # the part of the source it tests (a section heading or a short quote)
+
+    @property
+    def correct(self) -> str:
+        return self.options[self.answer]
+
+    def to_markdown(self, number: int) -> str:
+        """A numbered question with lettered options, then the answer and why."""
+        lines = [f"{number}. {self.question}", ""]
+        lines += [f"   - {'ABCD'[i]}) {option}" for i, option in enumerate(self.options)]
+        answer = f"   Answer: {'ABCD'[self.answer]}. {self.explanation}".rstrip()
+        if self.source:
+            answer += f" (Source: {self.source})"
+        return "\n".join([*lines, "", answer])
+
+
+@dataclass
+class SourceRef:
+    """Where a chapter's material came from: file, section heading, pages when known."""
+
+    file: str = ""
+    heading: str = ""
+    pages: tuple[int, int] | None = None
+
+    def label(self) -> str:
+        """`notes.pdf, 2.3 Simple parsing, pp. 4–5` (the parts that are known)."""
+        parts = [p for p in (self.file, self.heading) if p]
+        if self.pages:
+            first, last = self.pages
+            parts.append(f"p. {first}" if first == last else f"pp. {first}\u2013{last}")
+        return ", ".join(parts)
+
+
 @dataclass
 class ChapterContent:
-    """One written chapter: the four parts every engine produces."""
+    """One written chapter: the four parts every engine produces, its quiz and its sources."""
 
     title: str
     summary: str = ""
     explanation: str = ""
     extension: str = ""
+    quiz: list[QuizQuestion] = field(default_factory=list)
+    sources: list[SourceRef] = field(default_factory=list)
 
     def to_markdown(self) -> str:
-        """The chapter file's text: `# title`, then Summary, Explanation, Extension."""
-        return (
+        """The chapter file's text: `# title`, Summary, Explanation, Extension, then the quiz
+        and the sources when there are any."""
+        text = (
             f"# {self.title}\n\n## Summary\n\n{self.summary.strip()}\n\n"
             f"## Explanation\n\n{self.explanation.strip()}\n\n"
             f"## Extension\n\n{self.extension.strip()}\n"
         )
+        if self.quiz:
+            questions = "\n\n".join(q.to_markdown(n) for n, q in enumerate(self.quiz, 1))
+            text += f"\n## Quiz\n\n{questions}\n"
+        if self.sources:
+            listed = "\n".join(f"- {ref.label()}" for ref in self.sources)
+            text += f"\n## Sources\n\n{listed}\n"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every part as JSON-ready data: what the store saves to read the chapter back."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ChapterContent:
+        """The chapter `to_dict` saved."""
+        quiz = [QuizQuestion(**q) for q in data.get("quiz") or []]
+        sources = [SourceRef(s.get("file", ""), s.get("heading", ""),
+                             tuple(s["pages"]) if s.get("pages") else None)
+                   for s in data.get("sources") or []]
+        return cls(data["title"], data.get("summary", ""), data.get("explanation", ""),
+                   data.get("extension", ""), quiz, sources)
 
 
 @dataclass
@@ -135,6 +204,9 @@ class Source:
 
 MODES = ("sequential", "parallel", "cascade")
 ENGINES = ("auto", "gemini", "offline")
+MAX_WORKERS = 32  # chapters in flight per course; more only multiplies 429s
+MAX_WAIT = 600.0  # seconds: a longer server-requested wait fails the call instead
+MAX_QUIZ_QUESTIONS = 20
 
 
 @dataclass(frozen=True)
@@ -151,6 +223,7 @@ class CourseSettings:
     language: str = "English"
     max_chapters: int = 10
     fixed_chapter_count: bool = False
+    include_front_back_matter: bool = False  # title page, contents, licences, index, ...
     custom_prompt: str | None = None
     mode: str = "parallel"
     max_workers: int = 4
@@ -164,6 +237,10 @@ class CourseSettings:
     thinking: str = "auto"
     thinking_budget: int | None = None
     cache: str = "auto"
+    quiz_questions: int = 5
+    max_wait: float = MAX_WAIT
+    batch: bool = False  # chapters as one Gemini batch job: half price, results within hours
+    batch_retry: str = "online"
 
     def __post_init__(self) -> None:
         from geminiteacher.errors import SettingsError
@@ -183,20 +260,30 @@ class CourseSettings:
                                 f"not {self.thinking!r}")
         if self.cache not in CACHING:
             raise SettingsError(f"cache must be one of {', '.join(CACHING)}, not {self.cache!r}")
+        if self.batch_retry not in BATCH_RETRY:
+            raise SettingsError(f"batch_retry must be one of {', '.join(BATCH_RETRY)}, "
+                                f"not {self.batch_retry!r}")
+        if self.batch and self.mode == "cascade":
+            raise SettingsError("batch cannot be combined with cascade mode (each chapter "
+                                "needs the ones before it); use parallel or sequential")
         if self.thinking != "auto" and self.thinking_budget is not None:
             raise SettingsError("set thinking or thinking_budget, not both "
                                 "(thinking_budget is for Gemini 2.5-era scripts)")
-        if self.max_workers < 1:
-            raise SettingsError("max_workers must be at least 1")
+        if not 1 <= self.max_workers <= MAX_WORKERS:
+            raise SettingsError(f"max_workers must be between 1 and {MAX_WORKERS}, "
+                                f"not {self.max_workers}")
         low, high = self.delay_range
         if low < 0 or high < low:
             raise SettingsError("delay_range must be (min, max) with 0 <= min <= max")
+        if not 0 <= self.quiz_questions <= MAX_QUIZ_QUESTIONS:
+            raise SettingsError(f"quiz_questions must be between 0 and {MAX_QUIZ_QUESTIONS}")
         if self.max_retries < 0:
             raise SettingsError("max_retries must be 0 or more")
         if self.thinking_budget is not None and self.thinking_budget < -1:
             raise SettingsError("thinking_budget must be -1 (the model decides), 0 (off) or "
                                 "a number of tokens")
-        for name in ("requests_per_minute", "tokens_per_minute", "rate_window", "request_timeout"):
+        for name in ("requests_per_minute", "tokens_per_minute", "rate_window", "request_timeout",
+                     "max_wait"):
             value = getattr(self, name)
             if value is not None and value <= 0:
                 raise SettingsError(f"{name} must be positive (or unset for no cap)")
@@ -243,6 +330,7 @@ class EventKind(str, enum.Enum):
     SUMMARY = "summary"
     FINISHED = "finished"
     WARNING = "warning"
+    BATCH = "batch"  # the course's batch job: its state and counts, in `reason`
 
 
 @dataclass
@@ -259,4 +347,5 @@ class Event:
     seconds: float = 0.0
     chapter: ChapterContent | None = None
     model: str = ""
+    batch: bool = False  # a chapter written by a batch job (billed at the batch discount)
     at: float = field(default_factory=time.time)

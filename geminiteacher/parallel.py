@@ -69,10 +69,10 @@ def generate_chapter_with_retry(
     settings = CourseSettings(temperature=temperature, custom_prompt=custom_prompt,
                               max_retries=max_retries, retry_delay=retry_delay)
     engine = as_engine(llm, settings)
-    run = CourseRun(engine, settings, content)
     try:
-        reply = run.call(lambda: engine.write_chapter(content, chapter_title, settings),
-                         1, chapter_title)
+        with CourseRun(engine, settings, content) as run:
+            reply = run.call(lambda: engine.write_chapter(content, chapter_title, settings),
+                             1, chapter_title)
     except (ModelAccessError, QuotaExhaustedError):
         raise
     except EngineError as exc:
@@ -107,8 +107,9 @@ def parallel_generate_chapters(
     store = CourseStore.create(output_dir, course_title, source, settings, engine)
     try:
         store.set_outline(list(chapter_titles))
-        run = CourseRun(engine, settings, content, store)
-        results = run.write_chapters(list(chapter_titles), range(1, len(chapter_titles) + 1))
+        with CourseRun(engine, settings, content, store) as run:
+            results = run.write_chapters(list(chapter_titles),
+                                         range(1, len(chapter_titles) + 1))
         store.set_state("done")
     finally:
         try:

@@ -1,31 +1,88 @@
 """One limiter per API key and model, shared by every worker and job in the process.
 
-How a request gets a slot (all under one condition variable):
+Each running job holds a `Lease` on the limiter with its own caps; while several jobs share
+it, the stricter of their caps applies, and when a job leaves its caps (and any pause its
+429s caused) leave with it. How a request gets a slot (all under one condition variable):
 
 1. **Pause** - after a 429 everyone waits until the server's retry delay has passed,
-   so one rate-limit answer does not turn into one per worker.
+   so one rate-limit answer does not turn into one per worker. The pause belongs to the
+   job that got the 429 and ends early when that job ends (e.g. it was cancelled).
 2. **Concurrency** - at most `limit` requests in flight. The limit halves on every 429
    and grows back by one per `limit` successes (additive increase, multiplicative
-   decrease), never above the largest worker count any job asked for.
+   decrease), never above the smallest worker count of the jobs sharing the limiter.
 3. **Request and token windows** - optional caps on requests and input tokens started in
    any sliding window (60 s for per-minute quotas). A sliding log, not a token bucket,
    because a bucket's burst can exceed a server's sliding-window cap. The window is
    stretched by a small margin because the server counts arrivals, not our starts.
+   A fractional cap (0.5 per minute) becomes one request per proportionally longer window.
 
 The limiter never sleeps past a cancel: waiting polls the cancel event.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 
 from geminiteacher.errors import CancelledError
 
 _POLL = 0.2
+
+
+@dataclass(frozen=True)
+class Caps:
+    """One job's limits: requests in flight, and optional requests/tokens per `window` s."""
+
+    concurrency: int = 4
+    requests: float | None = None
+    tokens: float | None = None
+    window: float = 60.0
+
+    def whole_requests(self) -> Caps:
+        """The same rate with a whole number of requests per window (0.5/60 s -> 1/120 s)."""
+        if not self.requests or float(self.requests).is_integer():
+            return self
+        whole = max(1, math.floor(self.requests))
+        stretch = whole / self.requests
+        tokens = self.tokens * stretch if self.tokens else self.tokens
+        return Caps(self.concurrency, whole, tokens, self.window * stretch)
+
+
+def stricter(caps: list[Caps]) -> Caps:
+    """Caps no looser than any of `caps`: the fewest workers, requests and tokens, over the
+    longest window of the capped ones."""
+    requests = [c.requests for c in caps if c.requests]
+    tokens = [c.tokens for c in caps if c.tokens]
+    capped = [c.window for c in caps if c.requests or c.tokens]
+    return Caps(min(c.concurrency for c in caps), min(requests, default=None),
+                min(tokens, default=None), max(capped or [c.window for c in caps]))
+
+
+class Lease:
+    """One job's hold on a shared limiter; `close()` when the job ends."""
+
+    def __init__(self, limiter: Limiter, caps: Caps) -> None:
+        self.limiter = limiter
+        self.caps = caps
+        self.paused_until = 0.0
+
+    def slot(self, tokens: int = 0, cancel: threading.Event | None = None
+             ) -> AbstractContextManager[None]:
+        return self.limiter.slot(tokens, cancel)
+
+    def on_success(self) -> None:
+        self.limiter.on_success()
+
+    def on_rate_limited(self, pause: float) -> None:
+        self.limiter.on_rate_limited(pause, self)
+
+    def close(self) -> None:
+        self.limiter.leave(self)
 
 
 class Limiter:
@@ -41,48 +98,61 @@ class Limiter:
     ) -> None:
         self._cond = threading.Condition()
         self._clock = clock
-        self.ceiling = max(1, max_concurrency)
+        self._default = Caps(max(1, max_concurrency), requests_per_window, tokens_per_window,
+                             window)
+        self._leases: list[Lease] = []
+        self.caps = self._default.whole_requests()
+        self.ceiling = self.caps.concurrency
         self.limit = float(self.ceiling)
-        self.requests_per_window = requests_per_window
-        self.tokens_per_window = tokens_per_window
-        self.window = window
         self.in_flight = 0
-        self.paused_until = 0.0
+        self.paused_until = 0.0  # 429s of callers without a lease
         self._starts: deque[tuple[float, int]] = deque()
         self.peak_in_flight = 0
 
-    def configure(
-        self,
-        max_concurrency: int,
-        requests_per_window: float | None,
-        tokens_per_window: float | None,
-        window: float,
-    ) -> None:
-        """Adopt a job's caps. The worker ceiling only grows; the latest caps win."""
+    def join(self, caps: Caps) -> Lease:
+        """A lease for a job with `caps`; the stricter caps of all holders apply."""
+        lease = Lease(self, caps)
         with self._cond:
-            if max_concurrency > self.ceiling:
-                self.limit += max_concurrency - self.ceiling
-                self.ceiling = max_concurrency
-            self.requests_per_window = requests_per_window
-            self.tokens_per_window = tokens_per_window
-            self.window = window
-            self._cond.notify_all()
+            self._leases.append(lease)
+            self._adopt()
+        return lease
+
+    def leave(self, lease: Lease) -> None:
+        with self._cond:
+            if lease in self._leases:
+                self._leases.remove(lease)
+                self._adopt()
+
+    def _adopt(self) -> None:
+        """Recompute the caps in force from the current leases (caller holds the lock)."""
+        caps = stricter([lease.caps for lease in self._leases]) if self._leases \
+            else self._default
+        self.caps = caps.whole_requests()
+        grown = self.caps.concurrency - self.ceiling
+        self.ceiling = self.caps.concurrency
+        self.limit = max(1.0, min(float(self.ceiling), self.limit + max(0, grown)))
+        self._cond.notify_all()
+
+    def _pause_end(self) -> float:
+        return max([self.paused_until, *(lease.paused_until for lease in self._leases)])
 
     def _wait_needed(self, tokens: int, now: float) -> float:
         """Seconds until a request of `tokens` may start; 0 when it may start now."""
-        if now < self.paused_until:
-            return self.paused_until - now
+        paused = self._pause_end()
+        if now < paused:
+            return paused - now
         if self.in_flight >= max(1, int(self.limit)):
             return _POLL
-        window = self.window + min(1.0, 0.02 * self.window + 0.05)
+        caps = self.caps
+        window = caps.window + min(1.0, 0.02 * caps.window + 0.05)
         while self._starts and self._starts[0][0] <= now - window:
             self._starts.popleft()
-        if self.requests_per_window and len(self._starts) >= self.requests_per_window:
-            index = len(self._starts) - int(self.requests_per_window)
+        if caps.requests and len(self._starts) >= caps.requests:
+            index = len(self._starts) - int(caps.requests)
             return self._starts[index][0] + window - now
-        if self.tokens_per_window and self._starts:
+        if caps.tokens and self._starts:
             used = sum(t for _, t in self._starts)
-            if used + tokens > self.tokens_per_window:
+            if used + tokens > caps.tokens:
                 return self._starts[0][0] + window - now
         return 0.0
 
@@ -113,10 +183,15 @@ class Limiter:
         with self._cond:
             self.limit = min(float(self.ceiling), self.limit + 1.0 / max(self.limit, 1.0))
 
-    def on_rate_limited(self, pause: float) -> None:
-        """Pause everyone for `pause` seconds and halve concurrency."""
+    def on_rate_limited(self, pause: float, lease: Lease | None = None) -> None:
+        """Pause everyone for `pause` seconds (for as long as `lease` holds) and halve
+        concurrency."""
         with self._cond:
-            self.paused_until = max(self.paused_until, self._clock() + pause)
+            until = self._clock() + pause
+            if lease is None:
+                self.paused_until = max(self.paused_until, until)
+            else:
+                lease.paused_until = max(lease.paused_until, until)
             self.limit = max(1.0, self.limit / 2)
 
 
@@ -127,22 +202,14 @@ class LimiterRegistry:
         self._lock = threading.Lock()
         self._limiters: dict[str, Limiter] = {}
 
-    def get(
-        self,
-        key: str,
-        max_concurrency: int = 4,
-        requests_per_window: float | None = None,
-        tokens_per_window: float | None = None,
-        window: float = 60.0,
-    ) -> Limiter:
+    def join(self, key: str, caps: Caps) -> Lease:
+        """A lease on the limiter for `key` (created on first use) with this job's caps."""
         with self._lock:
             limiter = self._limiters.get(key)
             if limiter is None:
-                limiter = Limiter(max_concurrency, requests_per_window, tokens_per_window, window)
-                self._limiters[key] = limiter
-            else:
-                limiter.configure(max_concurrency, requests_per_window, tokens_per_window, window)
-            return limiter
+                limiter = self._limiters[key] = Limiter(caps.concurrency, caps.requests,
+                                                        caps.tokens, caps.window)
+        return limiter.join(caps)
 
 
 LIMITERS = LimiterRegistry()

@@ -5,11 +5,13 @@ Rules, in order of precedence:
   (`ModelAccessError`): raise at once, never retried;
 - a 429 waits the server's RetryInfo delay (exponential backoff when it sent none) and
   pauses the whole limiter; it does not use up `max_retries` (the server said when to come
-  back), but at most `RATE_LIMIT_RETRIES` of them are honoured per call;
+  back), but at most `RATE_LIMIT_RETRIES` of them are honoured per call, and a delay
+  longer than `max_wait` fails the call at once (`RateLimitWaitError`) instead of sleeping;
 - anything else retryable (empty or blocked answers, 408/5xx, timeouts, dropped
   connections) is retried `max_retries` times with exponential backoff and jitter
   starting at `retry_delay`.
-Waits are interruptible by the cancel event.
+Waits are interruptible by the cancel event. Tokens that failed attempts still cost are
+added to the reply's usage (or to the final error's `usage`), so totals count them.
 """
 
 from __future__ import annotations
@@ -17,12 +19,19 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 
 import tenacity
 
-from geminiteacher.errors import CancelledError, EngineError, RateLimitedError, describe
-from geminiteacher.models import Reply
-from geminiteacher.ratelimit import Limiter
+from geminiteacher.errors import (
+    CancelledError,
+    EngineError,
+    RateLimitedError,
+    RateLimitWaitError,
+    describe,
+)
+from geminiteacher.models import Reply, Usage
+from geminiteacher.ratelimit import Lease, Limiter
 
 RATE_LIMIT_RETRIES = 8
 MAX_BACKOFF = 60.0
@@ -36,8 +45,9 @@ def call_with_retry(
     *,
     max_retries: int = 3,
     retry_delay: float = 1.0,
-    limiter: Limiter | None = None,
+    limiter: Limiter | Lease | None = None,
     tokens: int = 0,
+    max_wait: float | None = None,
     on_attempt: OnAttempt | None = None,
     on_wait: OnWait | None = None,
     cancel: threading.Event | None = None,
@@ -49,6 +59,7 @@ def call_with_retry(
     failures = 0
     rate_limits = 0
     pause = 0.0  # how long the last 429 asks everyone to wait
+    spent = Usage()  # what the failed attempts cost
 
     def send() -> Reply:
         if on_attempt is not None:
@@ -56,7 +67,7 @@ def call_with_retry(
         return fn()
 
     def attempt() -> Reply:
-        nonlocal failures, rate_limits, pause
+        nonlocal failures, rate_limits, pause, spent
         try:
             if limiter is None:
                 reply = send()
@@ -67,15 +78,19 @@ def call_with_retry(
             rate_limits += 1
             pause = exc.retry_after if exc.retry_after is not None else backoff(rate_limits,
                                                                                 retry_delay)
+            if max_wait is not None and pause > max_wait:
+                raise RateLimitWaitError(pause, max_wait) from exc
             if limiter is not None:
                 limiter.on_rate_limited(pause)
             raise
-        except EngineError:
+        except EngineError as exc:
             failures += 1
+            if exc.usage is not None:
+                spent = spent + exc.usage
             raise
         if limiter is not None:
             limiter.on_success()
-        return reply
+        return reply if not spent.total else replace(reply, usage=spent + reply.usage)
 
     def should_stop(state: tenacity.RetryCallState) -> bool:
         if cancel is not None and cancel.is_set():
@@ -107,7 +122,11 @@ def call_with_retry(
         before_sleep=before_sleep,
         reraise=True,
     )
-    return retrying(attempt)
+    try:
+        return retrying(attempt)
+    except EngineError as exc:
+        exc.usage = spent if spent.total else exc.usage
+        raise
 
 
 def backoff(failures: int, retry_delay: float) -> float:

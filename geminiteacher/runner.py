@@ -8,15 +8,19 @@ emits events, the store records them, readers read the store.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+import weakref
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from geminiteacher.backends import resolve_engine
 from geminiteacher.backends.base import Engine
+from geminiteacher.batch import write_chapters_in_batch
 from geminiteacher.converter import check_size, estimate_tokens
 from geminiteacher.errors import (
     CancelledError,
@@ -40,12 +44,14 @@ from geminiteacher.models import (
     Usage,
 )
 from geminiteacher.pool import make_executor, spaced_submit
-from geminiteacher.ratelimit import LIMITERS, Limiter
+from geminiteacher.ratelimit import LIMITERS, Caps, Lease
 from geminiteacher.retrying import call_with_retry
+from geminiteacher.sources import attribute
 from geminiteacher.store import SUMMARY, CourseStore
 
 EventHandler = Callable[[Event], None]
 FATAL = (QuotaExhaustedError, ModelAccessError, StoreError)
+log = logging.getLogger(__name__)
 
 
 def as_source(content: Source | str) -> Source:
@@ -64,9 +70,12 @@ def as_engine(llm: Engine | None, settings: CourseSettings, api_key: str | None 
     return llm
 
 
-def limiter_for(engine: Engine, settings: CourseSettings) -> Limiter:
-    return LIMITERS.get(engine.limiter_key, settings.max_workers, settings.requests_per_minute,
-                        settings.tokens_per_minute, settings.rate_window)
+def limiter_for(engine: Engine, settings: CourseSettings) -> Lease:
+    """This run's lease on the limiter its engine's quota shares with every other run."""
+    return LIMITERS.join(engine.limiter_key, Caps(settings.max_workers,
+                                                  settings.requests_per_minute,
+                                                  settings.tokens_per_minute,
+                                                  settings.rate_window))
 
 
 def fallback_chapter(title: str, error: BaseException) -> ChapterContent:
@@ -82,7 +91,11 @@ def fallback_chapter(title: str, error: BaseException) -> ChapterContent:
 
 @dataclass
 class CourseRun:
-    """The state of one run: its engine, settings, limiter, cancel event and event sinks."""
+    """The state of one run: its engine, settings, limiter lease, cancel event and event sinks.
+
+    The lease on the shared limiter is given back by `close()` (or when the run is
+    garbage-collected), so this run's caps and pauses stop applying to other runs.
+    """
 
     engine: Engine
     settings: CourseSettings
@@ -91,11 +104,19 @@ class CourseRun:
     on_event: EventHandler | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
     warned: set[str] = field(default_factory=set)
+    source: Source | None = None  # its parts name the file each chapter's sources are in
 
     def __post_init__(self) -> None:
         self.limiter = limiter_for(self.engine, self.settings)
+        self.close = weakref.finalize(self, self.limiter.close)
         self.tokens = self.engine.count_tokens(self.content) if self.settings.tokens_per_minute \
             else 0
+
+    def __enter__(self) -> CourseRun:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def emit(self, event: Event) -> None:
         if self.store is not None:
@@ -118,6 +139,7 @@ class CourseRun:
             retry_delay=self.settings.retry_delay,
             limiter=self.limiter,
             tokens=self.tokens,
+            max_wait=self.settings.max_wait,
             on_attempt=lambda n: self.emit(Event(EventKind.ATTEMPT, index, title, attempt=n)),
             on_wait=lambda n, s, why: self.emit(
                 Event(EventKind.WAITING, index, title, attempt=n, wait=s, reason=why)),
@@ -152,13 +174,20 @@ class CourseRun:
         """
         todo = sorted(set(indices))
         results: dict[int, ChapterContent] = dict(done or {})
+        written = set(results)  # the chapters with real text (not a fallback)
         fatal: list[BaseException] = []
         for i in todo:
             self.emit(Event(EventKind.QUEUED, i, titles[i - 1]))
 
+        def failed(i: int, exc: BaseException, reason: str, started: float) -> None:
+            results[i] = fallback_chapter(titles[i - 1], exc)
+            self.emit(Event(EventKind.FAILED, i, titles[i - 1], reason=reason,
+                            usage=getattr(exc, "usage", None),
+                            seconds=time.monotonic() - started))
+
         def one(i: int) -> None:
             title = titles[i - 1]
-            previous = ([results[j] for j in sorted(results) if j < i]
+            previous = ([results[j] for j in sorted(written) if j < i]
                         if self.settings.mode == "cascade" else [])
             started = time.monotonic()
             self.emit(Event(EventKind.STARTED, i, title))
@@ -172,17 +201,25 @@ class CourseRun:
             except FATAL as exc:
                 fatal.append(exc)
                 self.cancel.set()
-                self.emit(Event(EventKind.FAILED, i, title, reason=describe(exc),
-                                seconds=time.monotonic() - started))
+                failed(i, exc, describe(exc), started)
                 return
             except EngineError as exc:
-                results[i] = fallback_chapter(title, exc)
-                self.emit(Event(EventKind.FAILED, i, title, reason=describe(exc),
-                                seconds=time.monotonic() - started))
+                if self.cancel.is_set():  # stopped mid-request, not a failure of the chapter
+                    self.emit(Event(EventKind.CANCELLED, i, title, usage=exc.usage))
+                else:
+                    failed(i, exc, describe(exc), started)
+                return
+            except Exception as exc:  # a bug or an odd SDK answer: this chapter only
+                log.exception("chapter %d (%s) failed unexpectedly", i, title)
+                failed(i, exc, f"unexpected error: {type(exc).__name__}: {describe(exc)}",
+                       started)
                 return
             chapter = reply.value
             chapter.title = title
+            if self.source is not None:
+                chapter.sources = attribute(chapter.sources, self.source)
             results[i] = chapter
+            written.add(i)
             self.emit(Event(EventKind.DONE, i, title, usage=reply.usage, chapter=chapter,
                             seconds=time.monotonic() - started, model=reply.model_version))
 
@@ -250,8 +287,8 @@ def run_course(
     store = CourseStore.create(output_dir, title, source, settings, engine, owner_token)
     held = contextlib.ExitStack()
     try:
-        run = CourseRun(engine, settings, source.markdown, store, on_event,
-                        cancel or threading.Event())
+        run = held.enter_context(CourseRun(engine, settings, source.markdown, store, on_event,
+                                           cancel or threading.Event(), source=source))
         run.warn(engine.notes(settings))
         known = outline or store.outline
         calls = (0 if known else 1) + (len(known) if known else settings.max_chapters) + 1
@@ -272,7 +309,10 @@ def run_course(
             todo = [i for i in range(1, len(titles) + 1) if i not in already]
         todo = sorted(set(todo) | {i for i in (redo or ()) if 1 <= i <= len(titles)})
         done = {i: c for i, c in store.done_chapters().items() if i not in todo}
-        results = run.write_chapters(titles, todo, done)
+        if todo and (settings.batch or store.batch):  # a saved job is resumed, never lost
+            results = write_chapters_in_batch(run, titles, todo, done)
+        else:
+            results = run.write_chapters(titles, todo, done)
         done_now = set(store.chapters_with(ChapterStatus.DONE))
         finished = [results[i] for i in sorted(results) if i in done_now]
         summary = ""
@@ -301,6 +341,39 @@ def run_course(
             store.write_index()
         finally:
             store.close()
+
+
+def summary_missing(manifest: Mapping[str, Any]) -> bool:
+    """True when every chapter is done but the course summary is not written (its call
+    failed or was cancelled): `finish_course` then writes only the summary."""
+    chapters = manifest.get("chapters") or []
+    return bool(chapters) and not manifest.get("summary_file") and all(
+        c.get("status") == str(ChapterStatus.DONE) for c in chapters)
+
+
+def finish_course(
+    path: str | Path,
+    *,
+    engine: Engine | None = None,
+    api_key: str | None = None,
+    on_event: EventHandler | None = None,
+    cancel: threading.Event | None = None,
+) -> Course:
+    """Complete the course in folder `path` from its saved material and settings: what is
+    not done is written, and when every chapter is done only the summary.
+
+    Raises SettingsError when the folder holds no saved material (nothing to resume from).
+    """
+    store = CourseStore.open(path)
+    source = store.saved_source()
+    manifest = store.manifest()
+    if source is None or not manifest:
+        raise SettingsError(f"{path} holds no saved course material to finish it from; "
+                            "generate the course again from its documents")
+    settings = CourseSettings.from_dict(manifest.get("settings") or {})
+    return run_course(source, settings, engine=engine, api_key=api_key,
+                      title=manifest.get("title"), output_dir=Path(path).parent,
+                      on_event=on_event, cancel=cancel)
 
 
 def check_fits(source: Source, engine: Engine) -> int:

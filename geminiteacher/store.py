@@ -1,9 +1,11 @@
 """The course folder on disk: chapter files, summary, index and the `course.json` manifest.
 
 Layout (a contract): `<output_dir>/<Course_Title>/chapter_NN_<Chapter_Title>.md`,
-`summary.md`, `index.md`, `course.json`. Every write goes to a temporary file in the same
-folder and is moved into place with `os.replace`, so a reader (or a crash) never sees half
-a file. The store records progress events; the page and the CLI only read it.
+`summary.md`, `index.md`, `course.json`. Beside each chapter file, `chapter_NN_<...>.json`
+holds the chapter's parts, quiz and sources as data, so a chapter reads back exactly
+(never by parsing its Markdown). Every write goes to a temporary file in the same folder
+and is moved into place with `os.replace`, so a reader (or a crash) never sees half a
+file. The store records progress events; the page, the CLI and the exports only read it.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ import contextlib
 import dataclasses
 import datetime as _dt
 import io
+import itertools
 import json
+import logging
 import os
 import re
-import tempfile
+import secrets
 import threading
 import time
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +37,7 @@ from geminiteacher.models import (
     SourcePart,
     Usage,
 )
+from geminiteacher.prompts import parse_chapter_markdown
 
 try:  # POSIX advisory locks; elsewhere the page's own job registry is the only guard
     import fcntl
@@ -46,16 +50,16 @@ LOCK = ".lock"
 SUMMARY = "summary.md"
 OWNER = "owner_token"  # course.json field: the token in the page's link to this course
 INDEX = "index.md"
-FORMAT = 1
+EXPORTS = "exports"  # the exports' folder inside the course folder
+FORMAT = 2  # 2: chapter data files beside the chapter files
 FLUSH_INTERVAL = 0.25
 EXTRACTIVE_NOTE = (
     "This course was extracted by the offline engine: every sentence comes from your "
     "documents; no AI model wrote it."
 )
 
+log = logging.getLogger(__name__)
 _UNSAFE = re.compile(r"[^\w\-]+", re.UNICODE)
-_DEMOTE = re.compile(r"^(#+) ", re.MULTILINE)
-_SECTION = re.compile(r"^## (Summary|Explanation|Extension)\s*$", re.MULTILINE)
 
 
 def safe_name(title: str, limit: int = 80) -> str:
@@ -73,11 +77,20 @@ def chapter_filename(index: int, title: str) -> str:
     return f"chapter_{index:02d}_{safe_name(title)}.md"
 
 
+def data_filename(chapter_file: str) -> str:
+    """The chapter's data file (parts, quiz, sources as JSON) beside its Markdown file."""
+    return str(Path(chapter_file).with_suffix(".json"))
+
+
 def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write `data` to `path` so that the file is either old or new, never partial."""
+    """Write `data` to `path` so that the file is either old or new, never partial.
+
+    The file gets the mode a plain write would give it (0666 less the umask).
+    """
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
     try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         with os.fdopen(fd, "wb") as handle:
             handle.write(raw)
             handle.flush()
@@ -91,16 +104,6 @@ def atomic_write(path: Path, data: str | bytes) -> None:
         ) from exc
 
 
-def parse_chapter_file(text: str) -> ChapterContent:
-    """Read a chapter file written by `ChapterContent.to_markdown` back into its parts."""
-    first, _, rest = text.partition("\n")
-    title = first.removeprefix("# ").strip()
-    pieces = _SECTION.split(rest)
-    parts = {pieces[i].lower(): pieces[i + 1].strip() for i in range(1, len(pieces) - 1, 2)}
-    return ChapterContent(title, parts.get("summary", ""), parts.get("explanation", ""),
-                          parts.get("extension", ""))
-
-
 def _now_iso() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
@@ -108,6 +111,12 @@ def _now_iso() -> str:
 def _usage_dict(usage: Usage) -> dict[str, int]:
     return {"input": usage.input_tokens, "cached": usage.cached_tokens,
             "output": usage.output_tokens, "thinking": usage.thinking_tokens}
+
+
+def _usage_of(tokens: dict[str, int] | None) -> Usage:
+    tokens = tokens or {}
+    return Usage(tokens.get("input", 0), tokens.get("cached", 0), tokens.get("output", 0),
+                 tokens.get("thinking", 0))
 
 
 def _new_chapter(index: int, title: str) -> dict[str, Any]:
@@ -128,7 +137,7 @@ class CourseStore:
         self._timer: threading.Timer | None = None
         self._lock_file: io.TextIOWrapper | None = None
 
-    # ---- reading (page, CLI, zip) -------------------------------------------------
+    # ---- reading (page, CLI, exports) -------------------------------------------------
 
     @classmethod
     def open(cls, path: str | Path) -> CourseStore:
@@ -144,37 +153,59 @@ class CourseStore:
         except (OSError, ValueError):
             return {}
 
+    def _file(self, name: str | None) -> Path | None:
+        """A file of the course folder named by the manifest; None for any other path (a
+        tampered manifest is never followed, and a warning says so)."""
+        if not name:
+            return None
+        if Path(name).name != name or name.startswith("."):
+            log.warning("%s: ignored the file name %r in %s, which is not a file of the "
+                        "course folder", self.path, name, MANIFEST)
+            return None
+        return self.path / name
+
     def _read(self, name: str | None) -> str | None:
         """A file of the course folder, or None when it is not there (yet)."""
+        path = self._file(name)
         try:
-            return (self.path / name).read_text(encoding="utf-8") if name else None
+            return path.read_text(encoding="utf-8") if path else None
         except OSError:
             return None
+
+    def _chapter(self, entry: dict[str, Any]) -> ChapterContent | None:
+        """A chapter as saved: from its data file; a course made before data files existed
+        is read from its Markdown file (fence-aware, so code cannot split it)."""
+        name = entry.get("file")
+        data = self._read(data_filename(name)) if name else None
+        if data is not None:
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                return ChapterContent.from_dict(json.loads(data))
+        text = self._read(name)
+        if text is None:
+            return None
+        return parse_chapter_markdown(text, entry.get("title") or "")
 
     def chapter_text(self, index: int) -> str | None:
         chapters = self.manifest().get("chapters", [])
         return next((self._read(c.get("file")) for c in chapters if c["index"] == index), None)
 
-    def _course_files(self) -> list[str]:
-        names = [c["file"] for c in self.manifest().get("chapters", []) if c.get("file")]
-        return [n for n in [*names, SUMMARY, INDEX, MANIFEST] if (self.path / n).exists()]
+    def read_chapters(self) -> list[tuple[dict[str, Any], ChapterContent | None]]:
+        """Every chapter of the outline: its manifest entry and its content when done."""
+        return [(entry, self._chapter(entry) if entry.get("status") == str(ChapterStatus.DONE)
+                 else None) for entry in self.manifest().get("chapters", [])]
 
-    def zip_bytes(self) -> bytes:
-        """The course as a zip: chapter files, summary, index and manifest, in one folder."""
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name in self._course_files():
-                archive.write(self.path / name, f"{self.path.name}/{name}")
-        return buffer.getvalue()
+    def summary_text(self) -> str:
+        """The course summary's Markdown (without its heading), or "" before it is written."""
+        return (self._read(SUMMARY) or "").partition("\n")[2].strip()
 
-    def combined_markdown(self) -> str:
-        """The whole course as one Markdown document: index, chapters, summary."""
-        manifest = self.manifest()
-        files = [c.get("file") for c in manifest.get("chapters", [])] + [SUMMARY]
-        texts = [text for text in map(self._read, files) if text]
-        blocks = [f"# {manifest.get('title', self.path.name)}"]
-        blocks += [_DEMOTE.sub(r"#\1 ", text) for text in texts]
-        return "\n\n".join(b.strip() for b in blocks) + "\n"
+    def course_files(self) -> list[str]:
+        """The course's own files (chapters, their data, summary, index, manifest) on disk."""
+        names = []
+        for chapter in self.manifest().get("chapters", []):
+            if chapter.get("file"):
+                names += [chapter["file"], data_filename(chapter["file"])]
+        return [n for n in [*names, SUMMARY, INDEX, MANIFEST]
+                if (path := self._file(n)) is not None and path.exists()]
 
     # ---- writing (the runner) -----------------------------------------------------
 
@@ -210,7 +241,8 @@ class CourseStore:
                 store._archive_previous()
                 old = {}
             store._data = old or {"format": FORMAT, "title": title, "created": _now_iso(),
-                                  "outline": [], "chapters": [], "summary_file": None}
+                                  "outline": [], "chapters": [], "summary_file": None,
+                                  "usage": _usage_dict(Usage())}
             store._data.update({
                 "title": title, "source_sha256": source.sha256,
                 "source_files": [{"name": p.name, "pages": p.pages, "words": p.words}
@@ -271,18 +303,29 @@ class CourseStore:
             return None
 
     def _archive_previous(self) -> None:
-        target = self.path / time.strftime("_previous_%Y%m%d-%H%M%S")
-        target.mkdir(exist_ok=True)
+        stamp = time.strftime("_previous_%Y%m%d-%H%M%S")
+        for n in itertools.count(1):  # two archives in the same second get distinct names
+            target = self.path / (stamp if n == 1 else f"{stamp}-{n}")
+            with contextlib.suppress(FileExistsError):
+                target.mkdir()
+                break
         for item in self.path.iterdir():
-            if item.is_file() and item.name != LOCK:
+            if (item.is_file() and item.name != LOCK) or item.name == EXPORTS:
                 os.replace(item, target / item.name)
 
     def _adopt_files_on_disk(self) -> None:
-        """Count chapter files written before a crash as done, even if the manifest lagged."""
+        """Count chapters written before a crash as done, even if the manifest lagged; forget
+        file names that are not files of the course folder.
+
+        A chapter's data file is written first and its Markdown file last, so the Markdown
+        file marks a complete chapter.
+        """
         for chapter in self._data["chapters"]:
             name = chapter_filename(chapter["index"], chapter["title"])
             if (self.path / name).exists() and chapter["status"] != str(ChapterStatus.DONE):
                 chapter.update(status=str(ChapterStatus.DONE), file=name, last_error="")
+            elif chapter.get("file") and self._file(chapter["file"]) is None:
+                chapter.update(status=str(ChapterStatus.PENDING), file=None)
 
     @property
     def outline(self) -> list[str]:
@@ -290,17 +333,52 @@ class CourseStore:
             return list(self._data.get("outline", []))
 
     def set_outline(self, titles: list[str]) -> None:
-        """Adopt an outline; chapters whose number and title are unchanged keep their state."""
+        """Adopt an outline. Chapters are matched by title, so an inserted, removed or moved
+        chapter leaves the others' text alone (their files are renumbered); only new or
+        renamed titles start afresh, and the files of dropped chapters are deleted."""
         with self._lock:
-            old = {(c["index"], c["title"]): c for c in self._data.get("chapters", [])}
-            chapters = [old.get((i, t)) or _new_chapter(i, t) for i, t in enumerate(titles, 1)]
-            kept = {c["file"] for c in chapters if c.get("file")}
-            for c in self._data.get("chapters", []):
-                if c.get("file") and c["file"] not in kept:
-                    (self.path / c["file"]).unlink(missing_ok=True)
+            by_title: dict[str, list[dict[str, Any]]] = {}
+            for chapter in self._data.get("chapters", []):
+                by_title.setdefault(chapter["title"], []).append(chapter)
+            chapters = [by_title[t].pop(0) if by_title.get(t) else _new_chapter(i, t)
+                        for i, t in enumerate(titles, 1)]
+            for dropped in itertools.chain.from_iterable(by_title.values()):
+                for path in self._chapter_files(dropped.get("file")):
+                    path.unlink(missing_ok=True)
+            for index, chapter in enumerate(chapters, 1):
+                chapter["index"] = index
+            self._renumber(chapters)
             self._data["outline"] = list(titles)
             self._data["chapters"] = chapters
             self._changed(force=True)
+
+    def _chapter_files(self, name: str | None) -> list[Path]:
+        """A chapter's data file and Markdown file (in the order they are written)."""
+        paths = [self._file(data_filename(name)), self._file(name)] if name else []
+        return [p for p in paths if p is not None]
+
+    def _renumber(self, chapters: list[dict[str, Any]]) -> None:
+        """Rename chapter files to their chapters' numbers, in two steps so no file is
+        clobbered; a chapter whose Markdown file is gone is to be written again."""
+        parked = []
+        for chapter in chapters:
+            new = chapter_filename(chapter["index"], chapter["title"])
+            if not chapter.get("file") or chapter["file"] == new:
+                continue
+            moved = False
+            for old, target in zip(self._chapter_files(chapter["file"]),
+                                   (data_filename(new), new), strict=False):
+                spot = self.path / f".{target}.moving"
+                with contextlib.suppress(FileNotFoundError):
+                    os.replace(old, spot)
+                    parked.append((spot, target))
+                    moved = target == new
+            if moved:
+                chapter["file"] = new
+            else:
+                chapter.update(file=None, status=str(ChapterStatus.PENDING))
+        for spot, target in parked:
+            os.replace(spot, self.path / target)
 
     def chapters_with(self, *statuses: ChapterStatus) -> list[int]:
         wanted = {str(s) for s in statuses}
@@ -308,16 +386,12 @@ class CourseStore:
             return [c["index"] for c in self._data["chapters"] if c["status"] in wanted]
 
     def done_chapters(self) -> dict[int, ChapterContent]:
-        """The finished chapters, read back from their files."""
-        done = {}
+        """The finished chapters, read back exactly as they were saved."""
         with self._lock:
-            files = {c["index"]: c.get("file") for c in self._data["chapters"]
-                     if c["status"] == str(ChapterStatus.DONE)}
-        for index, name in files.items():
-            text = self._read(name)
-            if text is not None:
-                done[index] = parse_chapter_file(text)
-        return done
+            entries = [dict(c) for c in self._data["chapters"]
+                       if c["status"] == str(ChapterStatus.DONE)]
+        chapters = {entry["index"]: self._chapter(entry) for entry in entries}
+        return {index: chapter for index, chapter in chapters.items() if chapter is not None}
 
     def set_state(self, state: str, error: str = "") -> None:
         with self._lock:
@@ -336,6 +410,12 @@ class CourseStore:
                 if event.reason not in warnings:
                     warnings.append(event.reason)
                     self._changed()
+            return
+        if event.kind is EventKind.BATCH:
+            with self._lock:
+                if self._data.get("batch"):  # polls are seconds apart: written at once
+                    self._data["batch"]["status"] = event.reason
+                    self._changed(force=True)
             return
         if event.index is None:
             return
@@ -357,12 +437,15 @@ class CourseStore:
                 self._close_attempt(history, event, "error")
             elif event.kind is EventKind.DONE and event.chapter is not None:
                 name = chapter_filename(event.index, chapter["title"])
+                atomic_write(self.path / data_filename(name),
+                             json.dumps(event.chapter.to_dict(), ensure_ascii=False))
                 atomic_write(self.path / name, event.chapter.to_markdown())
                 self._close_attempt(history, event, "done")
-                usage = _usage_dict(event.usage or Usage())
                 chapter.update(status=str(ChapterStatus.DONE), file=name, last_error="",
-                               seconds=round(event.seconds, 3), tokens=usage,
-                               model=event.model)
+                               seconds=round(event.seconds, 3), model=event.model,
+                               batch=event.batch,
+                               questions=len(event.chapter.quiz),
+                               sources=[ref.label() for ref in event.chapter.sources])
             elif event.kind is EventKind.FAILED:
                 self._close_attempt(history, event, "error")
                 chapter.update(status=str(ChapterStatus.FAILED), last_error=event.reason,
@@ -370,6 +453,8 @@ class CourseStore:
             elif event.kind is EventKind.CANCELLED:
                 self._close_attempt(history, event, "cancelled")
                 chapter["status"] = str(ChapterStatus.CANCELLED)
+            if event.usage is not None:
+                self._spend(chapter, "tokens", event.usage)
             self._changed()
 
     @staticmethod
@@ -381,7 +466,7 @@ class CourseStore:
         atomic_write(self.path / SUMMARY, f"# Course summary\n\n{text.strip()}\n")
         with self._lock:
             self._data["summary_file"] = SUMMARY
-            self._data["summary_tokens"] = _usage_dict(usage)
+            self._spend(self._data, "summary_tokens", usage)
             self._changed(force=True)
 
     def write_index(self) -> None:
@@ -405,13 +490,10 @@ class CourseStore:
         atomic_write(self.path / INDEX, "\n".join(lines) + "\n")
 
     def total_usage(self) -> Usage:
+        """Every token this course has cost: outline, chapters (failed attempts too), summary,
+        over all its runs."""
         with self._lock:
-            usage = Usage()
-            for tokens in [c["tokens"] for c in self._data["chapters"]] + [
-                    self._data.get("summary_tokens") or {}]:
-                usage = usage + Usage(tokens.get("input", 0), tokens.get("cached", 0),
-                                      tokens.get("output", 0), tokens.get("thinking", 0))
-            return usage
+            return _usage_of(self._data.get("usage"))
 
     def set_cache(self, state: dict[str, Any]) -> None:
         """Remember the course's explicit cache (its name while alive, its life for cost)."""
@@ -419,11 +501,30 @@ class CourseStore:
             self._data["cache"] = state
             self._changed(force=True)
 
+    @property
+    def batch(self) -> dict[str, Any] | None:
+        """The course's batch job while one is waited for (see `set_batch`)."""
+        with self._lock:
+            job = self._data.get("batch")
+            return dict(job) if job else None
+
+    def set_batch(self, job: dict[str, Any] | None) -> None:
+        """Remember the course's batch job the moment it exists (creating one is not
+        idempotent, so a resumed run must find it here), or forget it once it is read."""
+        with self._lock:
+            self._data["batch"] = job
+            self._changed(force=True)
+
     def add_usage(self, key: str, usage: Usage) -> None:
         """Remember tokens spent outside chapters (the outline call)."""
         with self._lock:
-            self._data[f"{key}_tokens"] = _usage_dict(usage)
+            self._spend(self._data, f"{key}_tokens", usage)
             self._changed()
+
+    def _spend(self, holder: dict[str, Any], key: str, usage: Usage) -> None:
+        """Add `usage` to `holder[key]` and to the course's total (caller holds the lock)."""
+        holder[key] = _usage_dict(_usage_of(holder.get(key)) + usage)
+        self._data["usage"] = _usage_dict(self.total_usage() + usage)
 
     # ---- flushing -----------------------------------------------------------------
 
@@ -450,7 +551,6 @@ class CourseStore:
             if not self._dirty and (self.path / MANIFEST).exists():
                 return
             self._data["updated"] = _now_iso()
-            self._data["usage"] = _usage_dict(self.total_usage())
             atomic_write(self.path / MANIFEST, json.dumps(self._data, ensure_ascii=False))
             self._dirty = False
             self._last_flush = time.monotonic()

@@ -42,3 +42,15 @@ def zip_names(data: bytes) -> list[str]:
 def zip_text(data: bytes) -> str:
     archive = zipfile.ZipFile(io.BytesIO(data))
     return "\n".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist())
+
+
+def peak_in_flight(requests) -> int:
+    """Most model calls among `requests` (the fake's records) the server was answering at
+    one moment."""
+    calls = [r for r in requests if r.kind in ("outline", "chapter", "summary")]
+    edges = sorted([(r.start, 1) for r in calls] + [(r.end, -1) for r in calls])
+    peak = current = 0
+    for _, step in edges:  # at equal times an end (-1) sorts before a start (+1)
+        current += step
+        peak = max(peak, current)
+    return peak

@@ -6,12 +6,17 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from geminiteacher.cli import load_options, settings_from
-from tests.course_helpers import MATERIAL
+from geminiteacher.converter import load_sources
+from geminiteacher.errors import CancelledError, EngineError
+from geminiteacher.models import MAX_WAIT, MAX_WORKERS, EventKind
+from geminiteacher.runner import run_course
+from tests.course_helpers import MATERIAL, fast_settings
 from tests.fakes.plugin import TEST_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,3 +112,86 @@ def test_thinking_budget_flag_becomes_the_setting():
     assert settings_from(load_options(["--thinking-budget", "0", "--input", "a"])) \
         .thinking_budget == 0
     assert settings_from(load_options(["--input", "a"])).thinking_budget is None
+
+
+def gemini_cli_env(fake) -> dict[str, str]:
+    return {"GEMINI_API_KEY": TEST_KEY, "GOOGLE_GEMINI_BASE_URL": fake.url}
+
+
+def plan_only(notes: Path, out: Path) -> None:
+    """A course for `notes` in `out/Ideas` with its outline saved and no chapter written,
+    as the CLI would resume it (the same source, read the same way)."""
+    source, _ = load_sources([notes])
+    cancel = threading.Event()
+    with pytest.raises(CancelledError):
+        run_course(source, fast_settings(), title="Ideas", output_dir=out, cancel=cancel,
+                   on_event=lambda e: cancel.set() if e.kind is EventKind.OUTLINE else None)
+
+
+def test_exit_status_is_1_when_a_chapter_failed_and_0_once_all_are_done(notes, tmp_path,
+                                                                        gemini_env):
+    plan_only(notes, tmp_path)
+    gemini_env.fail_next(1, 500)
+    args = ("--input", str(notes), "--title", "Ideas", "--output-dir", str(tmp_path),
+            "--mode", "sequential", "--max-retries", "0")
+    failed = cli(*args, env=gemini_cli_env(gemini_env))
+    assert failed.returncode == 1, failed.stderr
+    assert "1 failed" in failed.stdout and "run the same command again" in failed.stderr
+    again = cli(*args, env=gemini_cli_env(gemini_env))
+    assert again.returncode == 0, again.stderr
+    assert "0 failed" in again.stdout
+
+
+def test_a_course_whose_summary_failed_is_finished_by_running_the_cli_again(notes, tmp_path,
+                                                                           gemini_env):
+    source, _ = load_sources([notes])
+
+    def on_event(event):
+        if event.kind is EventKind.SUMMARY:
+            gemini_env.fail_next(1, 500)
+
+    with pytest.raises(EngineError):
+        run_course(source, fast_settings(max_retries=0), title="Ideas", output_dir=tmp_path,
+                   on_event=on_event)
+    gemini_env.requests.clear()
+    result = cli("--input", str(notes), "--title", "Ideas", "--output-dir", str(tmp_path),
+                 env=gemini_cli_env(gemini_env))
+    assert result.returncode == 0, result.stderr
+    assert [r.kind for r in gemini_env.requests
+            if r.kind in ("outline", "chapter", "summary")] == ["summary"]
+    assert (tmp_path / "Ideas" / "summary.md").exists()
+
+
+def test_too_many_workers_is_one_line_naming_the_setting_and_its_maximum(notes, tmp_path):
+    result = cli("--input", str(notes), "--max-workers", str(MAX_WORKERS + 1),
+                 "--output-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"geminiteacher: error: max_workers must be between 1 and {MAX_WORKERS}, "
+        f"not {MAX_WORKERS + 1}"]
+
+
+def test_max_wait_flag_becomes_the_setting():
+    assert settings_from(load_options(["--max-wait", "30", "--input", "a"])).max_wait == 30
+    assert settings_from(load_options(["--input", "a"])).max_wait == MAX_WAIT
+
+
+def test_a_key_the_server_echoes_in_an_error_reaches_no_output_log_manifest_or_zip(
+        notes, tmp_path, gemini_env):
+    from geminiteacher.exports import export_bytes
+    from tests.course_helpers import zip_text
+
+    plan_only(notes, tmp_path)
+    gemini_env.echo_key = True
+    gemini_env.fail_next(1, 500)
+    log = tmp_path / "run.log"
+    result = cli("--input", str(notes), "--title", "Ideas", "--output-dir", str(tmp_path),
+                 "--mode", "sequential", "--max-retries", "0", "--verbose", "--log-file",
+                 str(log), env=gemini_cli_env(gemini_env))
+    assert result.returncode == 1
+    assert "sent with key ***" in log.read_text()  # the echoed message did reach the user
+    folder = tmp_path / "Ideas"
+    for text in (result.stdout, result.stderr, log.read_text(),
+                 (folder / "course.json").read_text(),
+                 zip_text(export_bytes(folder, "zip"))):
+        assert TEST_KEY not in text

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
+from pathlib import Path
 
 import docx
 import pytest
@@ -146,9 +148,11 @@ def test_file_over_the_size_limit_is_refused_before_reading(monkeypatch, tmp_pat
         convert_file(big)
 
 
-def test_default_size_limit_is_fifty_megabytes(monkeypatch):
+def test_default_size_limit_is_the_pages_upload_limit(monkeypatch):
     monkeypatch.delenv(converter.MAX_FILE_ENV, raising=False)
-    assert converter.max_file_bytes() == converter.MAX_FILE_BYTES == 50 * 1024 * 1024
+    config = (Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml").read_text()
+    upload_mb = int(re.search(r"^maxUploadSize\s*=\s*(\d+)", config, re.M).group(1))
+    assert converter.max_file_bytes() == upload_mb * converter.MB
 
 
 def test_bad_size_limit_setting_is_a_settings_error(monkeypatch):

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
+from geminiteacher.backends.offline import OfflineEngine
 from geminiteacher.errors import (
     CancelledError,
+    EngineError,
     ModelAccessError,
     OutlineError,
     QuotaExhaustedError,
 )
-from geminiteacher.models import EventKind
+from geminiteacher.exports import export_bytes
+from geminiteacher.models import EventKind, Usage
 from geminiteacher.runner import run_course
-from geminiteacher.store import CourseStore
+from geminiteacher.store import CourseStore, chapter_filename
 from tests.course_helpers import (
     MATERIAL,
     chapter_titles_requested,
@@ -54,16 +59,15 @@ def test_the_manifest_records_tokens_attempts_and_never_the_key(gemini_env, tmp_
     data = manifest(course.path)
     assert all(c["attempts"] == 1 and c["tokens"]["input"] > 0 for c in data["chapters"])
     assert data["usage"]["output"] > 0
-    store = CourseStore.open(course.path)
     assert TEST_KEY not in (course.path / "course.json").read_text()
-    assert TEST_KEY not in zip_text(store.zip_bytes())
+    assert TEST_KEY not in zip_text(export_bytes(course.path, "zip"))
 
 
 def test_the_zip_holds_chapters_summary_index_and_manifest(gemini_env, tmp_path: Path):
     course = run_course(MATERIAL, fast_settings(), title="T", output_dir=tmp_path)
-    names = zip_names(CourseStore.open(course.path).zip_bytes())
+    names = zip_names(export_bytes(course.path, "zip"))
     assert {"T/summary.md", "T/index.md", "T/course.json"} <= set(names)
-    assert sum(n.startswith("T/chapter_") for n in names) == 4
+    assert sum(n.startswith("T/chapter_") and n.endswith(".md") for n in names) == 4
 
 
 def test_events_report_each_chapter_from_queued_to_done(gemini_env, tmp_path: Path):
@@ -218,6 +222,9 @@ def test_empty_and_blocked_answers_are_retried(gemini_env, tmp_path: Path):
 
 
 def test_the_request_cap_holds_across_eight_workers(gemini_env, tmp_path: Path):
+    # The first SDK call of a process spends ~0.1 s setting up after its slot is taken, a
+    # skew the 60 s windows of real quotas absorb but a 0.5 s test window does not.
+    run_course(MATERIAL, fast_settings(max_chapters=1), title="Warm-up", output_dir=tmp_path)
     gemini_env.rate_limit(requests=3, window=0.5, retry_delay=0.5)
     settings = fast_settings(max_workers=8, max_chapters=8, requests_per_minute=3,
                              rate_window=0.5)
@@ -283,4 +290,192 @@ def test_the_material_is_saved_beside_the_course_and_reads_back_identical(tmp_pa
                         output_dir=tmp_path)
     saved = CourseStore.open(course.path).saved_source()
     assert saved == source and saved.sha256 == source.sha256
-    assert "S/source.json" not in zip_names(CourseStore.open(course.path).zip_bytes())
+    assert "S/source.json" not in zip_names(export_bytes(course.path, "zip"))
+
+
+class _Flaky(OfflineEngine):
+    """The offline engine, except that chapter `broken` raises `error` (once when `once`)."""
+
+    def __init__(self, broken: str, error: Exception, once: bool = False) -> None:
+        self.broken, self.error, self.once = broken, error, once
+
+    def write_chapter(self, source, title, settings, **kwargs):
+        if title == self.broken:
+            error, self.broken = self.error, (None if self.once else self.broken)
+            raise error
+        return super().write_chapter(source, title, settings, **kwargs)
+
+
+OUTLINE = ["Alpha", "Beta", "Gamma"]
+
+
+def test_an_unexpected_error_in_one_chapter_fails_only_that_chapter(tmp_path: Path):
+    engine = _Flaky("Beta", ValueError("Expecting value: line 1 column 1\nmore"))
+    course = run_course(MATERIAL, fast_settings(engine="offline"), engine=engine, title="T",
+                        output_dir=tmp_path, outline=OUTLINE)
+    chapters = manifest(course.path)["chapters"]
+    assert [c["status"] for c in chapters] == ["done", "failed", "done"]
+    assert chapters[1]["last_error"] == "unexpected error: ValueError: Expecting value: " \
+                                        "line 1 column 1"
+
+
+def test_tokens_of_failed_attempts_count_in_the_chapter_and_the_total(tmp_path: Path):
+    from geminiteacher.errors import EmptyAnswerError
+
+    error = EmptyAnswerError("STOP")
+    error.usage = Usage(input_tokens=1000, output_tokens=7)
+    engine = _Flaky("Beta", error, once=True)
+    course = run_course(MATERIAL, fast_settings(engine="offline"), engine=engine, title="T",
+                        output_dir=tmp_path, outline=OUTLINE)
+    data = manifest(course.path)
+    beta = data["chapters"][1]
+    assert beta["attempts"] == 2 and beta["tokens"]["input"] >= 1000
+    assert data["usage"]["input"] >= 1000 + sum(c["tokens"]["input"] for c in data["chapters"]
+                                                 if c["title"] != "Beta")
+
+
+def test_the_total_counts_every_token_the_server_billed_outline_and_retries_included(
+        gemini_env, tmp_path):
+    from tests.fakes.gemini_server import tokens
+
+    def on_event(event):
+        if event.kind is EventKind.OUTLINE:
+            gemini_env.empty_next(1)
+
+    course = run_course(MATERIAL, fast_settings(), title="T", output_dir=tmp_path,
+                        on_event=on_event)
+    assert max(c["attempts"] for c in manifest(course.path)["chapters"]) == 2
+    billed = sum(tokens(r.system + "".join(r.parts)) for r in gemini_env.requests
+                 if r.kind in ("outline", "chapter", "summary"))
+    assert manifest(course.path)["usage"]["input"] == billed
+
+
+@pytest.mark.parametrize("ending", ["timeout", "empty answer"])
+def test_a_cancel_during_a_request_marks_the_chapter_cancelled_not_failed(gemini_env, tmp_path,
+                                                                         ending):
+    cancel = threading.Event()
+
+    def on_event(event):
+        if event.kind is EventKind.OUTLINE and ending == "timeout":
+            gemini_env.hang_next(1, seconds=3)
+        elif event.kind is EventKind.OUTLINE:
+            gemini_env.latency = 0.6
+            gemini_env.empty_next(1)
+        if event.kind is EventKind.ATTEMPT and event.index == 1:
+            threading.Timer(0.3, cancel.set).start()
+
+    settings = fast_settings(mode="sequential", request_timeout=1.0)
+    with pytest.raises(CancelledError):
+        run_course(MATERIAL, settings, title="T", output_dir=tmp_path, on_event=on_event,
+                   cancel=cancel)
+    chapters = manifest(tmp_path / "T")["chapters"]
+    assert {c["status"] for c in chapters} == {"cancelled"}
+    assert (chapters[0]["tokens"]["input"] > 0) == (ending == "empty answer")  # billed
+
+
+def test_a_server_wait_beyond_max_wait_fails_at_once_saying_how_long(gemini_env, tmp_path):
+    from geminiteacher.errors import RateLimitWaitError
+
+    gemini_env.fail_next(1, 429, retry_delay=86_400)
+    with pytest.raises(RateLimitWaitError, match="rate-limited for 1440 minutes"):
+        run_course(MATERIAL, fast_settings(), title="T", output_dir=tmp_path)
+    assert "rate-limited for 1440 minutes" in manifest(tmp_path / "T")["error"]
+
+
+def test_a_fractional_requests_per_minute_cap_finishes_the_course(gemini_env, tmp_path):
+    settings = fast_settings(max_chapters=1, requests_per_minute=0.5, rate_window=0.1)
+    events = []
+    course = run_course(MATERIAL, settings, title="T", output_dir=tmp_path,
+                        on_event=events.append)
+    starts = [e.at for e in events if e.kind is EventKind.ATTEMPT]  # each in its slot
+    assert len(course.chapters) == 1 and len(starts) == 3
+    assert all(b - a >= 0.19 for a, b in itertools.pairwise(starts))  # one per 0.2 s
+
+
+def test_a_course_whose_summary_failed_is_finished_by_writing_only_the_summary(gemini_env,
+                                                                              tmp_path):
+    from geminiteacher.runner import finish_course, summary_missing
+
+    def on_event(event):
+        if event.kind is EventKind.SUMMARY:
+            gemini_env.fail_next(1, 500)
+
+    with pytest.raises(EngineError):
+        run_course(MATERIAL, fast_settings(max_retries=0), title="T", output_dir=tmp_path,
+                   on_event=on_event)
+    assert summary_missing(manifest(tmp_path / "T"))
+    gemini_env.requests.clear()
+    course = finish_course(tmp_path / "T")
+    assert [r.kind for r in gemini_env.requests
+            if r.kind in ("outline", "chapter", "summary")] == ["summary"]
+    assert course.summary and len(course.chapters) == 4
+    assert not summary_missing(manifest(tmp_path / "T"))
+    assert manifest(tmp_path / "T")["state"] == "done"
+
+
+def test_inserting_a_chapter_at_the_front_writes_only_that_chapter(gemini_env, tmp_path):
+    course = run_course(MATERIAL, fast_settings(), title="T", output_dir=tmp_path,
+                        outline=OUTLINE)
+    before = {c.title: c for c in course.chapters}
+    gemini_env.requests.clear()
+    course = run_course(MATERIAL, fast_settings(), title="T", output_dir=tmp_path,
+                        outline=["Intro", *OUTLINE])
+    assert chapter_titles_requested(gemini_env) == ["Intro"]
+    data = manifest(course.path)
+    assert [c["file"] for c in data["chapters"]] == [
+        chapter_filename(i, t) for i, t in enumerate(["Intro", *OUTLINE], 1)]
+    assert sorted(p.name for p in course.path.glob("chapter_*.md")) == \
+        sorted(c["file"] for c in data["chapters"])
+    assert all(course.chapters[i] == before[t] for i, t in enumerate(OUTLINE, 1))
+
+
+def test_reordered_titles_keep_their_text_and_a_renamed_one_is_rewritten(gemini_env, tmp_path):
+    course = run_course(MATERIAL, fast_settings(), title="T", output_dir=tmp_path,
+                        outline=OUTLINE)
+    texts = {c["title"]: (course.path / c["file"]).read_text()
+             for c in manifest(course.path)["chapters"]}
+    gemini_env.requests.clear()
+    course = run_course(MATERIAL, fast_settings(), title="T", output_dir=tmp_path,
+                        outline=["Gamma", "Alpha", "Beta two"])
+    assert chapter_titles_requested(gemini_env) == ["Beta two"]
+    chapters = manifest(course.path)["chapters"]
+    assert (course.path / chapters[0]["file"]).read_text() == texts["Gamma"]
+    assert (course.path / chapters[1]["file"]).read_text() == texts["Alpha"]
+    assert len(list(course.path.glob("chapter_*.md"))) == 3
+
+
+def test_cascade_lists_only_written_chapters_by_their_chapter_number(gemini_env, tmp_path):
+    def on_event(event):
+        if event.kind is EventKind.STARTED and event.index == 1:
+            gemini_env.fail_next(1, 500)
+
+    run_course(MATERIAL, fast_settings(mode="cascade", max_retries=0), title="T",
+               output_dir=tmp_path, on_event=on_event, outline=OUTLINE)
+    third = [r for r in gemini_env.requests if r.kind == "chapter"][2].instruction
+    assert "- Chapter 2: Beta" in third
+    assert "Chapter 1: Alpha" not in third and "could not be generated" not in third
+
+
+def test_a_cancelled_courses_429_stops_pausing_the_other_courses_on_the_key(gemini_env,
+                                                                            tmp_path):
+    gemini_env.fail_next(1, 429, retry_delay=30)
+    cancel, limited = threading.Event(), threading.Event()
+    errors = []
+
+    def first() -> None:
+        try:
+            run_course(MATERIAL, fast_settings(), title="A", output_dir=tmp_path, cancel=cancel,
+                       on_event=lambda e: limited.set() if e.kind is EventKind.WAITING else None)
+        except CancelledError as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert limited.wait(10)
+    cancelled_at = []
+    threading.Timer(0.5, lambda: (cancelled_at.append(time.monotonic()), cancel.set())).start()
+    course = run_course(MATERIAL + "\n\nB.", fast_settings(), title="B", output_dir=tmp_path)
+    thread.join(10)
+    assert errors and len(course.chapters) == 4
+    first_b = min(r.start for r in gemini_env.requests if "B." in "".join(r.parts))
+    assert cancelled_at[0] <= first_b < cancelled_at[0] + 10  # paused, but not for 30 s

@@ -14,7 +14,13 @@ from pathlib import Path
 
 from geminiteacher.models import EventKind
 from geminiteacher.runner import run_course
-from tests.course_helpers import MATERIAL, chapter_titles_requested, fast_settings
+from geminiteacher.store import chapter_filename
+from tests.course_helpers import (
+    MATERIAL,
+    chapter_titles_requested,
+    fast_settings,
+    peak_in_flight,
+)
 from tests.fakes.plugin import TEST_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,8 +56,6 @@ def test_a_killed_course_resumes_requesting_only_the_missing_chapters(gemini_env
     gemini_env.requests.clear()
 
     run_course(MATERIAL, fast_settings(max_chapters=6), title="K", output_dir=tmp_path)
-
-    from geminiteacher.store import chapter_filename
 
     missing = [t for i, t in enumerate(outline, 1) if chapter_filename(i, t) not in written]
     assert sorted(chapter_titles_requested(gemini_env)) == sorted(missing)
@@ -140,7 +144,26 @@ def test_ctrl_c_stops_the_cli_with_one_line_and_the_course_resumes(gemini_env, t
     assert process.returncode == 130
     assert "interrupted" in err and "Traceback" not in err
     assert json.loads((folder / "course.json").read_text())["state"] == "cancelled"
+    outline = json.loads((folder / "course.json").read_text())["outline"]
+    finished = {t for i, t in enumerate(outline, 1) if (folder / chapter_filename(i, t)).exists()}
+    assert finished
     gemini_env.latency = 0.0
+    gemini_env.requests.clear()
     course = run_course(MATERIAL, fast_settings(max_chapters=6, mode="sequential"), title="I",
                         output_dir=tmp_path)
     assert len(course.chapters) == 6
+    requested = chapter_titles_requested(gemini_env)
+    assert not finished & set(requested)
+    assert sorted(requested) == sorted(set(outline) - finished)
+
+
+def test_a_course_never_exceeds_its_workers_at_the_server_even_after_a_larger_one(
+        gemini_env, tmp_path):
+    gemini_env.latency = 0.15
+    small = fast_settings(max_workers=2, max_chapters=6)
+    run_course(MATERIAL, fast_settings(max_workers=8, max_chapters=8), title="Big",
+               output_dir=tmp_path)
+    assert peak_in_flight(gemini_env.requests) > small.max_workers  # the big one used more
+    gemini_env.requests.clear()
+    run_course(MATERIAL + "\n\nSmall.", small, title="Small", output_dir=tmp_path)
+    assert peak_in_flight(gemini_env.requests) == small.max_workers

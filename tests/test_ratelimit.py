@@ -8,7 +8,7 @@ import time
 import pytest
 
 from geminiteacher.errors import CancelledError
-from geminiteacher.ratelimit import Limiter, LimiterRegistry
+from geminiteacher.ratelimit import Caps, Limiter, LimiterRegistry
 
 
 def _hammer(limiter: Limiter, workers: int, calls: int) -> list[float]:
@@ -85,7 +85,59 @@ def test_waiting_for_a_slot_ends_on_cancel():
 
 def test_the_registry_shares_one_limiter_per_key_and_model():
     registry = LimiterRegistry()
-    a = registry.get("gemini:abc:flash", 2)
-    assert registry.get("gemini:abc:flash", 6) is a
-    assert a.ceiling == 6
-    assert registry.get("gemini:abc:pro", 2) is not a
+    a = registry.join("gemini:abc:flash", Caps(2))
+    assert registry.join("gemini:abc:flash", Caps(6)).limiter is a.limiter
+    assert registry.join("gemini:abc:pro", Caps(2)).limiter is not a.limiter
+
+
+def test_while_two_jobs_share_a_limiter_the_stricter_caps_apply():
+    limiter = Limiter()
+    capped = limiter.join(Caps(2, requests=10, tokens=5000, window=60))
+    loose = limiter.join(Caps(8))
+    assert limiter.caps == Caps(2, 10, 5000, 60)
+    capped.close()
+    assert limiter.caps == Caps(8) and limiter.ceiling == 8
+    loose.close()
+
+
+def test_a_course_never_runs_more_than_its_workers_after_a_larger_one():
+    limiter = Limiter()
+    limiter.join(Caps(8)).close()
+    small = limiter.join(Caps(2))
+    peak = 0
+    lock = threading.Lock()
+
+    def worker() -> None:
+        nonlocal peak
+        with small.slot():
+            with lock:
+                peak = max(peak, limiter.in_flight)
+            time.sleep(0.05)
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert peak == small.caps.concurrency
+
+
+def test_a_fractional_request_cap_spaces_requests_by_its_rate():
+    limiter = Limiter(requests_per_window=0.5, window=0.2)
+    begun = time.monotonic()
+    for _ in range(2):
+        with limiter.slot():
+            pass
+    assert time.monotonic() - begun >= 0.4  # 0.5 per 0.2 s: one request per 0.4 s
+
+
+def test_a_pause_ends_when_the_job_that_caused_it_leaves():
+    limiter = Limiter()
+    cancelled = limiter.join(Caps(4))
+    other = limiter.join(Caps(4))
+    cancelled.on_rate_limited(30)
+    threading.Timer(0.2, cancelled.close).start()
+    begun = time.monotonic()
+    with other.slot():
+        pass
+    assert time.monotonic() - begun < 5  # not the 30 s the cancelled job was told
