@@ -82,6 +82,7 @@ def focused(page) -> str:
     """The label of the element that has the keyboard focus (its text's last line: the first
     lines of a button's text are the name of its icon)."""
     return page.evaluate("""() => { const e = document.activeElement;
+        if (e.tagName === 'MAIN') return '[main]';  // the skip link's target
         const text = (e.getAttribute('aria-label') || e.innerText || '').trim();
         return text.split('\\n').pop().trim(); }""")
 
@@ -147,6 +148,26 @@ def test_keyboard_alone_adds_starts_cancels_resumes_and_downloads(page, slow_gem
     with page.expect_download() as download:
         page.keyboard.press("Enter")
     assert download.value.suggested_filename.endswith(".zip")
+
+
+def test_the_focus_order_follows_the_page(page, slow_gemini, sample_files):
+    url, _ = slow_gemini
+    page.goto(url)
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(sample_files[:1])
+    page.get_by_role("button", name=re.compile("^Generate course$")).click()
+    page.get_by_text("Finished", exact=True).wait_for(timeout=LONG)
+    page.locator("summary", has_text="Course summary").wait_for()
+    tab_to(page, re.compile("^Skip to main content$"))
+    order = [focused(page)]
+    while len(order) < 200:
+        page.keyboard.press("Tab")
+        if focused(page) == order[0]:
+            break
+        order.append(focused(page))
+    landmarks = ["Gemini API key", "Add files", "Course title", "Generate course",
+                 "Download zip", "Course summary"]  # sidebar, material, course: top to bottom
+    assert [order.index(label) for label in landmarks] == sorted(
+        order.index(label) for label in landmarks), " | ".join(order)
 
 
 def test_progress_and_errors_reach_assistive_technology(page, slow_gemini, sample_files,
