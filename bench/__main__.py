@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench.report import RUNS, Figure, dumps, record, table
 
-SCENARIOS = ("parallel", "ratelimited", "faults", "bigcourse", "cost", "overhead",
+SCENARIOS = ("parallel", "ratelimited", "shared", "faults", "bigcourse", "cost", "overhead",
              "ingestion", "page")
 HERE = Path(__file__).resolve().parent
 
