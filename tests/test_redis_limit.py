@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from geminiteacher.errors import SettingsError
+from geminiteacher.cli import load_options, settings_from
+from geminiteacher.errors import ServiceError, SettingsError
 from geminiteacher.ratelimit import REDIS_URL, Caps, Limiter, LimiterRegistry
 from geminiteacher.runner import run_course
 from tests.course_helpers import MATERIAL, fast_settings
 from tests.fakes.plugin import TEST_KEY
-from tests.redis_server import free_port
+from tests.redis_server import free_port, redis_server
 
 ROOT = Path(__file__).resolve().parents[1]
 GENERATE = ("outline", "chapter", "summary")
@@ -171,6 +172,25 @@ def test_an_unusable_redis_url_fails_the_course_at_start_naming_the_variable(url
     assert message.startswith(REDIS_URL) and "unset it" in message and "\n" not in message
     assert "s3cret" not in message
     assert gemini_env.count("outline") == 0
+
+
+@pytest.mark.redis
+def test_redis_going_away_mid_run_is_a_retryable_service_error_naming_the_variable(
+        redis_session):
+    with redis_server() as url:
+        limiter = shared_limiter(url, requests_per_window=5, window=1)
+        with limiter.slot():
+            pass
+    with pytest.raises(ServiceError, match=REDIS_URL) as error, limiter.slot():
+        pass
+    assert error.value.retryable
+
+
+def test_the_cli_takes_the_window_the_cap_counts_over():
+    options = load_options(["--input", "x.md", "--requests-per-minute", "3",
+                            "--rate-window", "2.5"])
+    assert settings_from(options).rate_window == 2.5
+    assert settings_from(load_options(["--input", "x.md"])).rate_window == 60
 
 
 def test_the_offline_engine_never_needs_redis(monkeypatch, tmp_path):
