@@ -33,6 +33,7 @@ from geminiteacher.errors import (
     SourceTooLargeError,
     describe,
 )
+from geminiteacher.exports import export_bytes
 from geminiteacher.jobs import Job, JobRegistry, JobSnapshot
 from geminiteacher.models import DEFAULT_MODEL, CourseSettings, EventKind, Source, SourcePart
 from geminiteacher.runner import default_title
@@ -436,14 +437,14 @@ def metrics(manifest: dict[str, Any], snap: JobSnapshot | None) -> None:
 
 def downloads(path: Path) -> None:
     """Zip and single-file downloads, built only when clicked."""
-    store = CourseStore(path)
     left, right = st.columns(2)
-    left.download_button("Download zip", data=store.zip_bytes, file_name=f"{path.name}.zip",
-                         mime="application/zip", on_click="ignore", icon=":material/folder_zip:",
-                         key=f"zip-{path.name}", width="stretch")
-    right.download_button("Download as one Markdown file", data=store.combined_markdown,
-                          file_name=f"{path.name}.md", mime="text/markdown", on_click="ignore",
-                          icon=":material/description:", key=f"md-{path.name}", width="stretch")
+    left.download_button("Download zip", data=lambda: export_bytes(path, "zip"),
+                         file_name=f"{path.name}.zip", mime="application/zip", on_click="ignore",
+                         icon=":material/folder_zip:", key=f"zip-{path.name}", width="stretch")
+    right.download_button("Download as one Markdown file",
+                          data=lambda: export_bytes(path, "markdown"), file_name=f"{path.name}.md",
+                          mime="text/markdown", on_click="ignore", icon=":material/description:",
+                          key=f"md-{path.name}", width="stretch")
 
 
 def chapters_view(path: Path, manifest: dict[str, Any]) -> None:

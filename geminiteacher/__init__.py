@@ -16,6 +16,7 @@ from geminiteacher.coursemaker import (
     plan_outline,
     run_course,
 )
+from geminiteacher.exports import export_course
 from geminiteacher.models import (
     ChapterContent,
     ChapterStatus,
@@ -23,8 +24,10 @@ from geminiteacher.models import (
     CourseSettings,
     Event,
     EventKind,
+    QuizQuestion,
     Source,
     SourcePart,
+    SourceRef,
     Usage,
 )
 from geminiteacher.parallel import (
@@ -44,12 +47,15 @@ __all__ = [
     "CourseSettings",
     "Event",
     "EventKind",
+    "QuizQuestion",
     "Source",
     "SourcePart",
+    "SourceRef",
     "Usage",
     "create_course",
     "create_course_cascade",
     "create_course_parallel",
+    "export_course",
     "generate_chapter",
     "generate_chapter_with_retry",
     "generate_summary",

@@ -37,8 +37,8 @@ DEFAULTS: dict[str, Any] = {
     "delay_max": 0.5, "max_retries": 3, "model_name": DEFAULT_MODEL, "temperature": None,
     "custom_prompt": None, "language": "English", "verbose": False, "log_file": None,
     "engine": "auto", "requests_per_minute": None, "max_wait": MAX_WAIT, "thinking": "auto",
-    "thinking_budget": None, "cache": "auto", "api_key": None,
-    "rate_window": 60.0,
+    "thinking_budget": None, "cache": "auto", "api_key": None, "quiz_questions": 5,
+    "export": None, "rate_window": 60.0,
 }
 
 
@@ -83,8 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "default), on, off")
     p.add_argument("--custom-prompt", help="extra instructions for every chapter, or a file")
     p.add_argument("--language", help="language the course is written in (default: English)")
+    p.add_argument("--quiz-questions", type=int,
+                   help="multiple-choice questions per chapter, 0 to 20 (default: 5)")
     p.add_argument("--engine", choices=ENGINES,
                    help="auto (Gemini when a key is set), gemini or offline")
+    p.add_argument("--export", metavar="FORMATS",
+                   help="also write the course as html,docx,scorm,moodle,gift,csv (any of them, "
+                        "comma-separated; also markdown, zip) into <course folder>/exports/")
     p.add_argument("--config", "-c", help="YAML file of these settings; flags win over it")
     p.add_argument("--verbose", "-v", action="store_true", help="print every event")
     p.add_argument("--log-file", help="also write the log to this file")
@@ -132,6 +137,7 @@ def settings_from(options: dict[str, Any]) -> CourseSettings:
         max_wait=options["max_wait"],
         thinking=options["thinking"], thinking_budget=options["thinking_budget"],
         cache=options["cache"],
+        quiz_questions=int(options["quiz_questions"]),
     )
 
 
@@ -192,6 +198,7 @@ def configure_logging(verbose: bool, log_file: str | None) -> None:
 def run(options: dict[str, Any], stderr: TextIO) -> int:
     from geminiteacher.backends import resolve_engine
     from geminiteacher.converter import estimate_tokens, load_sources
+    from geminiteacher.exports import export_course, parse_formats
     from geminiteacher.pricing import PRICES_AS_OF, course_cost, dollars, estimate_cost
     from geminiteacher.runner import run_course
     from geminiteacher.store import CourseStore
@@ -204,6 +211,7 @@ def run(options: dict[str, Any], stderr: TextIO) -> int:
     if not source.parts:
         raise SettingsError("none of the --input files could be read; see the lines above")
     settings = settings_from(options)
+    formats = parse_formats(options["export"] or [])
     configure_logging(options["verbose"], options["log_file"])
     progress = Progress(stderr, options["verbose"])
     cancel = threading.Event()
@@ -224,6 +232,8 @@ def run(options: dict[str, Any], stderr: TextIO) -> int:
             from None
     if progress.live:
         stderr.write("\n")
+    for path in export_course(course.path, formats) if formats else []:
+        stderr.write(f"geminiteacher: exported {path}\n")
     failed = progress.failed
     if priced and course.path is not None:
         spent = course_cost(CourseStore.open(course.path).manifest())

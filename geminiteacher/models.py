@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import time
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,22 +50,90 @@ class ChapterStatus(str, enum.Enum):
         return self.value
 
 
+OPTIONS = 4  # choices per quiz question
+
+
+@dataclass
+class QuizQuestion:
+    """A multiple-choice question: four options, `answer` the index of the one correct one."""
+
+    question: str
+    options: list[str]
+    answer: int
+    explanation: str = ""
+    source: str = ""  # the part of the source it tests (a section heading or a short quote)
+
+    @property
+    def correct(self) -> str:
+        return self.options[self.answer]
+
+    def to_markdown(self, number: int) -> str:
+        """A numbered question with lettered options, then the answer and why."""
+        lines = [f"{number}. {self.question}", ""]
+        lines += [f"   - {'ABCD'[i]}) {option}" for i, option in enumerate(self.options)]
+        answer = f"   Answer: {'ABCD'[self.answer]}. {self.explanation}".rstrip()
+        if self.source:
+            answer += f" (Source: {self.source})"
+        return "\n".join([*lines, "", answer])
+
+
+@dataclass
+class SourceRef:
+    """Where a chapter's material came from: file, section heading, pages when known."""
+
+    file: str = ""
+    heading: str = ""
+    pages: tuple[int, int] | None = None
+
+    def label(self) -> str:
+        """`notes.pdf, 2.3 Simple parsing, pp. 4–5` (the parts that are known)."""
+        parts = [p for p in (self.file, self.heading) if p]
+        if self.pages:
+            first, last = self.pages
+            parts.append(f"p. {first}" if first == last else f"pp. {first}\u2013{last}")
+        return ", ".join(parts)
+
+
 @dataclass
 class ChapterContent:
-    """One written chapter: the four parts every engine produces."""
+    """One written chapter: the four parts every engine produces, its quiz and its sources."""
 
     title: str
     summary: str = ""
     explanation: str = ""
     extension: str = ""
+    quiz: list[QuizQuestion] = field(default_factory=list)
+    sources: list[SourceRef] = field(default_factory=list)
 
     def to_markdown(self) -> str:
-        """The chapter file's text: `# title`, then Summary, Explanation, Extension."""
-        return (
+        """The chapter file's text: `# title`, Summary, Explanation, Extension, then the quiz
+        and the sources when there are any."""
+        text = (
             f"# {self.title}\n\n## Summary\n\n{self.summary.strip()}\n\n"
             f"## Explanation\n\n{self.explanation.strip()}\n\n"
             f"## Extension\n\n{self.extension.strip()}\n"
         )
+        if self.quiz:
+            questions = "\n\n".join(q.to_markdown(n) for n, q in enumerate(self.quiz, 1))
+            text += f"\n## Quiz\n\n{questions}\n"
+        if self.sources:
+            listed = "\n".join(f"- {ref.label()}" for ref in self.sources)
+            text += f"\n## Sources\n\n{listed}\n"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every part as JSON-ready data: what the store saves to read the chapter back."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ChapterContent:
+        """The chapter `to_dict` saved."""
+        quiz = [QuizQuestion(**q) for q in data.get("quiz") or []]
+        sources = [SourceRef(s.get("file", ""), s.get("heading", ""),
+                             tuple(s["pages"]) if s.get("pages") else None)
+                   for s in data.get("sources") or []]
+        return cls(data["title"], data.get("summary", ""), data.get("explanation", ""),
+                   data.get("extension", ""), quiz, sources)
 
 
 @dataclass
@@ -137,6 +205,7 @@ MODES = ("sequential", "parallel", "cascade")
 ENGINES = ("auto", "gemini", "offline")
 MAX_WORKERS = 32  # chapters in flight per course; more only multiplies 429s
 MAX_WAIT = 600.0  # seconds: a longer server-requested wait fails the call instead
+MAX_QUIZ_QUESTIONS = 20
 
 
 @dataclass(frozen=True)
@@ -166,6 +235,7 @@ class CourseSettings:
     thinking: str = "auto"
     thinking_budget: int | None = None
     cache: str = "auto"
+    quiz_questions: int = 5
     max_wait: float = MAX_WAIT
 
     def __post_init__(self) -> None:
@@ -195,6 +265,8 @@ class CourseSettings:
         low, high = self.delay_range
         if low < 0 or high < low:
             raise SettingsError("delay_range must be (min, max) with 0 <= min <= max")
+        if not 0 <= self.quiz_questions <= MAX_QUIZ_QUESTIONS:
+            raise SettingsError(f"quiz_questions must be between 0 and {MAX_QUIZ_QUESTIONS}")
         if self.max_retries < 0:
             raise SettingsError("max_retries must be 0 or more")
         if self.thinking_budget is not None and self.thinking_budget < -1:

@@ -114,15 +114,17 @@ def estimate_cost(tokens: int, settings: CourseSettings, model: str, *,
 
 
 def course_cost(manifest: dict[str, Any]) -> float:
-    """What a course cost, from its course.json: its tokens, plus cache storage."""
+    """What a course cost, from its course.json: its tokens, plus its explicit cache (the
+    tokens written into it, billed once as input, and their storage)."""
     price = price_for(str(manifest.get("model", "")))
     tokens = manifest.get("usage") or {}
     usage = Usage(tokens.get("input", 0), tokens.get("cached", 0), tokens.get("output", 0),
                   tokens.get("thinking", 0))
     cache = manifest.get("cache") or {}
-    storage = storage_cost(int(cache.get("tokens") or 0),
-                           float(cache.get("seconds") or 0.0) / 3600, price)
-    return usage_cost(usage, price) + storage
+    cached = int(cache.get("tokens") or 0)
+    seconds = float(cache.get("seconds") or 0.0)
+    return (usage_cost(usage, price) + cached * price.input / 1e6
+            + storage_cost(cached, seconds / 3600, price))
 
 
 def dollars(amount: float) -> str:

@@ -20,7 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from geminiteacher.models import ChapterContent, CourseSettings
+from geminiteacher.models import OPTIONS, ChapterContent, CourseSettings, QuizQuestion
+from geminiteacher.sources import real_sections
 
 DOCUMENT_OPEN = "<document>"
 DOCUMENT_CLOSE = "</document>"
@@ -41,6 +42,42 @@ CHAPTER_SCHEMA: dict[str, Any] = {
     },
     "required": ["title", "summary", "explanation", "extension"],
 }
+SOURCES_PROPERTY: dict[str, Any] = {
+    "type": "array",
+    "items": {"type": "string"},
+    "description": "Headings of the document sections this chapter draws on, copied exactly.",
+}
+QUIZ_ITEM: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "question": {"type": "string"},
+        "options": {
+            "type": "array",
+            "minItems": OPTIONS,
+            "maxItems": OPTIONS,
+            "items": {
+                "type": "object",
+                "properties": {"text": {"type": "string"}, "correct": {"type": "boolean"}},
+                "required": ["text", "correct"],
+            },
+            "description": "Four options; exactly one has correct: true.",
+        },
+        "explanation": {"type": "string", "description": "One sentence: why the answer is right."},
+        "source": {"type": "string", "description": "The heading of the section it tests."},
+    },
+    "required": ["question", "options", "explanation", "source"],
+}
+
+
+def chapter_schema(settings: CourseSettings) -> dict[str, Any]:
+    """JSON schema of a chapter answer: the four parts, its sources and, when asked, its quiz."""
+    properties = {**CHAPTER_SCHEMA["properties"], "sources": SOURCES_PROPERTY}
+    required = [*CHAPTER_SCHEMA["required"], "sources"]
+    n = settings.quiz_questions
+    if n:
+        properties["quiz"] = {"type": "array", "items": QUIZ_ITEM, "minItems": n, "maxItems": n}
+        required.append("quiz")
+    return {"type": "object", "properties": properties, "required": required}
 
 
 @dataclass(frozen=True)
@@ -147,15 +184,26 @@ def chapter_instruction(
                            if outline[n - 1] == chapter.title), number + 1)
             lines.append(f"- Chapter {number}: {_one_line(chapter.title)}")
             lines.append("  Summary: " + _one_line(chapter.summary))
+    n = settings.quiz_questions
+    quiz = (
+        f"- quiz: exactly {n} multiple-choice question(s) on this chapter's key points; each "
+        "has the question, four options of which exactly one is correct (correct: true), a "
+        "one-sentence explanation of the answer, and source: the heading of the document "
+        "section it tests;\n" if n else ""
+    )
     lines.append(
-        f"Write the chapter in {_language(settings)} with four parts:\n"
+        f"Write the chapter in {_language(settings)} with these parts:\n"
         "- title: the chapter title exactly as given above;\n"
         "- summary: a short paragraph with the chapter's key points;\n"
         "- explanation: the full teaching text in Markdown, faithful to the document, with "
         "its examples, code and tables where they help;\n"
         "- extension: connections to other topics, a worked example or exercises, and "
-        "questions for review.\n"
-        "Answer with JSON with the keys title, summary, explanation and extension."
+        "questions for review;\n"
+        f"{quiz}"
+        "- sources: the headings of the document sections this chapter draws on, copied "
+        "exactly as they appear in the document.\n"
+        "Answer with JSON with the keys title, summary, explanation, extension, "
+        + ("quiz " if n else "") + "and sources."
     )
     text = "\n".join(lines)
     custom = (settings.custom_prompt or "").strip()
@@ -200,7 +248,8 @@ def chapter_prompt(
         title, settings, index=index, outline=outline, previous=previous
     )
     return Prompt(
-        system_instruction(settings), (document_part(source), instruction), CHAPTER_SCHEMA
+        system_instruction(settings), (document_part(source), instruction),
+        chapter_schema(settings),
     )
 
 
@@ -321,20 +370,56 @@ def _load_json(text: str) -> Any:
     return None
 
 
-def parse_chapter(text: str, title: str) -> ChapterContent:
-    """A chapter from a JSON answer (bare or fenced), else from Markdown sections."""
+def parse_chapter(text: str, title: str, document: str = "") -> ChapterContent:
+    """A chapter from a JSON answer (bare or fenced), else from Markdown sections.
+
+    Its quiz keeps only well-formed questions (a missing quiz is no quiz); its sources keep
+    only names that are real headings of `document`.
+    """
     data = _load_json(text)
     if isinstance(data, list) and len(data) == 1:
         data = data[0]
     if isinstance(data, dict) and {"summary", "explanation"} & set(data):
+        sources = data.get("sources")
         return ChapterContent(
             title=title,
             **{
                 key: str(data.get(key) or "").strip()
                 for key in ("summary", "explanation", "extension")
             },
+            quiz=parse_quiz(data.get("quiz")),
+            sources=real_sections(sources if isinstance(sources, list) else [], document),
         )
     return parse_chapter_markdown(text, title)
+
+
+def parse_quiz(items: Any) -> list[QuizQuestion]:
+    """Questions from a quiz answer; malformed ones (not four distinct options, not exactly
+    one correct) are dropped."""
+    questions = []
+    for item in items if isinstance(items, list) else []:
+        question = _question(item) if isinstance(item, dict) else None
+        if question is not None:
+            questions.append(question)
+    return questions
+
+
+def _question(item: dict[str, Any]) -> QuizQuestion | None:
+    options = item.get("options")
+    if not isinstance(options, list) or len(options) != OPTIONS:
+        return None
+    texts = [_one_line(o.get("text", "") if isinstance(o, dict) else o) for o in options]
+    correct = [i for i, o in enumerate(options) if isinstance(o, dict) and o.get("correct")]
+    answer = item.get("answer")
+    if not correct and isinstance(answer, int) and 0 <= answer < OPTIONS:
+        correct = [answer]
+    elif not correct and isinstance(answer, str):
+        correct = [i for i, t in enumerate(texts) if t == _one_line(answer)]
+    question = _one_line(item.get("question") or "")
+    if len(correct) != 1 or not question or "" in texts or len(set(texts)) < OPTIONS:
+        return None
+    return QuizQuestion(question, texts, correct[0], _one_line(item.get("explanation") or ""),
+                        _one_line(item.get("source") or ""))
 
 
 def _clean_title(text: str) -> str:

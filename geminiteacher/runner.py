@@ -45,6 +45,7 @@ from geminiteacher.models import (
 from geminiteacher.pool import make_executor, spaced_submit
 from geminiteacher.ratelimit import LIMITERS, Caps, Lease
 from geminiteacher.retrying import call_with_retry
+from geminiteacher.sources import attribute
 from geminiteacher.store import SUMMARY, CourseStore
 
 EventHandler = Callable[[Event], None]
@@ -103,6 +104,7 @@ class CourseRun:
     on_event: EventHandler | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
     warned: set[str] = field(default_factory=set)
+    source: Source | None = None  # its parts name the file each chapter's sources are in
 
     def __post_init__(self) -> None:
         self.limiter = limiter_for(self.engine, self.settings)
@@ -214,6 +216,8 @@ class CourseRun:
                 return
             chapter = reply.value
             chapter.title = title
+            if self.source is not None:
+                chapter.sources = attribute(chapter.sources, self.source)
             results[i] = chapter
             written.add(i)
             self.emit(Event(EventKind.DONE, i, title, usage=reply.usage, chapter=chapter,
@@ -282,7 +286,7 @@ def run_course(
     held = contextlib.ExitStack()
     try:
         run = held.enter_context(CourseRun(engine, settings, source.markdown, store, on_event,
-                                           cancel or threading.Event()))
+                                           cancel or threading.Event(), source=source))
         run.warn(engine.notes(settings))
         known = outline or store.outline
         calls = (0 if known else 1) + (len(known) if known else settings.max_chapters) + 1

@@ -1,9 +1,11 @@
 """The course folder on disk: chapter files, summary, index and the `course.json` manifest.
 
 Layout (a contract): `<output_dir>/<Course_Title>/chapter_NN_<Chapter_Title>.md`,
-`summary.md`, `index.md`, `course.json`. Every write goes to a temporary file in the same
-folder and is moved into place with `os.replace`, so a reader (or a crash) never sees half
-a file. The store records progress events; the page and the CLI only read it.
+`summary.md`, `index.md`, `course.json`. Beside each chapter file, `chapter_NN_<...>.json`
+holds the chapter's parts, quiz and sources as data, so a chapter reads back exactly
+(never by parsing its Markdown). Every write goes to a temporary file in the same folder
+and is moved into place with `os.replace`, so a reader (or a crash) never sees half a
+file. The store records progress events; the page, the CLI and the exports only read it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import re
 import secrets
 import threading
 import time
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from geminiteacher.models import (
     SourcePart,
     Usage,
 )
+from geminiteacher.prompts import parse_chapter_markdown
 
 try:  # POSIX advisory locks; elsewhere the page's own job registry is the only guard
     import fcntl
@@ -47,7 +49,8 @@ SOURCE = "source.json"
 LOCK = ".lock"
 SUMMARY = "summary.md"
 INDEX = "index.md"
-FORMAT = 1
+EXPORTS = "exports"  # the exports' folder inside the course folder
+FORMAT = 2  # 2: chapter data files beside the chapter files
 FLUSH_INTERVAL = 0.25
 EXTRACTIVE_NOTE = (
     "This course was extracted by the offline engine: every sentence comes from your "
@@ -56,8 +59,6 @@ EXTRACTIVE_NOTE = (
 
 log = logging.getLogger(__name__)
 _UNSAFE = re.compile(r"[^\w\-]+", re.UNICODE)
-_DEMOTE = re.compile(r"^(#+) ", re.MULTILINE)
-_SECTION = re.compile(r"^## (Summary|Explanation|Extension)\s*$", re.MULTILINE)
 
 
 def safe_name(title: str, limit: int = 80) -> str:
@@ -73,6 +74,11 @@ def course_dir(output_dir: str | Path, title: str) -> Path:
 
 def chapter_filename(index: int, title: str) -> str:
     return f"chapter_{index:02d}_{safe_name(title)}.md"
+
+
+def data_filename(chapter_file: str) -> str:
+    """The chapter's data file (parts, quiz, sources as JSON) beside its Markdown file."""
+    return str(Path(chapter_file).with_suffix(".json"))
 
 
 def atomic_write(path: Path, data: str | bytes) -> None:
@@ -95,16 +101,6 @@ def atomic_write(path: Path, data: str | bytes) -> None:
             f"could not write {path}: {exc.strerror or exc}; free disk space or choose "
             "another output folder (finished chapters are kept)"
         ) from exc
-
-
-def parse_chapter_file(text: str) -> ChapterContent:
-    """Read a chapter file written by `ChapterContent.to_markdown` back into its parts."""
-    first, _, rest = text.partition("\n")
-    title = first.removeprefix("# ").strip()
-    pieces = _SECTION.split(rest)
-    parts = {pieces[i].lower(): pieces[i + 1].strip() for i in range(1, len(pieces) - 1, 2)}
-    return ChapterContent(title, parts.get("summary", ""), parts.get("explanation", ""),
-                          parts.get("extension", ""))
 
 
 def _now_iso() -> str:
@@ -140,7 +136,7 @@ class CourseStore:
         self._timer: threading.Timer | None = None
         self._lock_file: io.TextIOWrapper | None = None
 
-    # ---- reading (page, CLI, zip) -------------------------------------------------
+    # ---- reading (page, CLI, exports) -------------------------------------------------
 
     @classmethod
     def open(cls, path: str | Path) -> CourseStore:
@@ -156,51 +152,59 @@ class CourseStore:
         except (OSError, ValueError):
             return {}
 
-    def _inside(self, name: str | None) -> Path | None:
-        """The course folder's file `name` (from the manifest), or None when it is absent
-        or would lead outside the folder (a tampered manifest is never followed)."""
+    def _file(self, name: str | None) -> Path | None:
+        """A file of the course folder named by the manifest; None for any other path (a
+        tampered manifest is never followed, and a warning says so)."""
         if not name:
             return None
-        path = (self.path / name).resolve()
-        if path.parent != self.path.resolve():
-            log.warning("%s: ignored the file name %r in %s, which is outside the course "
-                        "folder", self.path, name, MANIFEST)
+        if Path(name).name != name or name.startswith("."):
+            log.warning("%s: ignored the file name %r in %s, which is not a file of the "
+                        "course folder", self.path, name, MANIFEST)
             return None
-        return path
+        return self.path / name
 
     def _read(self, name: str | None) -> str | None:
-        """A file of the course folder, or None when it is not there (yet) or not inside."""
-        path = self._inside(name)
+        """A file of the course folder, or None when it is not there (yet)."""
+        path = self._file(name)
         try:
             return path.read_text(encoding="utf-8") if path else None
         except OSError:
             return None
 
+    def _chapter(self, entry: dict[str, Any]) -> ChapterContent | None:
+        """A chapter as saved: from its data file; a course made before data files existed
+        is read from its Markdown file (fence-aware, so code cannot split it)."""
+        name = entry.get("file")
+        data = self._read(data_filename(name)) if name else None
+        if data is not None:
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                return ChapterContent.from_dict(json.loads(data))
+        text = self._read(name)
+        if text is None:
+            return None
+        return parse_chapter_markdown(text, entry.get("title") or "")
+
     def chapter_text(self, index: int) -> str | None:
         chapters = self.manifest().get("chapters", [])
         return next((self._read(c.get("file")) for c in chapters if c["index"] == index), None)
 
-    def _course_files(self) -> list[str]:
-        chapters = self.manifest().get("chapters", [])
-        names = [c["file"] for c in chapters if self._inside(c.get("file"))]
-        return [n for n in [*names, SUMMARY, INDEX, MANIFEST] if (self.path / n).exists()]
+    def read_chapters(self) -> list[tuple[dict[str, Any], ChapterContent | None]]:
+        """Every chapter of the outline: its manifest entry and its content when done."""
+        return [(entry, self._chapter(entry) if entry.get("status") == str(ChapterStatus.DONE)
+                 else None) for entry in self.manifest().get("chapters", [])]
 
-    def zip_bytes(self) -> bytes:
-        """The course as a zip: chapter files, summary, index and manifest, in one folder."""
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name in self._course_files():
-                archive.write(self.path / name, f"{self.path.name}/{name}")
-        return buffer.getvalue()
+    def summary_text(self) -> str:
+        """The course summary's Markdown (without its heading), or "" before it is written."""
+        return (self._read(SUMMARY) or "").partition("\n")[2].strip()
 
-    def combined_markdown(self) -> str:
-        """The whole course as one Markdown document: index, chapters, summary."""
-        manifest = self.manifest()
-        files = [c.get("file") for c in manifest.get("chapters", [])] + [SUMMARY]
-        texts = [text for text in map(self._read, files) if text]
-        blocks = [f"# {manifest.get('title', self.path.name)}"]
-        blocks += [_DEMOTE.sub(r"#\1 ", text) for text in texts]
-        return "\n\n".join(b.strip() for b in blocks) + "\n"
+    def course_files(self) -> list[str]:
+        """The course's own files (chapters, their data, summary, index, manifest) on disk."""
+        names = []
+        for chapter in self.manifest().get("chapters", []):
+            if chapter.get("file"):
+                names += [chapter["file"], data_filename(chapter["file"])]
+        return [n for n in [*names, SUMMARY, INDEX, MANIFEST]
+                if (path := self._file(n)) is not None and path.exists()]
 
     # ---- writing (the runner) -----------------------------------------------------
 
@@ -297,17 +301,21 @@ class CourseStore:
                 target.mkdir()
                 break
         for item in self.path.iterdir():
-            if item.is_file() and item.name != LOCK:
+            if (item.is_file() and item.name != LOCK) or item.name == EXPORTS:
                 os.replace(item, target / item.name)
 
     def _adopt_files_on_disk(self) -> None:
-        """Count chapter files written before a crash as done, even if the manifest lagged;
-        forget file names that lead outside the folder."""
+        """Count chapters written before a crash as done, even if the manifest lagged; forget
+        file names that are not files of the course folder.
+
+        A chapter's data file is written first and its Markdown file last, so the Markdown
+        file marks a complete chapter.
+        """
         for chapter in self._data["chapters"]:
             name = chapter_filename(chapter["index"], chapter["title"])
             if (self.path / name).exists() and chapter["status"] != str(ChapterStatus.DONE):
                 chapter.update(status=str(ChapterStatus.DONE), file=name, last_error="")
-            elif chapter.get("file") and self._inside(chapter["file"]) is None:
+            elif chapter.get("file") and self._file(chapter["file"]) is None:
                 chapter.update(status=str(ChapterStatus.PENDING), file=None)
 
     @property
@@ -326,7 +334,7 @@ class CourseStore:
             chapters = [by_title[t].pop(0) if by_title.get(t) else _new_chapter(i, t)
                         for i, t in enumerate(titles, 1)]
             for dropped in itertools.chain.from_iterable(by_title.values()):
-                if path := self._inside(dropped.get("file")):
+                for path in self._chapter_files(dropped.get("file")):
                     path.unlink(missing_ok=True)
             for index, chapter in enumerate(chapters, 1):
                 chapter["index"] = index
@@ -335,26 +343,33 @@ class CourseStore:
             self._data["chapters"] = chapters
             self._changed(force=True)
 
+    def _chapter_files(self, name: str | None) -> list[Path]:
+        """A chapter's data file and Markdown file (in the order they are written)."""
+        paths = [self._file(data_filename(name)), self._file(name)] if name else []
+        return [p for p in paths if p is not None]
+
     def _renumber(self, chapters: list[dict[str, Any]]) -> None:
         """Rename chapter files to their chapters' numbers, in two steps so no file is
-        clobbered; a chapter whose file is gone (or outside the folder) is to be written."""
+        clobbered; a chapter whose Markdown file is gone is to be written again."""
         parked = []
         for chapter in chapters:
-            old = self._inside(chapter.get("file"))
             new = chapter_filename(chapter["index"], chapter["title"])
-            if old is not None and old.name == new:
+            if not chapter.get("file") or chapter["file"] == new:
                 continue
-            spot = self.path / f".{new}.moving"
-            if old is not None:
+            moved = False
+            for old, target in zip(self._chapter_files(chapter["file"]),
+                                   (data_filename(new), new), strict=False):
+                spot = self.path / f".{target}.moving"
                 with contextlib.suppress(FileNotFoundError):
                     os.replace(old, spot)
-                    parked.append((spot, new, chapter))
-                    continue
-            if chapter.get("file"):
+                    parked.append((spot, target))
+                    moved = target == new
+            if moved:
+                chapter["file"] = new
+            else:
                 chapter.update(file=None, status=str(ChapterStatus.PENDING))
-        for spot, new, chapter in parked:
-            os.replace(spot, self.path / new)
-            chapter["file"] = new
+        for spot, target in parked:
+            os.replace(spot, self.path / target)
 
     def chapters_with(self, *statuses: ChapterStatus) -> list[int]:
         wanted = {str(s) for s in statuses}
@@ -362,16 +377,12 @@ class CourseStore:
             return [c["index"] for c in self._data["chapters"] if c["status"] in wanted]
 
     def done_chapters(self) -> dict[int, ChapterContent]:
-        """The finished chapters, read back from their files."""
-        done = {}
+        """The finished chapters, read back exactly as they were saved."""
         with self._lock:
-            files = {c["index"]: c.get("file") for c in self._data["chapters"]
-                     if c["status"] == str(ChapterStatus.DONE)}
-        for index, name in files.items():
-            text = self._read(name)
-            if text is not None:
-                done[index] = parse_chapter_file(text)
-        return done
+            entries = [dict(c) for c in self._data["chapters"]
+                       if c["status"] == str(ChapterStatus.DONE)]
+        chapters = {entry["index"]: self._chapter(entry) for entry in entries}
+        return {index: chapter for index, chapter in chapters.items() if chapter is not None}
 
     def set_state(self, state: str, error: str = "") -> None:
         with self._lock:
@@ -411,10 +422,14 @@ class CourseStore:
                 self._close_attempt(history, event, "error")
             elif event.kind is EventKind.DONE and event.chapter is not None:
                 name = chapter_filename(event.index, chapter["title"])
+                atomic_write(self.path / data_filename(name),
+                             json.dumps(event.chapter.to_dict(), ensure_ascii=False))
                 atomic_write(self.path / name, event.chapter.to_markdown())
                 self._close_attempt(history, event, "done")
                 chapter.update(status=str(ChapterStatus.DONE), file=name, last_error="",
-                               seconds=round(event.seconds, 3), model=event.model)
+                               seconds=round(event.seconds, 3), model=event.model,
+                               questions=len(event.chapter.quiz),
+                               sources=[ref.label() for ref in event.chapter.sources])
             elif event.kind is EventKind.FAILED:
                 self._close_attempt(history, event, "error")
                 chapter.update(status=str(ChapterStatus.FAILED), last_error=event.reason,

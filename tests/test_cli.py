@@ -178,7 +178,7 @@ def test_max_wait_flag_becomes_the_setting():
 
 def test_a_key_the_server_echoes_in_an_error_reaches_no_output_log_manifest_or_zip(
         notes, tmp_path, gemini_env):
-    from geminiteacher.store import CourseStore
+    from geminiteacher.exports import export_bytes
     from tests.course_helpers import zip_text
 
     plan_only(notes, tmp_path)
@@ -193,5 +193,5 @@ def test_a_key_the_server_echoes_in_an_error_reaches_no_output_log_manifest_or_z
     folder = tmp_path / "Ideas"
     for text in (result.stdout, result.stderr, log.read_text(),
                  (folder / "course.json").read_text(),
-                 zip_text(CourseStore.open(folder).zip_bytes())):
+                 zip_text(export_bytes(folder, "zip"))):
         assert TEST_KEY not in text

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from geminiteacher.models import ChapterContent, CourseSettings
 from geminiteacher.prompts import (
-    CHAPTER_SCHEMA,
     DOCUMENT_OPEN,
     chapter_prompt,
+    chapter_schema,
     outline_prompt,
     parse_chapter,
     parse_chapter_markdown,
     parse_outline_text,
+    parse_quiz,
     summary_prompt,
 )
 
@@ -81,7 +82,16 @@ def test_custom_prompt_is_appended_to_chapter_instructions_only():
 def test_chapter_instruction_names_its_title_and_asks_for_the_schema():
     prompt = chapter_prompt(SOURCE, "Loops  and\nbranches", SETTINGS)
     assert "Chapter title: Loops and branches" in prompt.parts[1].splitlines()
-    assert prompt.schema == CHAPTER_SCHEMA
+    assert prompt.schema == chapter_schema(SETTINGS)
+
+
+def test_the_chapter_schema_asks_for_the_set_number_of_questions_and_the_sources():
+    quiz = chapter_schema(SETTINGS.with_(quiz_questions=7))["properties"]["quiz"]
+    assert quiz["minItems"] == quiz["maxItems"] == 7
+    assert quiz["items"]["properties"]["options"]["maxItems"] == 4
+    without = chapter_schema(SETTINGS.with_(quiz_questions=0))
+    assert "quiz" not in without["properties"] and "sources" in without["required"]
+    assert "quiz" not in chapter_prompt(SOURCE, "L", SETTINGS.with_(quiz_questions=0)).parts[1]
 
 
 def test_cascade_lists_earlier_chapters_titles_and_summaries():
@@ -160,6 +170,38 @@ def test_chapter_json_answer_bare_or_fenced_is_read():
     for text in (body, f"Here you go:\n```json\n{body}\n```"):
         chapter = parse_chapter(text, "T")
         assert (chapter.title, chapter.summary, chapter.explanation) == ("T", "S {a}", "E")
+
+
+def option_set(correct: set[int], texts=("a", "b", "c", "d")) -> list[dict]:
+    return [{"text": t, "correct": i in correct} for i, t in enumerate(texts)]
+
+
+def test_a_quiz_keeps_only_questions_with_four_distinct_options_and_one_correct():
+    good = {"question": "Q?", "options": option_set({2}), "explanation": "E.", "source": "Loops"}
+    quiz = parse_quiz([
+        good,
+        {**good, "options": option_set(set())},
+        {**good, "options": option_set({0, 1})},
+        {**good, "options": option_set({0})[:3]},
+        {**good, "options": option_set({0}, ("a", "a", "c", "d"))},
+        {**good, "question": " "},
+        "not a question",
+    ])
+    assert [(q.question, q.answer, q.correct, q.source) for q in quiz] == [("Q?", 2, "c", "Loops")]
+
+
+def test_a_quiz_answer_may_name_the_correct_option_by_index_or_text():
+    base = {"question": "Q?", "options": ["a", "b", "c", "d"]}
+    assert [q.answer for q in parse_quiz([{**base, "answer": 3}, {**base, "answer": "b"}])] == \
+        [3, 1]
+
+
+def test_a_chapter_answer_without_a_quiz_has_none_and_keeps_only_real_headings_as_sources():
+    body = ('{"title": "x", "summary": "S", "explanation": "E", "extension": "X", '
+            '"sources": ["## loops", "2.3 Loops", "Imagined section"]}')
+    chapter = parse_chapter(body, "T", SOURCE + "\n## 2.4 Branches\n\n```\n# Fake\n```\n")
+    assert chapter.quiz == [] and [s.heading for s in chapter.sources] == ["Loops"]
+    assert parse_chapter(body.replace("## loops", "Fake"), "T", "```\n# Fake\n```").sources == []
 
 
 def test_chapter_markdown_answer_goes_through_the_markdown_parser():

@@ -11,17 +11,47 @@ import sys
 import threading
 from pathlib import Path
 
-from geminiteacher.models import ChapterContent, CourseSettings
+from geminiteacher.backends.offline import OfflineEngine
+from geminiteacher.exports import export_bytes
+from geminiteacher.models import (
+    ChapterContent,
+    CourseSettings,
+    Event,
+    EventKind,
+    QuizQuestion,
+    Source,
+    SourceRef,
+)
 from geminiteacher.runner import run_course
 from geminiteacher.store import (
     CourseStore,
     atomic_write,
     chapter_filename,
     course_dir,
-    parse_chapter_file,
     safe_name,
 )
 from tests.course_helpers import MATERIAL, zip_text
+
+TRICKY = ChapterContent(
+    "Loops",
+    "Short {braces}.",
+    "Body\n\n## Summary\n\nA line that looks like a section.\n\n## Extension\n\n"
+    "```py\n# comment\n## Explanation\nfor i in x: {i}\n```\n\n# A top-level heading",
+    "More\n\n## Quiz\n\nnot the quiz",
+    [QuizQuestion("Q?", ["a", "b", "c", "d"], 2, "Because c.", "Loops")],
+    [SourceRef("notes.md", "Loops")],
+)
+
+
+def saved_course(tmp_path: Path, *chapters: ChapterContent) -> Path:
+    """A course folder holding `chapters` as done, written through the store."""
+    store = CourseStore.create(tmp_path, "C", Source.from_text("# Loops\n\nText."),
+                               CourseSettings(engine="offline"), OfflineEngine())
+    store.set_outline([c.title for c in chapters])
+    for index, chapter in enumerate(chapters, 1):
+        store.record(Event(EventKind.DONE, index, chapter.title, chapter=chapter))
+    store.close()
+    return store.path
 
 
 def test_titles_become_file_system_safe_names():
@@ -38,12 +68,33 @@ def test_course_dir_is_the_safe_title_inside_the_output_dir(tmp_path: Path):
     assert course_dir(tmp_path, "My Course") == tmp_path / "My_Course"
 
 
-def test_chapter_markdown_round_trips_through_its_file_format():
-    chapter = ChapterContent("Loops", "Short {braces}.", "Body\n\n```py\nfor i in x: {i}\n```",
-                             "More")
-    text = chapter.to_markdown()
-    assert text.startswith("# Loops\n\n## Summary\n")
-    assert parse_chapter_file(text) == chapter
+def test_a_chapter_reads_back_identical_whatever_headings_its_text_holds(tmp_path: Path):
+    path = saved_course(tmp_path, TRICKY)
+    assert (path / chapter_filename(1, "Loops")).read_text().startswith("# Loops\n\n## Summary\n")
+    assert CourseStore.open(path).done_chapters() == {1: TRICKY}
+
+
+def test_a_chapter_of_a_course_made_before_data_files_is_read_from_its_markdown(tmp_path: Path):
+    old = ChapterContent("Loops", "S.", "Body\n\n```py\n# comment\n## Summary\nx = {i}\n```", "X.")
+    path = saved_course(tmp_path, old)
+    (path / "chapter_01_Loops.json").unlink()
+    assert CourseStore.open(path).done_chapters() == {1: old}
+
+
+def test_a_chapter_file_named_outside_the_folder_is_never_read(tmp_path: Path):
+    path = saved_course(tmp_path, TRICKY)
+    manifest = json.loads((path / "course.json").read_text())
+    manifest["chapters"][0]["file"] = "/etc/hostname"
+    (path / "course.json").write_text(json.dumps(manifest))
+    store = CourseStore.open(path)
+    assert store.done_chapters() == {} and "/etc/hostname" not in store.course_files()
+
+
+def test_the_one_file_markdown_demotes_headings_but_not_lines_inside_code(tmp_path: Path):
+    text = export_bytes(saved_course(tmp_path, TRICKY), "markdown").decode()
+    assert text.startswith("# C\n\n## Loops\n\n### Summary\n")
+    assert "```py\n# comment\n## Explanation\nfor i in x: {i}\n```" in text
+    assert "\n## A top-level heading" in text and "\n### Quiz\n\nnot the quiz" in text
 
 
 def test_atomic_write_leaves_no_temporary_files(tmp_path: Path):
@@ -143,10 +194,10 @@ def test_file_names_from_the_manifest_outside_the_folder_are_ignored_with_a_warn
     folder = _planted_course(tmp_path)
     store = CourseStore.open(folder)
     with caplog.at_level(logging.WARNING, logger="geminiteacher.store"):
-        assert "SECRET-OUTSIDE" not in zip_text(store.zip_bytes())
-        assert "SECRET-OUTSIDE" not in store.combined_markdown()
+        assert "SECRET-OUTSIDE" not in zip_text(export_bytes(folder, "zip"))
+        assert "SECRET-OUTSIDE" not in export_bytes(folder, "markdown").decode()
         assert store.chapter_text(1) is None
-    assert "outside the course folder" in caplog.text
+    assert "not a file of the course folder" in caplog.text
 
 
 def test_resuming_a_tampered_course_rewrites_its_chapters_and_keeps_the_outside_file(

@@ -18,6 +18,8 @@ from geminiteacher.backends.extractive.blocks import Block, render
 from geminiteacher.backends.extractive.labels import labels_for
 from geminiteacher.backends.extractive.matching import NEAREST, SIMILAR, locate
 from geminiteacher.backends.extractive.planner import Chapter
+from geminiteacher.backends.extractive.provenance import section_headings
+from geminiteacher.backends.extractive.quiz import build_quiz
 from geminiteacher.backends.extractive.salience import (
     Term,
     central_sentences,
@@ -33,6 +35,7 @@ from geminiteacher.backends.extractive.text import (
 )
 from geminiteacher.errors import OutlineError
 from geminiteacher.models import ChapterContent, CourseSettings, Reply
+from geminiteacher.sources import real_sections
 
 KEY_TERMS = 6
 KEY_IDEAS = 5
@@ -87,6 +90,9 @@ class OfflineEngine(Engine):
                 summary=glue.join(s.text for s in summary) or labels["no_prose"],
                 explanation=explanation,
                 extension=_extension(terms, summary, sentences, labels),
+                quiz=build_quiz(analysis, match.blocks, terms, settings.quiz_questions,
+                                labels["blank"]),
+                sources=real_sections(section_headings(analysis, match.blocks), source),
             )
         )
 

@@ -65,7 +65,7 @@ class PromptedEngine(Engine):
             source, title, settings, index=index, outline=outline, previous=previous
         )
         answer = self.transport.generate(prompt, settings)
-        return _reply(parse_chapter(answer.text, title), answer)
+        return _reply(parse_chapter(answer.text, title, source), answer)
 
     def write_summary(
         self, source: str, chapters: Sequence[ChapterContent], settings: CourseSettings

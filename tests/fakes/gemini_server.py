@@ -513,10 +513,11 @@ class FakeGemini:
                 return _quota_error(limited, daily=False)
             if fault is not None and fault.kind == "hang":
                 delay += fault.seconds
+            cached = cache.tokens if cache else self._cached_tokens(rec)  # looked up on arrival
             self._sleep(delay)
             if self._stopping.is_set():
                 return _error(503, "The fake server is shutting down.")
-            payload = self._answer(rec, fault, spec, concrete, cache)
+            payload = self._answer(rec, fault, spec, concrete, cache, cached)
             if not stream:
                 return _Answer(200, payload)
             return _Answer(200, payload, stream=True, chunks=self._chunks(payload))
@@ -556,12 +557,11 @@ class FakeGemini:
             time.sleep(min(_SLICE, left))
 
     def _answer(self, rec: Recorded, fault: _Fault | None, spec: ModelSpec,
-                concrete: str, cache: Cache | None) -> dict:
+                concrete: str, cache: Cache | None, cached: int) -> dict:
         prompt_text = rec.system + "".join(
             t for c in rec.body.get("contents") or [] for t in _texts(c)
         )
         prompt = tokens(prompt_text) + (cache.tokens if cache else 0)
-        cached = cache.tokens if cache else self._cached_tokens(rec)
         usage: dict[str, Any] = {"promptTokenCount": prompt, "totalTokenCount": prompt}
         if cached:
             usage["cachedContentTokenCount"] = cached
@@ -644,6 +644,20 @@ class FakeGemini:
                 "from the document and the reasoning that connects them.",
                 "extension": f"Further reading on {title}; try applying it to a new case.",
             }
+            asked = (rec.generation_config.get("responseJsonSchema") or {}).get("properties", {})
+            if "sources" in asked:  # the heading named like the chapter, and one made up
+                headings = re.findall(r"^#{1,3}\s+(.+?)\s*$", rec.parts[0] if rec.parts else "",
+                                      re.M)
+                chapter["sources"] = [h for h in headings if h.lower() == title.lower()][:1]
+                chapter["sources"].append("A section the document does not have")
+            if "quiz" in asked:  # n questions, the correct option moving through A-D
+                chapter["quiz"] = [{
+                    "question": f"Question {q} on {title}: which statement is right?",
+                    "options": [{"text": f"{'Right' if o == q % 4 else 'Wrong'} answer {o + 1}",
+                                 "correct": o == q % 4} for o in range(4)],
+                    "explanation": f"The document says so in its part on {title}.",
+                    "source": title,
+                } for q in range(asked["quiz"].get("minItems", 1))]
             if as_json:
                 return json.dumps(chapter, ensure_ascii=False)
             return (f"# {title}\n\n## Summary\n\n{chapter['summary']}\n\n## Explanation\n\n"

@@ -1,0 +1,52 @@
+"""What every export reads: a course as the store saved it, read once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from geminiteacher.models import ChapterContent
+from geminiteacher.store import CourseStore, safe_name
+
+
+@dataclass
+class ExportChapter:
+    """One chapter of the outline: its number, title, status and, once done, its content."""
+
+    index: int
+    title: str
+    status: str
+    content: ChapterContent | None = None
+
+
+@dataclass
+class ExportCourse:
+    """A course folder's title, note, chapters, summary and files, for the exports."""
+
+    path: Path
+    title: str
+    note: str = ""
+    chapters: list[ExportChapter] = field(default_factory=list)
+    summary: str = ""
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def done(self) -> list[ChapterContent]:
+        """The finished chapters in order (a partly finished course exports these)."""
+        return [c.content for c in self.chapters if c.content is not None]
+
+    @property
+    def file_stem(self) -> str:
+        """The file-safe title the export files are named after."""
+        return safe_name(self.title)
+
+
+def load_course(path: str | Path) -> ExportCourse:
+    """The course in folder `path`, finished or not, as the store saved it."""
+    store = CourseStore.open(path)
+    manifest = store.manifest()
+    chapters = [ExportChapter(entry["index"], entry["title"], entry["status"], content)
+                for entry, content in store.read_chapters()]
+    return ExportCourse(store.path, manifest.get("title") or store.path.name,
+                        manifest.get("note", ""), chapters, store.summary_text(),
+                        store.course_files())

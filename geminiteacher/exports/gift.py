@@ -1,0 +1,44 @@
+"""The quizzes in GIFT, the plain-text question format Moodle imports.
+
+`$CATEGORY:` per chapter, then each question as `::name:: text {=right ~wrong ... ####why}`;
+the characters GIFT reserves (`~ = # { } :` and `\\`) are escaped with a backslash.
+"""
+
+from __future__ import annotations
+
+import re
+
+from geminiteacher.exports.course import ExportCourse
+from geminiteacher.exports.moodle import category, question_name
+from geminiteacher.models import QuizQuestion
+
+SUFFIX = ".gift.txt"
+MIME = "text/plain"
+_SPECIAL = re.compile(r"([\\~=#{}:])")
+
+
+def escape(text: str) -> str:
+    """`text` on one line with GIFT's reserved characters escaped."""
+    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def question_gift(question: QuizQuestion, name: str) -> str:
+    """One multiple-choice question in GIFT."""
+    answers = [f"\t{'=' if i == question.answer else '~'}{escape(option)}"
+               for i, option in enumerate(question.options)]
+    why = question.explanation + (f" (Source: {question.source})" if question.source else "")
+    if why.strip():
+        answers.append(f"\t####{escape(why)}")
+    return f"::{escape(name)}:: {escape(question.question)} {{\n" + "\n".join(answers) + "\n}"
+
+
+def render(course: ExportCourse) -> bytes:
+    """Every finished chapter's quiz, each under its own category."""
+    blocks = [f"// {' '.join(course.title.split())}: questions exported by geminiteacher"]
+    for chapter in course.chapters:
+        if chapter.content is None or not chapter.content.quiz:
+            continue
+        blocks.append(f"$CATEGORY: {category(course.title, f'{chapter.index}. {chapter.title}')}")
+        for n, question in enumerate(chapter.content.quiz, 1):
+            blocks.append(question_gift(question, question_name(chapter.index, chapter.title, n)))
+    return ("\n\n".join(blocks) + "\n").encode("utf-8")

@@ -1,0 +1,50 @@
+"""Chapter Markdown as tokens and HTML, the same way for every export.
+
+CommonMark with tables. Raw HTML in the text is shown as text, images become plain links
+(an export never fetches anything from the network when opened), and headings inside a
+chapter move down `shift` levels so they sit below the chapter's own headings.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from geminiteacher.models import ChapterContent
+
+PARTS = (("Summary", "summary"), ("Explanation", "explanation"), ("Extension", "extension"))
+_MD = MarkdownIt("commonmark", {"html": False}).enable("table").disable("image")
+
+
+def parse(text: str, shift: int = 0) -> list[Token]:
+    """The block tokens of `text`, headings `shift` levels lower (at most h6)."""
+    tokens = _MD.parse(text)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(6, int(token.tag[1]) + shift)}"
+    return tokens
+
+
+def to_html(text: str, shift: int = 0) -> str:
+    """`text` rendered as an HTML fragment."""
+    return _MD.renderer.render(parse(text, shift), _MD.options, {})
+
+
+def chapter_html(chapter: ChapterContent, level: int = 2) -> str:
+    """The chapter's parts as HTML under `<h{level}>` part headings (no title, no quiz)."""
+    blocks = []
+    for label, attribute in PARTS:
+        text = getattr(chapter, attribute).strip()
+        if text:
+            blocks.append(f"<h{level}>{label}</h{level}>\n{to_html(text, level)}")
+    return "\n".join(blocks)
+
+
+def sources_html(chapter: ChapterContent, level: int = 2) -> str:
+    """The chapter's sources as a list under a heading, or "" without any."""
+    if not chapter.sources:
+        return ""
+    items = "".join(f"<li>{escape(ref.label())}</li>" for ref in chapter.sources)
+    return f"<h{level}>Sources</h{level}>\n<ul class=\"sources\">{items}</ul>"
