@@ -33,7 +33,8 @@ log = logging.getLogger("geminiteacher")
 
 DEFAULTS: dict[str, Any] = {
     "input": [], "output_dir": "output", "title": None, "mode": "sequential",
-    "max_chapters": 10, "fixed_chapter_count": False, "max_workers": 4, "delay_min": 0.1,
+    "max_chapters": 10, "fixed_chapter_count": False, "include_front_back_matter": False,
+    "max_workers": 4, "delay_min": 0.1,
     "delay_max": 0.5, "max_retries": 3, "model_name": DEFAULT_MODEL, "temperature": None,
     "custom_prompt": None, "language": "English", "verbose": False, "log_file": None,
     "engine": "auto", "requests_per_minute": None, "max_wait": MAX_WAIT, "thinking": "auto",
@@ -57,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-chapters", type=int, help="most chapters (default: 10)")
     p.add_argument("--fixed-chapter-count", action="store_true",
                    help="write exactly --max-chapters chapters")
+    p.add_argument("--include-front-back-matter", action="store_true",
+                   help="also make chapters of the title page, contents, licences, index, "
+                        "references and changelogs (left out by default)")
     p.add_argument("--max-workers", type=int,
                    help=f"chapters written at once in parallel mode (1-{MAX_WORKERS})")
     p.add_argument("--delay-min", type=float, help="least gap between request starts (s)")
@@ -129,6 +133,7 @@ def settings_from(options: dict[str, Any]) -> CourseSettings:
         language=options["language"],
         max_chapters=int(options["max_chapters"]),
         fixed_chapter_count=bool(options["fixed_chapter_count"]), custom_prompt=prompt,
+        include_front_back_matter=bool(options["include_front_back_matter"]),
         mode=options["mode"], max_workers=int(options["max_workers"]),
         delay_range=(float(options["delay_min"]), float(options["delay_max"])),
         max_retries=int(options["max_retries"]),

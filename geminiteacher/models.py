@@ -222,6 +222,7 @@ class CourseSettings:
     language: str = "English"
     max_chapters: int = 10
     fixed_chapter_count: bool = False
+    include_front_back_matter: bool = False  # title page, contents, licences, index, ...
     custom_prompt: str | None = None
     mode: str = "parallel"
     max_workers: int = 4

@@ -136,6 +136,13 @@ def outline_schema(settings: CourseSettings) -> dict[str, Any]:
     }
 
 
+MATTER_HINT = (
+    "Leave out front and back matter: title pages, tables of contents, copyright pages, "
+    "licence texts (such as the GNU FDL or GPL), indexes, bibliographies and reference lists, "
+    "and changelogs. No chapter teaches them.\n"
+)
+
+
 def outline_instruction(settings: CourseSettings) -> str:
     """The outline call's own instruction."""
     n = settings.max_chapters
@@ -152,6 +159,7 @@ def outline_instruction(settings: CourseSettings) -> str:
         f"{count}\n"
         "Each chapter covers one coherent topic; chapters do not overlap, and together they "
         "cover everything important in the document.\n"
+        f"{'' if settings.include_front_back_matter else MATTER_HINT}"
         f"Write each chapter title in {_language(settings)}: short, specific, without "
         "numbering.\n"
         'Answer with JSON of the form {"chapters": ["first title", "second title"]}.'

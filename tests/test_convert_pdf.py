@@ -105,6 +105,43 @@ def test_pdf_nested_bookmarks_give_deeper_headings():
     assert markdown.index("## Refraction index") < markdown.index("The index compares")
 
 
+def many_bookmarks(pages: int, per_page: int) -> bytes:
+    """Entries down each (tall) page, each with a bookmark; every third title is not on the
+    page (placed where its bookmark points), as in generated references and registers."""
+    out = io.BytesIO()
+    height = 5 * per_page + 40
+    pdf = canvas.Canvas(out, pagesize=(WIDTH, height))
+    for page in range(pages):
+        pdf.setFont("Helvetica", 2)
+        for k in range(per_page):
+            n, y = page * per_page + k, height - 20 - k * 5
+            pdf.drawString(72, y, f"Entry {n} of the register")
+            pdf.drawString(72, y - 2.5, f"Body{n} says what entry {n} records.")
+            pdf.bookmarkHorizontal(f"e{n}", 0, y + 2)
+            pdf.addOutlineEntry(f"Entry {n} of the register" if n % 3 else f"Moved {n}",
+                                f"e{n}", level=0)
+        pdf.showPage()
+    pdf.save()
+    return out.getvalue()
+
+
+@pytest.mark.timeout(60)  # a hang guard: this took quadratic time before
+def test_thousands_of_bookmarks_are_each_placed_at_their_entry():
+    pages, per_page = 2, 4000
+    markdown = convert_bytes(many_bookmarks(pages, per_page), "register.pdf").markdown
+    blocks = markdown.strip().split("\n\n")
+    where = {block: i for i, block in enumerate(blocks)}
+    assert len([b for b in blocks if b.startswith("# ")]) == pages * per_page
+    for n in range(pages * per_page):
+        body = f"Body{n} says what entry {n} records."
+        if n % 3:  # the title on the page became the heading
+            at = where[f"# Entry {n} of the register"]
+            assert blocks[at + 1] == body
+        else:  # not on the page: where the bookmark points, just above the entry
+            at = where[f"# Moved {n}"]
+            assert blocks[at + 1 : at + 3] == [f"Entry {n} of the register", body]
+
+
 def test_pdf_running_header_and_page_numbers_are_removed():
     markdown = convert_bytes(book(6), "notes.pdf").markdown
     assert "Thermodynamics Course Notes" not in markdown

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from geminiteacher.backends.base import Engine
 from geminiteacher.backends.extractive.analysis import Analysis, analyse
 from geminiteacher.backends.extractive.blocks import Block, render
-from geminiteacher.backends.extractive.labels import labels_for
+from geminiteacher.backends.extractive.labels import ENGLISH, labels_for
 from geminiteacher.backends.extractive.matching import NEAREST, SIMILAR, locate
 from geminiteacher.backends.extractive.planner import Chapter
 from geminiteacher.backends.extractive.provenance import section_headings
@@ -25,6 +25,7 @@ from geminiteacher.backends.extractive.salience import (
     central_sentences,
     key_terms,
     normalize_sentence,
+    teaching_sentence,
 )
 from geminiteacher.backends.extractive.text import (
     Sentence,
@@ -51,7 +52,9 @@ class OfflineEngine(Engine):
 
     def plan_outline(self, source: str, settings: CourseSettings) -> Reply:
         """Chapter titles from the document's headings, or from balanced parts of its text."""
-        plan = analyse(source).plan(settings.max_chapters, settings.fixed_chapter_count)
+        plan = analyse(source).plan(
+            settings.max_chapters, settings.fixed_chapter_count, settings.include_front_back_matter
+        )
         return Reply([chapter.title for chapter in plan])
 
     def write_chapter(
@@ -71,14 +74,15 @@ class OfflineEngine(Engine):
             note = labels["empty"]
             return Reply(ChapterContent(title, note, note, f"*{labels['chapter_note']}*"))
         plan = _plan(analysis, settings)
-        match = locate(analysis, plan, title, index, outline, _other_plans(analysis, outline))
+        others = _other_plans(analysis, outline, settings)
+        match = locate(analysis, plan, title, index, outline, others)
         sentences = analysis.sentences(match.blocks)
         glue = "" if analysis.cjk else " "
         used = normalize_sentence(" ".join(p.summary for p in previous))
         count = _summary_size(len(sentences))
-        summary = central_sentences(sentences, analysis.idf, count, used) or central_sentences(
-            sentences, analysis.idf, count
-        )
+        summary = central_sentences(
+            sentences, analysis.idf, count, used, teaching_sentence
+        ) or central_sentences(sentences, analysis.idf, count, eligible=teaching_sentence)
         body = render(_without_title(match.blocks, title)) or labels["heading_only"]
         note = {SIMILAR: labels["similar"], NEAREST: labels["nearest"]}.get(match.how)
         explanation = f"> {note}\n\n{body}" if note else body
@@ -109,10 +113,11 @@ class OfflineEngine(Engine):
             leads.append(lead)
             lines.append(f"{number}. **{chapter.title}**" + (f" — {lead}" if lead else ""))
         ideas = central_sentences(
-            analysis.sentences(analysis.blocks),
+            analysis.sentences(analysis.content(settings.include_front_back_matter)),
             analysis.idf,
             KEY_IDEAS,
             normalize_sentence(" ".join(leads)),
+            teaching_sentence,
         )
         if ideas:
             lines += ["", f"### {labels['key_ideas']}", ""] + [f"- {s.text}" for s in ideas]
@@ -129,18 +134,23 @@ class OfflineEngine(Engine):
 
 
 def _plan(analysis: Analysis, settings: CourseSettings) -> list[Chapter]:
+    include = settings.include_front_back_matter
     try:
-        return analysis.plan(settings.max_chapters, settings.fixed_chapter_count)
+        return analysis.plan(settings.max_chapters, settings.fixed_chapter_count, include)
     except OutlineError:
-        return analysis.plan(settings.max_chapters, False)
+        return analysis.plan(settings.max_chapters, False, include)
 
 
-def _other_plans(analysis: Analysis, outline: Sequence[str]) -> list[list[Chapter]]:
+def _other_plans(
+    analysis: Analysis, outline: Sequence[str], settings: CourseSettings
+) -> list[list[Chapter]]:
     """Plans made under other settings, plus the exact-count plan the outline's length implies."""
     plans = analysis.known_plans()
     if outline:
         with contextlib.suppress(OutlineError):
-            plans.append(analysis.plan(min(len(outline), 100), True))
+            plans.append(
+                analysis.plan(min(len(outline), 100), True, settings.include_front_back_matter)
+            )
     return plans
 
 
@@ -170,7 +180,7 @@ def _extension(
 ) -> str:
     parts = []
     if terms:
-        listed = "\n".join(f"- **{t.surface}** — {t.sentence.text}" for t in terms)
+        listed = "\n".join(f"- **{t.name}** — {t.sentence.text}" for t in terms)
         parts.append(f"### {labels['key_terms']}\n\n{listed}")
     questions = _questions(terms, summary, sentences, labels)
     if questions:
@@ -189,10 +199,14 @@ def _questions(
     """Review questions built from the text: definitions, relations, a gap fill, a paraphrase."""
     questions = []
     defined = [t for t in terms if t.defined]
-    questions += [labels["what_is"].format(term=t.surface) for t in defined[:2]]
+    questions += [
+        labels["what_are" if t.plural else "what_is"].format(term=_named(t, labels, t.article))
+        for t in defined[:2]
+    ]
     pair = _related_pair(terms, sentences)
     if pair:
-        questions.append(labels["relate"].format(a=pair[0].surface, b=pair[1].surface))
+        a, b = (_named(t, labels, "the" if t.article else "") for t in pair)
+        questions.append(labels["relate"].format(a=a, b=b))
     gap = _gap_fill(summary, terms)
     if gap:
         questions.append(labels["blank"].format(sentence=gap[1]))
@@ -200,6 +214,13 @@ def _questions(
     if rest:
         questions.append(labels["explain"].format(sentence=rest[0].text))
     return questions
+
+
+def _named(term: Term, labels: dict[str, str], article: str) -> str:
+    """The term as a question names it: in English with its article when singular."""
+    if term.plural or not article or labels["what_is"] != ENGLISH["what_is"]:
+        return term.name
+    return f"{article} {term.name}"
 
 
 def _related_pair(terms: Sequence[Term], sentences: Sequence[Sentence]) -> tuple[Term, Term] | None:

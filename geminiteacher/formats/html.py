@@ -19,6 +19,8 @@ BLOCK = frozenset({
     "h4", "h5", "h6", "header", "hgroup", "hr", "html", "li", "main", "ol", "p", "pre",
     "section", "summary", "table", "ul"
 })
+# Parts of a table that, met inside inline content, still end a line like a block does.
+_CELLS = frozenset({"caption", "td", "th", "tr"})
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _PARAGRAPHS = frozenset({"p", "dt", "dd", "figcaption", "summary", "address"})
 _CODE = frozenset({"code", "kbd", "samp", "tt", "var"})
@@ -26,22 +28,29 @@ _STRONG = frozenset({"strong", "b"})
 _EMPHASIS = frozenset({"em", "i", "cite"})
 _SKIPPED = (Comment, Declaration, Doctype, ProcessingInstruction)
 _WHITESPACE = re.compile(r"\s+")
+_NAV_CLASSES = ("nav-panel", "navheader", "navfooter", "navigation", "breadcrumb", "breadcrumbs")
+_NAV_RELS = ("next", "prev", "previous", "up")
+_NAV_TEXT = 300  # a navigation bar is short; a paragraph that links onwards is not one
+_LIST_START = re.compile(r"^(?:- |\d+\. )")
 _LANGUAGE = re.compile(r"^(?:language|lang)-(\S+)$")
 
 
 def to_markdown(markup: str | bytes, fallback_title: str | None = None) -> str:
     """Convert an HTML or XHTML document (text or bytes) to Markdown.
 
-    When the result does not open with a heading, `fallback_title` (or, if no `<h1>`
-    exists, the page's `<title>`) is put on top as `# title`.
+    When the result does not open with a heading, `fallback_title` (or, if the page has
+    no heading at all, its `<title>`) is put on top as `# title`.
     """
     soup = BeautifulSoup(markup, "lxml")
     title = fallback_title
-    if title is None and soup.title and not soup.find("h1"):
+    if title is None and soup.title and not soup.find(list(_HEADINGS)):
         title = soup.title.get_text()
     body = soup.body or soup
     for tag in body.find_all(DROP) + body.find_all(role=("navigation", "search")):
         tag.decompose()
+    for tag in _navigation(body):
+        if not tag.decomposed:  # not already gone with an enclosing bar
+            tag.decompose()
     try:
         blocks = _Walker().blocks(body)
     except RecursionError:  # absurdly deep nesting: keep the text, lose the structure
@@ -50,6 +59,17 @@ def to_markdown(markup: str | bytes, fallback_title: str | None = None) -> str:
     if title and md.inline(title) and not text.startswith("#"):
         text = md.join_blocks([md.heading(1, title), text])
     return text
+
+
+def _navigation(body: Tag) -> list[Tag]:
+    """Navigation bars that are not marked as such: blocks classed as navigation (DocBook's
+    navheader, Texinfo's nav-panel) and the short blocks around next/previous/up links."""
+    found = list(body.find_all(class_=_NAV_CLASSES))
+    for link in body.find_all("a", rel=_NAV_RELS):
+        block = link.find_parent(("div", "p", "td", "header", "footer"))
+        if block is not None and len(block.get_text(" ", strip=True)) <= _NAV_TEXT:
+            found.append(block)
+    return found
 
 
 class _Walker:
@@ -71,9 +91,9 @@ class _Walker:
     def block(self, tag: Tag) -> list[str]:
         name = tag.name
         if name in _HEADINGS:
-            return [md.heading(_HEADINGS[name], self.inline(tag).rstrip("¶ "))]
-        if name in _PARAGRAPHS:
-            return [_lines([self.inline(tag)])]
+            return [md.heading(_HEADINGS[name], self.content(tag).strip().rstrip("¶ "))]
+        if name in _PARAGRAPHS and not tag.find(BLOCK):
+            return [_lines([self.content(tag)])]
         if name in ("ul", "ol"):
             return [self.listing(tag)]
         if name == "pre":
@@ -101,7 +121,9 @@ class _Walker:
         if node.name == "img":
             alt = md.inline(node.get("alt") or "")
             return f" {alt} " if alt else ""
-        inner = "".join(self.inline(child) for child in node.children)
+        inner = self.content(node)
+        if node.name in BLOCK or node.name in _CELLS:  # e.g. a <div> in a <span>: its own line
+            return f"\n{inner}\n"
         if node.name in _CODE and node.parent and node.parent.name != "pre":
             return _wrap(inner, "`")
         if node.name in _STRONG:
@@ -109,6 +131,10 @@ class _Walker:
         if node.name in _EMPHASIS:
             return _wrap(inner, "*")
         return inner
+
+    def content(self, tag: Tag) -> str:
+        """The inline Markdown of a tag's children."""
+        return "".join(self.inline(child) for child in tag.children)
 
     def listing(self, tag: Tag) -> str:
         ordered = tag.name == "ol"
@@ -119,7 +145,10 @@ class _Walker:
             number += 1
             parts = self.blocks(item) or [""]
             pad = " " * len(marker)
-            body = "\n".join(parts).split("\n")
+            body = "".join(
+                ("\n" if _LIST_START.match(part) else "\n\n") + part if k else part
+                for k, part in enumerate(parts)
+            ).split("\n")
             items.append(
                 "\n".join([marker + body[0], *(pad + line if line else "" for line in body[1:])])
             )
@@ -136,7 +165,7 @@ class _Walker:
         for row in cells:
             line = []
             for cell in row:
-                line.append(self.inline(cell))
+                line.append(self.content(cell))
                 line.extend([""] * (_span(cell) - 1))
             grid.append(line)
         return [md.table(grid)]
@@ -145,7 +174,7 @@ class _Walker:
 def _lines(run: list[str]) -> str:
     """An inline run as a paragraph: spaces collapsed, `<br>` line breaks kept."""
     text = "".join(run)
-    return "\n".join(md.inline(line) for line in text.split("\n") if line.strip())
+    return "\n".join(md.prose(md.inline(line)) for line in text.split("\n") if line.strip())
 
 
 def _wrap(inner: str, mark: str) -> str:

@@ -6,6 +6,7 @@ import re
 
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _SPACES = re.compile(r"[ \t\u00a0]+")
+_BLOCK_START = re.compile(r"^[ \t]*(#|>|```|~~~)", re.MULTILINE)
 
 
 def inline(text: str) -> str:
@@ -31,6 +32,12 @@ def fence(code: str, language: str = "") -> str:
     longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
     ticks = "`" * max(3, longest + 1)
     return f"{ticks}{language}\n{code.strip(chr(10))}\n{ticks}"
+
+
+def prose(text: str) -> str:
+    """Paragraph text whose opening `#` (or `>`, or a fence) is escaped, so a line of text
+    never reads as a heading, a quote or the start of a code block."""
+    return _BLOCK_START.sub(r"\\\1", text)
 
 
 def heading(level: int, text: str) -> str:

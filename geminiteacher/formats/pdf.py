@@ -7,15 +7,20 @@ footers) and bare page numbers are dropped; lines are re-flowed into paragraphs
 using vertical gaps, font size, indents and short lines; words split by a
 line-break hyphen are rejoined; bookmarks become `#` headings where their titles
 appear (or where they point); without bookmarks, short lines set clearly larger
-than the body text become headings. No tables are guessed.
+than the body text become headings. Runs of lines set in a monospaced font are code:
+they become fenced blocks that keep their line breaks and indents, and never headings.
+No tables are guessed.
 """
 
 from __future__ import annotations
 
+import ctypes
+import heapq
 import math
 import re
 import threading
-from collections import Counter
+from bisect import bisect_left
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import accumulate
 
@@ -38,6 +43,11 @@ _HYPHEN_MARKS = re.compile("[\ufffe\u00ad\x02](?=\\w)")  # PDFium's marks for so
 _LINE_END_HYPHENS = str.maketrans(dict.fromkeys("\ufffe\u00ad\x02", "-"))
 _LINE = re.compile(r"[^\r\n]+")
 _LEADERS = re.compile(r"(?:\s?\.){4,}\s?")  # the dots of a table of contents
+_FIXED_PITCH = 1  # the PDF font descriptor flag of monospaced fonts
+_MONOSPACED_NAME = re.compile(r"courier|mono|nimbusmon|monaco|lettergothic|cmtt|consol|menlo|"
+                              r"typewriter|inconsolata|"
+                              r"fixed|sourcecode|firacode|lucidatypewriter|\btt\d", re.IGNORECASE)
+_CODE_GAP = 2.5  # more empty lines' worth of space than this ends a code block
 _ROMAN = r"(?=[ivxlcdm])m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})"
 _PAGE_NUMBER = re.compile(
     rf"^[-–—(\[]?\s*(page\s+|p\.\s*)?(\d{{1,4}}|{_ROMAN})(\s*(/|of)\s*\d{{1,4}})?\s*[-–—)\]]?$",
@@ -60,6 +70,25 @@ class _Line:
     bottom: float
     height: float
     furniture: bool = False
+    mono: bool = False
+
+
+@dataclass
+class _Code:
+    """Consecutive monospaced lines: a code example, kept line by line."""
+
+    lines: list[_Line]
+
+    def text(self) -> str:
+        """The lines with the indents their left edges imply (in character widths)."""
+        left = min(line.left for line in self.lines)
+        widths = [(line.right - line.left) / len(line.text) for line in self.lines
+                  if len(line.text) > 3]
+        width = sorted(widths)[len(widths) // 2] if widths else 0.0
+        if width <= 0:
+            return "\n".join(line.text for line in self.lines)
+        return "\n".join(" " * round((line.left - left) / width) + line.text
+                         for line in self.lines)
 
 
 @dataclass
@@ -130,6 +159,7 @@ def _page_lines(document: pdfium.PdfDocument, index: int) -> list[_Line]:
         # PDFium counts UTF-16 units; Python counts code points
         offsets = [0, *accumulate(2 if ord(ch) > 0xFFFF else 1 for ch in text)] if wide else None
         lines: list[_Line] = []
+        fonts: dict[int, bool] = {}
         for found in _LINE.finditer(text):
             raw = found.group()
             stripped = raw.strip()
@@ -140,8 +170,16 @@ def _page_lines(document: pdfium.PdfDocument, index: int) -> list[_Line]:
             if offsets:
                 first, last = offsets[first], offsets[last]
             start, end = _glyph(textpage, first), _glyph(textpage, last)
+            # first, middle and last glyph: prose that opens and ends with inline code is not code
+            middle = pdfium_c.FPDFText_GetCharIndexFromTextIndex(textpage, (first + last) // 2)
+            mono = (start is not None and end is not None
+                    and all(_monospaced(textpage, char, fonts)
+                            for char in (int(start[5]), middle, int(end[5])) if char >= 0))
             clean = _HYPHEN_MARKS.sub("", stripped.translate(_LIGATURES))
-            clean = md.squeeze(_LEADERS.sub(" ", clean.translate(_LINE_END_HYPHENS))).strip()
+            if mono:  # code: its spacing is meaningful, and its hyphens are not line breaks
+                clean = clean.rstrip()
+            else:
+                clean = md.squeeze(_LEADERS.sub(" ", clean.translate(_LINE_END_HYPHENS))).strip()
             if not clean:
                 continue
             if start is None or end is None:  # no glyph box: keep the previous line's place
@@ -150,7 +188,8 @@ def _page_lines(document: pdfium.PdfDocument, index: int) -> list[_Line]:
                                    previous.bottom, previous.height))
                 continue
             lines.append(_Line(clean, left=start[0], right=end[2], top=max(start[3], end[3]),
-                               bottom=min(start[1], end[1]), height=max(start[4], 1.0)))
+                               bottom=min(start[1], end[1]), height=max(start[4], 1.0),
+                               mono=bool(mono)))
         return lines
     finally:
         textpage.close()
@@ -158,7 +197,7 @@ def _page_lines(document: pdfium.PdfDocument, index: int) -> list[_Line]:
 
 
 def _glyph(textpage: pdfium.PdfTextPage, text_index: int) -> tuple[float, ...] | None:
-    """(left, bottom, right, top, type size) of the glyph behind a text index, if it has one."""
+    """(left, bottom, right, top, type size, char index) of the glyph behind a text index."""
     char = pdfium_c.FPDFText_GetCharIndexFromTextIndex(textpage, text_index)
     if char < 0:
         return None
@@ -167,7 +206,22 @@ def _glyph(textpage: pdfium.PdfTextPage, text_index: int) -> tuple[float, ...] |
     except pdfium.PdfiumError:
         return None
     size = pdfium_c.FPDFText_GetFontSize(textpage, char)
-    return (*box, size if size > 1 else box[3] - box[1])
+    return (*box, size if size > 1 else box[3] - box[1], char)
+
+
+def _monospaced(textpage: pdfium.PdfTextPage, char: int, fonts: dict[int, bool]) -> bool:
+    """Whether the glyph's font is fixed-pitch (by its descriptor flag or its name);
+    `fonts` remembers the answer per font of the page."""
+    font = pdfium_c.FPDFTextObj_GetFont(pdfium_c.FPDFText_GetTextObject(textpage, char))
+    key = ctypes.cast(font, ctypes.c_void_p).value or 0
+    if key not in fonts:
+        flags = ctypes.c_int(0)
+        name = ctypes.create_string_buffer(128)
+        pdfium_c.FPDFText_GetFontInfo(textpage, char, name, len(name), ctypes.byref(flags))
+        fonts[key] = bool(flags.value & _FIXED_PITCH) or bool(
+            _MONOSPACED_NAME.search(name.value.decode("latin-1"))
+        )
+    return fonts[key]
 
 
 def _bookmarks(document: pdfium.PdfDocument) -> dict[int, list[tuple[int, str, float | None]]]:
@@ -251,40 +305,96 @@ def _place_headings(pages, marks) -> list[list[_Line | _Heading]]:
     """Each page's body lines, with a heading per bookmark put where its title appears."""
     flow = []
     for index, lines in enumerate(pages):
-        items: list[_Line | _Heading] = [line for line in lines if not line.furniture]
-        for level, title, y in marks.get(index, []):
-            start = max((i + 1 for i, item in enumerate(items) if isinstance(item, _Heading)),
-                        default=0)
-            found = _find_title(items, start, title)
-            if found:  # keep the wording on the page, which may carry a section number
-                shown = " ".join(line.text for line in items[found[0] : found[1] + 1])
-                items[found[0] : found[1] + 1] = [_Heading(level, shown)]
-                continue
-            at = start
-            if y is not None:
-                at = next((i for i in range(start, len(items)) if items[i].top <= y + 1),
-                          len(items))
-            items.insert(at, _Heading(level, title))
-        flow.append(items)
+        body = [line for line in lines if not line.furniture]
+        flow.append(_placed(body, marks[index]) if index in marks else body)
     return flow
 
 
-def _find_title(items, start: int, title: str) -> tuple[int, int] | None:
-    """The run of lines (a title may wrap) from `start` on that spells `title`."""
-    want = _words(title)
-    if not want:
-        return None
-    for i in range(start, len(items)):
-        if not isinstance(items[i], _Line):
+def _placed(lines: list[_Line], marks) -> list[_Line | _Heading]:
+    """`lines` with a heading per bookmark, in outline order: each heading replaces the lines
+    that spell its title, else goes where its bookmark points (or after the previous one).
+
+    Linear in lines and bookmarks: titles are looked up in an index of the lines, and each
+    search starts after the heading placed before it.
+    """
+    finder = _TitleFinder(lines)
+    inserted: defaultdict[int, list[_Heading]] = defaultdict(list)  # headings before line i
+    replaced: dict[int, tuple[int, _Heading]] = {}  # lines i..j replaced by a heading
+    start = 0
+    for level, title, y in marks:
+        found = finder.find(title, start)
+        if found:  # keep the wording on the page, which may carry a section number
+            first, last = found
+            shown = " ".join(line.text for line in lines[first : last + 1])
+            replaced[first] = (last, _Heading(level, shown))
+            start = last + 1
             continue
-        got, j = _words(items[i].text), i
-        while (got and got != want and want.startswith(got) and j + 1 < len(items)
-               and isinstance(items[j + 1], _Line)):
+        at = start
+        if y is not None:
+            at = next((i for i in range(start, len(lines)) if lines[i].top <= y + 1),
+                      len(lines))
+        inserted[at].append(_Heading(level, title))
+        start = at
+    items: list[_Line | _Heading] = []
+    i = 0
+    while i <= len(lines):
+        items.extend(inserted.get(i, ()))
+        if i in replaced:
+            last, heading = replaced[i]
+            items.append(heading)
+            i = last + 1
+            continue
+        if i < len(lines):
+            items.append(lines[i])
+        i += 1
+    return items
+
+
+class _TitleFinder:
+    """Finds the run of lines (a title may wrap) that spells a bookmark's title.
+
+    Lines are indexed by their words and by their words without a leading number, so a
+    title is matched against only the lines that could start it. Code lines never match.
+    """
+
+    def __init__(self, lines: list[_Line]) -> None:
+        self.words = [_words(line.text) for line in lines]
+        self.mono = [line.mono for line in lines]
+        self.exact: defaultdict[str, list[int]] = defaultdict(list)
+        self.unnumbered: defaultdict[str, list[int]] = defaultdict(list)
+        for i, words in enumerate(self.words):
+            if words and not lines[i].mono:
+                self.exact[words].append(i)
+                self.unnumbered[_unnumbered(words)].append(i)
+
+    def find(self, title: str, start: int) -> tuple[int, int] | None:
+        want = _words(title)
+        if not want:
+            return None
+        parts = want.split(" ")
+        found = [self.exact.get(" ".join(parts[:n]), []) for n in range(1, len(parts) + 1)]
+        found.append(self.unnumbered.get(_unnumbered(want), []))
+        heap = [(positions[k], n, k) for n, positions in enumerate(found)
+                if (k := bisect_left(positions, start)) < len(positions)]
+        heapq.heapify(heap)
+        while heap:
+            i, n, k = heapq.heappop(heap)
+            run = self._run(i, want)
+            if run:
+                return run
+            if k + 1 < len(found[n]):
+                heapq.heappush(heap, (found[n][k + 1], n, k + 1))
+        return None
+
+    def _run(self, i: int, want: str) -> tuple[int, int] | None:
+        got, j = self.words[i], i
+        while (got and got != want and want.startswith(got) and j + 1 < len(self.words)
+               and not self.mono[j + 1]):
             j += 1
-            got = f"{got} {_words(items[j].text)}".strip()
-        if got == want or _unnumbered(got) == _unnumbered(want):
+            got = f"{got} {self.words[j]}".strip()
+        if got and (got == want or _unnumbered(got) == _unnumbered(want)):
             return i, j
-    return None
+        return None
 
 
 def _words(text: str) -> str:
@@ -296,16 +406,22 @@ def _unnumbered(words: str) -> str:
 
 
 def _render(flow, *, bookmarked: bool) -> str:
-    blocks: list[_Paragraph | _Heading] = []
-    current: _Paragraph | None = None
+    blocks: list[_Paragraph | _Code | _Heading] = []
+    current: _Paragraph | _Code | None = None
     for items in flow:
         for position, item in enumerate(items):
             if isinstance(item, _Heading):
                 blocks.append(item)
                 current = None
                 continue
+            if item.mono:
+                if not (isinstance(current, _Code) and _code_continues(current, item, position)):
+                    current = _Code([])
+                    blocks.append(current)
+                current.lines.append(item)
+                continue
             follows = _continues if position else _continues_on_next_page
-            if current is not None and follows(current, item):
+            if isinstance(current, _Paragraph) and follows(current, item):
                 current.lines.append(item)
             else:
                 current = _Paragraph([item])
@@ -316,13 +432,25 @@ def _render(flow, *, bookmarked: bool) -> str:
         if isinstance(block, _Heading):
             out.append(md.heading(block.level, block.title))
             continue
+        if isinstance(block, _Code):
+            out.append(md.fence(block.text()))
+            continue
         text = block.text()
         level = levels.get(_size(block.height)) if _heading_like(block, text) else None
         if level:
             out.append(md.heading(level, text))
         else:
-            out.append(_BULLET.sub("- ", text, count=1))
+            out.append(md.prose(_BULLET.sub("- ", text, count=1)))
     return md.join_blocks(out)
+
+
+def _code_continues(code: _Code, line: _Line, position: int) -> bool:
+    """Whether a monospaced line carries on the code block before it: the next line below
+    (blank lines inside the example allowed), or the top of the next page."""
+    if not position:
+        return True
+    last = code.lines[-1]
+    return line.top <= last.top and last.bottom - line.top <= _CODE_GAP * last.height
 
 
 def _continues(paragraph: _Paragraph | None, line: _Line) -> bool:

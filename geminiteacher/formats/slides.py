@@ -68,7 +68,7 @@ def _text_frame(frame, *, bulleted: bool) -> str:
         elif qn("a:buChar") in marks or (bulleted and qn("a:buNone") not in marks):
             lines.append(f"{'   ' * level}- {text}")
         else:
-            lines.append(f"\n{text}\n")
+            lines.append(f"\n{md.prose(text)}\n")
     return "\n".join(lines).strip()
 
 

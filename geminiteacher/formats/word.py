@@ -73,7 +73,7 @@ class _Writer:
             self.items.append(self._item(numbering, md.inline(text)))
             return
         self._flush()
-        self.blocks.append(md.inline(text))
+        self.blocks.append(md.prose(md.inline(text)))
 
     def _item(self, numbering: tuple[str, int, int, bool], text: str) -> str:
         key, level, depth, numbered = numbering

@@ -18,21 +18,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.fakes.catalog import lookup
+from tests.fakes.wire import texts as _texts
+from tests.fakes.wire import tokens as _tokens
 
 NOT_FOUND = "CachedContent not found (or permission denied)"
 WITH_SYSTEM = ("CachedContent can not be used with GenerateContent request setting "
                "system_instruction, tools or tool_config.\n\nProposed fix: move those values "
                "to CachedContent from GenerateContent request.")
-
-
-def _tokens(text: str) -> int:
-    return (len(text) + 3) // 4
-
-
-def _texts(content: Any) -> list[str]:
-    if not isinstance(content, dict):
-        return []
-    return [p["text"] for p in content.get("parts") or [] if isinstance(p, dict) and "text" in p]
 
 
 def _seconds(ttl: str) -> float:

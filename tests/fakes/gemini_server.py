@@ -36,6 +36,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from tests.fakes.caches import Cache, CacheService
 from tests.fakes.catalog import ModelSpec, catalog, lookup, request_problem
+from tests.fakes.wire import texts as _texts
+from tests.fakes.wire import tokens
 
 CACHE_MIN_TOKENS = 1024
 BAD_KEY = "bad-key"
@@ -54,17 +56,6 @@ STATUS_NAMES = {
 _ROUTE = re.compile(r"^/(v1|v1beta|v1alpha)/models(?:/([^/:]+))?(?::(\w+))?/?$")
 _RESOURCE = re.compile(r"^/(v1|v1beta|v1alpha)/(cachedContents)(?:/([^/:]+))?/?$")
 _SLICE = 0.02
-
-
-def tokens(text: str) -> int:
-    """The fake's token estimate: one token per four characters, rounded up."""
-    return (len(text) + 3) // 4
-
-
-def _texts(content: Any) -> list[str]:
-    if not isinstance(content, dict):
-        return []
-    return [p["text"] for p in content.get("parts") or [] if isinstance(p, dict) and "text" in p]
 
 
 def _key_of(headers: dict[str, str], query: str) -> str:

@@ -13,6 +13,7 @@ import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 
+from geminiteacher.backends.extractive.anatomy import matter_flags
 from geminiteacher.backends.extractive.blocks import Block, parse_blocks
 from geminiteacher.backends.extractive.planner import Chapter, plan_chapters
 from geminiteacher.backends.extractive.salience import central_sentences, key_terms
@@ -44,21 +45,34 @@ class Analysis:
             df.update(block.terms.keys())
         documents = max(1, sum(1 for b in self.blocks if b.terms))
         self.idf = {term: math.log((documents + 1) / count) for term, count in df.items()}
+        flags = matter_flags(self.blocks)
+        teaching = [b for b, matter in zip(self.blocks, flags, strict=True) if not matter]
+        # A source that is all front or back matter (a licence on its own) is taught as it is.
+        self.teaching = teaching if any(b.size for b in teaching) else self.blocks
         self._lock = threading.Lock()
-        self._plans: dict[tuple[int, bool], list[Chapter]] = {}
+        self._plans: dict[tuple[int, bool, bool], list[Chapter]] = {}
         self._sections: list[tuple[Block, list[Block]]] | None = None
 
     @staticmethod
     def sentences(blocks: Sequence[Block]) -> list[Sentence]:
         return [s for b in blocks for s in b.sentences]
 
-    def plan(self, max_chapters: int, fixed: bool) -> list[Chapter]:
-        """The chapters for these settings (cached; raises OutlineError for empty sources)."""
-        key = (max_chapters, fixed)
+    def content(self, include_matter: bool) -> list[Block]:
+        """The blocks a course teaches: all of them, or without front and back matter."""
+        return self.blocks if include_matter else self.teaching
+
+    def plan(self, max_chapters: int, fixed: bool, include_matter: bool = False) -> list[Chapter]:
+        """The chapters for these settings (cached; raises OutlineError for empty sources).
+
+        Front and back matter (title page, contents, licences, index, ...) are left out
+        unless `include_matter`.
+        """
+        key = (max_chapters, fixed, include_matter)
         with self._lock:
             if key not in self._plans:
                 self._plans[key] = plan_chapters(
-                    self.blocks, max_chapters, fixed, self.name, self.conjunction
+                    self.content(include_matter), max_chapters, fixed, self.name,
+                    self.conjunction,
                 )
             return self._plans[key]
 

@@ -16,6 +16,7 @@ from geminiteacher.backends.extractive.text import (
     Sentence,
     analyse_sentence,
     clean_title,
+    is_file_name,
     split_sentences,
     text_size,
 )
@@ -64,6 +65,11 @@ class Block:
     def title(self) -> str:
         return clean_title(self.heading) if self.kind == "heading" else ""
 
+    @property
+    def opens_file(self) -> bool:
+        """Whether this is a joined source's `# name.ext` heading, which opens one file's part."""
+        return self.kind == "heading" and self.level == 1 and is_file_name(self.heading)
+
 
 def _prose_sentences(block: Block) -> list[str]:
     if block.kind == "paragraph":
@@ -74,7 +80,8 @@ def _prose_sentences(block: Block) -> list[str]:
         return [
             s
             for item in _list_items(block.text)
-            for s in split_sentences(_ITEM_MARKER.sub("", item))
+            for paragraph in re.split(r"\n[ \t]*\n", _ITEM_MARKER.sub("", item))
+            for s in split_sentences(paragraph)
         ]
     return []
 

@@ -12,7 +12,8 @@ ENGLISH = {
     "key_terms": "Key terms",
     "questions": "Review questions",
     "what_is": "What is {term}?",
-    "relate": "How does {a} relate to {b}?",
+    "what_are": "What are {term}?",
+    "relate": "How are {a} and {b} related?",
     "blank": "Fill in the blank: “{sentence}”",
     "explain": "Explain in your own words: “{sentence}”",
     "chapter_note": (
@@ -27,7 +28,7 @@ ENGLISH = {
         "Nothing in the source matches this title; "
         "below is the passage at the same place in the outline."
     ),
-    "no_prose": "This part of the source has no running text, only code, tables or figures.",
+    "no_prose": "The source holds no self-contained sentences to summarise here.",
     "heading_only": "The source has a heading here but no text under it.",
     "empty": "The source has no text to draw on for this chapter.",
     "chapters": "Chapters",
@@ -43,6 +44,7 @@ _TRANSLATIONS = {
         "key_terms": "Términos clave",
         "questions": "Preguntas de repaso",
         "what_is": "¿Qué es {term}?",
+        "what_are": "¿Qué son {term}?",
         "relate": "¿Qué relación hay entre {a} y {b}?",
         "blank": "Completa el espacio: «{sentence}»",
         "explain": "Explica con tus propias palabras: «{sentence}»",
@@ -58,7 +60,7 @@ _TRANSLATIONS = {
             "Nada en la fuente coincide con este título; "
             "abajo está el pasaje del mismo lugar del índice."
         ),
-        "no_prose": "Esta parte de la fuente solo tiene código, tablas o figuras.",
+        "no_prose": "La fuente no tiene aquí frases completas que resumir; mira la explicación.",
         "heading_only": "La fuente tiene aquí un encabezado pero ningún texto debajo.",
         "empty": "La fuente no tiene texto para este capítulo.",
         "chapters": "Capítulos",
@@ -72,6 +74,7 @@ _TRANSLATIONS = {
         "key_terms": "Termes clés",
         "questions": "Questions de révision",
         "what_is": "Qu'est-ce que {term} ?",
+        "what_are": "Que sont {term} ?",
         "relate": "Quel est le lien entre {a} et {b} ?",
         "blank": "Complétez : « {sentence} »",
         "explain": "Expliquez avec vos propres mots : « {sentence} »",
@@ -87,7 +90,7 @@ _TRANSLATIONS = {
             "Rien dans la source ne correspond à ce titre ; "
             "voici le passage situé au même endroit du plan."
         ),
-        "no_prose": "Cette partie de la source ne contient que code, tableaux ou images.",
+        "no_prose": "La source n'a ici aucune phrase complète à résumer ; voir l'explication.",
         "heading_only": "La source a ici un titre mais aucun texte en dessous.",
         "empty": "La source ne contient aucun texte pour ce chapitre.",
         "chapters": "Chapitres",
@@ -101,6 +104,7 @@ _TRANSLATIONS = {
         "key_terms": "Schlüsselbegriffe",
         "questions": "Wiederholungsfragen",
         "what_is": "Was ist {term}?",
+        "what_are": "Was sind {term}?",
         "relate": "Wie hängen {a} und {b} zusammen?",
         "blank": "Ergänzen Sie die Lücke: „{sentence}“",
         "explain": "Erklären Sie mit eigenen Worten: „{sentence}“",
@@ -116,7 +120,7 @@ _TRANSLATIONS = {
             "Nichts in der Quelle passt zu diesem Titel; "
             "unten steht die Passage an derselben Stelle der Gliederung."
         ),
-        "no_prose": "Dieser Teil der Quelle enthält nur Code, Tabellen oder Bilder.",
+        "no_prose": "Die Quelle hat hier keine vollständigen Sätze zum Zusammenfassen.",
         "heading_only": "Die Quelle hat hier eine Überschrift, aber keinen Text darunter.",
         "empty": "Die Quelle enthält keinen Text für dieses Kapitel.",
         "chapters": "Kapitel",
@@ -130,13 +134,14 @@ _TRANSLATIONS = {
         "key_terms": "关键术语",
         "questions": "复习题",
         "what_is": "什么是{term}？",
+        "what_are": "什么是{term}？",
         "relate": "{a}与{b}有什么关系？",
         "blank": "填空：“{sentence}”",
         "explain": "用自己的话解释：“{sentence}”",
         "chapter_note": "本章由离线引擎从您的文档中摘录而成，并非由语言模型撰写。",
         "similar": "原文中没有与此标题完全相同的章节，以下是最匹配的段落。",
         "nearest": "原文中没有与此标题相符的内容，以下是大纲中同一位置的段落。",
-        "no_prose": "原文的这一部分没有正文，只有代码、表格或图片。",
+        "no_prose": "原文此处没有可独立成句的内容可供摘要，请参阅讲解部分。",
         "heading_only": "原文此处只有标题，没有正文。",
         "empty": "原文中没有可用于本章的文字。",
         "chapters": "章节",

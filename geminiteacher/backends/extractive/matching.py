@@ -1,13 +1,18 @@
 """Find the stretch of the source a chapter title stands for.
 
 In order: a planned chapter with that title (under these or other settings), then a
-heading with that title, then the planned chapter or heading section that best matches
-the title's words (BM25, heading words counting double), and when no word matches at
-all, the planned chapter at the same position in the outline.
+heading with that title. An edited outline is read against the plan it came from: titles
+that still match a planned chapter anchor it, and between two anchors the renamed titles
+take the unmatched planned chapters in order, so a renamed chapter keeps its own section.
+A title still unplaced (a new one) gets the planned chapter or heading section that best
+matches its words (BM25, heading words counting double) among those no other chapter of
+the outline holds (among all when every one is held); when no word matches at all, the
+planned chapter at the same position.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -42,7 +47,8 @@ def locate(
     settings) are searched for the exact title too, since an outline may come from them.
     """
     wanted = normalize_title(title)
-    for chapters in (plan, *other_plans):
+    plans = [plan, *other_plans]
+    for chapters in plans:
         planned = [i for i, c in enumerate(chapters) if normalize_title(c.title) == wanted]
         if planned:
             best = min(planned, key=lambda i: (abs(i - (index - 1)), i))
@@ -51,12 +57,59 @@ def locate(
     for heading, blocks in sections:
         if normalize_title(heading.title) == wanted:
             return Match(blocks, EXACT)
-    candidates = [(c.blocks[0], c.blocks) for c in plan] + sections
-    best_blocks = _best_match(analysis, candidates, title)
+    origin, held = plan, {}
+    if 0 < index <= len(outline) and normalize_title(outline[index - 1]) == wanted:
+        origin = max(plans, key=lambda chapters: _shared_titles(outline, chapters))
+        held = _assign(outline, origin)
+        if index - 1 in held:
+            return Match(origin[held.pop(index - 1)].blocks, EXACT)
+    taken = {id(b) for k in held.values() for b in origin[k].blocks}
+    free = [
+        (blocks[0], blocks)
+        for blocks in [c.blocks for c in origin] + [blocks for _, blocks in sections]
+        if not any(id(b) in taken for b in blocks)
+    ]
+    everything = [(c.blocks[0], c.blocks) for c in origin] + sections
+    best_blocks = _best_match(analysis, free, title) or _best_match(analysis, everything, title)
     if best_blocks is not None:
         return Match(best_blocks, SIMILAR)
+    open_chapters = [k for k in range(len(origin)) if k not in held.values()] or list(
+        range(len(origin))
+    )
     slots = max(len(outline), index, 1)
-    return Match(plan[min(len(plan) - 1, (index - 1) * len(plan) // slots)].blocks, NEAREST)
+    at = (index - 1) * len(origin) // slots
+    nearest = min(open_chapters, key=lambda k: (abs(k - at), k))
+    return Match(origin[nearest].blocks, NEAREST)
+
+
+def _shared_titles(outline: Sequence[str], chapters: Sequence[Chapter]) -> int:
+    planned = {normalize_title(c.title) for c in chapters}
+    return sum(1 for title in outline if normalize_title(title) in planned)
+
+
+def _assign(outline: Sequence[str], chapters: Sequence[Chapter]) -> dict[int, int]:
+    """Outline position → planned chapter: exact titles first, then renamed ones in order.
+
+    Between two exact anchors (outline i↔plan p, then j↔q with p < q), when as many outline
+    titles as unmatched planned chapters lie between them, they pair up in order.
+    """
+    by_title: dict[str, list[int]] = {}
+    for k, chapter in enumerate(chapters):
+        by_title.setdefault(normalize_title(chapter.title), []).append(k)
+    held: dict[int, int] = {}
+    for i, title in enumerate(outline):
+        options = by_title.get(normalize_title(title))
+        if options:
+            held[i] = options.pop(0)
+    anchors = [(-1, -1), *sorted(held.items()), (len(outline), len(chapters))]
+    used = set(held.values())
+    for (i, p), (j, q) in itertools.pairwise(anchors):
+        titles = [k for k in range(i + 1, j) if k not in held]
+        spans = [k for k in range(p + 1, q) if k not in used]
+        if titles and len(titles) == len(spans):
+            held.update(zip(titles, spans, strict=True))
+            used.update(spans)
+    return held
 
 
 def _best_match(

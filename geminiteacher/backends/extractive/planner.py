@@ -100,11 +100,14 @@ def _cut(blocks: Sequence[Block], level: int) -> list[_Chunk]:
 
 
 def _fold_tiny(chunks: list[_Chunk]) -> list[_Chunk]:
-    sizes = sorted(c.size for c in chunks)
-    threshold = min(50.0, 0.25 * sizes[len(sizes) // 2])
+    sizes = sorted(c.size for c in chunks if c.size) or [0]
+    threshold = max(1.0, min(50.0, 0.25 * sizes[len(sizes) // 2]))  # bare headings always fold
     folded: list[_Chunk] = []
     carry: list[Block] = []
     for chunk in chunks:
+        if carry and folded and _starts_file(chunk) and not _starts_file(_Chunk(carry)):
+            folded[-1].blocks.extend(carry)  # a file's small last section stays in its file
+            carry = []
         if chunk.size < threshold:
             carry.extend(chunk.blocks)
             continue
@@ -141,6 +144,12 @@ def _choose_cut(blocks: Sequence[Block], limit: int, fixed: bool) -> list[_Chunk
     return cuts[min(over)] if over else whole
 
 
+def _starts_file(chunk: _Chunk) -> bool:
+    """Whether the chunk opens one file of a joined source (with its `# name.ext` heading)."""
+    first = chunk.blocks[0] if chunk.blocks else None
+    return first is not None and first.opens_file
+
+
 def _only_file_names(blocks: Sequence[Block], level: int) -> bool:
     return all(is_file_name(b.heading) for b in blocks if b.kind == "heading" and b.level == level)
 
@@ -156,6 +165,8 @@ def _merge(chunks: list[_Chunk], limit: int, conjunction: str) -> list[_Chunk]:
     siblings = Counter(id(c.parent) for c in chunks if c.parent is not None)
 
     def penalty(b: int) -> float:
+        if _starts_file(chunks[b]):
+            return -0.3  # chapters keep each file's part together
         return 0.0 if chunks[b - 1].parent is not chunks[b].parent else 0.3
 
     cuts = _even_cuts([c.size for c in chunks], limit, penalty)
@@ -241,7 +252,7 @@ def _split(chunk: _Chunk, k: int) -> list[_Chunk]:
     def penalty(b: int) -> float:
         value = 0.4 * _cohesion(units, b)
         if units[b].kind == "heading":
-            value -= 0.5
+            value -= 1.0 if units[b].opens_file else 0.5
         if units[b - 1].kind == "heading":
             value += 1.0
         if units[b].joiner != "\n\n":

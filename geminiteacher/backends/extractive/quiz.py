@@ -16,7 +16,12 @@ from functools import lru_cache
 
 from geminiteacher.backends.extractive.analysis import Analysis
 from geminiteacher.backends.extractive.blocks import Block
-from geminiteacher.backends.extractive.salience import Term, central_sentences, key_terms
+from geminiteacher.backends.extractive.salience import (
+    Term,
+    central_sentences,
+    inside_sentence,
+    key_terms,
+)
 from geminiteacher.backends.extractive.text import Sentence, surface_of
 from geminiteacher.models import OPTIONS, QuizQuestion
 
@@ -73,7 +78,7 @@ def _question(
     shift = turn % (len(wrong) - OPTIONS + 2)
     options = wrong[shift : shift + OPTIONS - 1]
     position = zlib.crc32(sentence.text.encode("utf-8")) % OPTIONS
-    options.insert(position, written if at else term.surface)
+    options.insert(position, written if at else inside_sentence(written, term.proper))
     return QuizQuestion(stem.format(sentence=gapped), options, position, sentence.text, heading)
 
 

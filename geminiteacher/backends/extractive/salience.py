@@ -11,14 +11,17 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from geminiteacher.backends.extractive.text import (
     Sentence,
+    is_clean_sentence,
     phrase_counts,
+    refers_back,
     surface_of,
     term_keys,
+    text_size,
 )
 
 _VERBS = (
@@ -28,6 +31,27 @@ _VERBS = (
 )
 _DEFINED_AFTER = re.compile(r"^[\s,]*(?:\([^)]*\)[\s,]*)?" + _VERBS, re.I)
 _DEFINITION = re.compile(r"^\W*(?:\w+[\s-]+){1,3}?" + _VERBS + r"\s+(?:a|an|the)\b", re.I)
+# Words after which a word is a noun ("the cache", "of records"): a term must be one.
+_NOUN_MARKERS = frozenset(
+    re.findall(
+        r"\S+",
+        """a an the this these those each every its their our your his her of no any some
+one two three many several all both another other such per with for in on from by into about
+el la los las un una unos unas del al de le les une des du au aux der die das den dem
+ein eine einen einem einer""",
+    )
+)
+# Words too general to be a key term on their own.
+_GENERIC = frozenset(
+    re.findall(
+        r"\S+",
+        """line example thing part way case number following section chapter page step
+time lot kind sort point use word item list end start""",
+    )
+)
+_ADJECTIVE = re.compile(r"(?:al|ar|ic|ous|ive|ed|ful|less|able|ible|ary|ent|ant)$")
+_VERB_FORM = re.compile(r"^[a-z]+[^s]s$")  # "surrounds", "carries": a verb after its subject
+_VERB_AFTER = re.compile(r"^\s+(is|are|was|were)\b", re.IGNORECASE)
 _DEFINED_BEFORE = re.compile(
     r"(?:called|known as|termed|defined as|llamad[oa]s?|appelée?s?|genannt)\s+(?:the\s+)?[\"“']?$",
     re.I,
@@ -36,13 +60,47 @@ _DEFINED_BEFORE = re.compile(
 
 @dataclass(frozen=True)
 class Term:
-    """A key phrase of a passage, as written, with the sentence that best introduces it."""
+    """A key phrase of a passage, as written, with the sentence that best introduces it.
+
+    `article` is the English article the text puts before it ("a", "the" or ""); `proper`
+    says it is capitalised even inside a sentence (a name, an acronym).
+    """
 
     key: str
     surface: str
     sentence: Sentence
     defined: bool
     score: float = 0.0
+    article: str = ""
+    proper: bool = False
+    agrees_plural: bool | None = None  # "X are ..." / "X is ..." in the text, when it says
+
+    @property
+    def plural(self) -> bool:
+        """Whether the usual spelling is a plural (its last word is not its de-pluralised key)."""
+        if self.agrees_plural is not None:
+            return self.agrees_plural
+        last = self.surface.split()[-1].casefold() if self.surface.split() else ""
+        return last.isascii() and last != self.key.split(" ")[-1]
+
+    @property
+    def name(self) -> str:
+        """The term as it reads inside a sentence (see `inside_sentence`)."""
+        return inside_sentence(self.surface, self.proper)
+
+
+def inside_sentence(words: str, proper: bool) -> str:
+    """Words as they read inside a sentence: a capital that only opened a sentence is
+    dropped ("Magic rules" → "magic rules"); names (`proper`) and acronyms keep theirs."""
+    first = words.split(" ")[0]
+    if proper or not first[:1].isupper() or not first[1:].islower():
+        return words
+    return words[:1].lower() + words[1:]
+
+
+def teaching_sentence(sentence: Sentence) -> bool:
+    """A sentence fit for a summary: complete prose, no code, standing on its own."""
+    return is_clean_sentence(sentence.text) and not refers_back(sentence.text)
 
 
 def normalize_sentence(text: str) -> str:
@@ -55,17 +113,19 @@ def central_sentences(
     idf: Mapping[str, float],
     count: int,
     used: str = "",
+    eligible: Callable[[Sentence], bool] = lambda sentence: True,
 ) -> list[Sentence]:
     """The `count` most central, mutually different sentences, in document order.
 
-    Sentences whose normalised text occurs in `used` are skipped (cascade mode).
+    Sentences whose normalised text occurs in `used` are skipped (cascade mode), and so
+    are those `eligible` refuses (all of them count towards the centroid).
     """
     scored = _scores(sentences, idf)
     chosen: list[int] = []
     chosen_keys: list[frozenset[str]] = []
     for _, index in sorted(((-s, i) for i, s in enumerate(scored) if s > 0)):
         sentence = sentences[index]
-        if used and normalize_sentence(sentence.text) in used:
+        if (used and normalize_sentence(sentence.text) in used) or not eligible(sentence):
             continue
         keys = sentence.keyset
         if any(_jaccard(keys, other) > 0.5 for other in chosen_keys):
@@ -75,7 +135,11 @@ def central_sentences(
         if len(chosen) >= count:
             break
     if not chosen:  # too short to rank: take the opening sentences
-        fresh = [s for s in sentences if not (used and normalize_sentence(s.text) in used)]
+        fresh = [
+            s
+            for s in sentences
+            if not (used and normalize_sentence(s.text) in used) and eligible(s)
+        ]
         return fresh[:count]
     return [sentences[i] for i in sorted(chosen)]
 
@@ -130,12 +194,14 @@ def key_terms(
         for phrase, tf in counts.items()
         if (tf >= 2 or (small and phrase.count(" ") < 2))
         and not (" " not in phrase and phrase.isascii() and len(phrase) < 3)
+        and phrase not in _GENERIC
     }
     # A phrase that only ever occurs inside a longer eligible phrase is not a term by itself.
+    # (A phrase met once may still be refused below, so its words stay candidates.)
     nested = {
         part
         for phrase, tf in eligible.items()
-        if " " in phrase
+        if " " in phrase and tf > 1
         for part in _parts(phrase)
         if eligible.get(part) == tf
     }
@@ -157,8 +223,8 @@ def key_terms(
     for score, phrase in ranked[: limit * 6]:
         rows = min((where.get(key, []) for key in term_keys(phrase)), key=len)
         term = _introduce(phrase, [sentences[i] for i in rows])
-        if term is None:
-            continue
+        if term is None or (" " in phrase and counts[phrase] < 2 and not term.defined):
+            continue  # a one-off run of words is rarely a term unless the text defines it
         in_heading = not set(term_keys(phrase)).isdisjoint(headings)
         bonus = (1.6 if term.defined else 1.0) * (1.4 if in_heading else 1.0)
         scored.append((score * bonus, phrase, term))
@@ -182,25 +248,81 @@ def _parts(phrase: str) -> list[str]:
 
 
 def _introduce(phrase: str, sentences: Sequence[Sentence]) -> Term | None:
-    """The phrase's usual spelling and the sentence that defines it (else its first use)."""
+    """The phrase's usual spelling and the sentence that defines it (else its first use).
+
+    Only complete prose sentences that say more than the phrase itself can introduce it,
+    and the phrase must be used as a noun (after an article or a preposition) unless the
+    text defines it or it is a name: verbs and adjectives are not key terms.
+    """
     spellings: Counter[str] = Counter()
     first: Sentence | None = None
     definition: tuple[Sentence, str] | None = None
+    articles: Counter[str] = Counter()
+    noun = proper = False
+    head = " " in phrase or not phrase.isascii()
     for sentence in sentences:
         surface = surface_of(phrase, sentence)
         if surface is None:
             continue
         spellings[surface] += 1
-        first = first or sentence
-        if definition is None and defines(sentence.text, surface):
-            definition = (sentence, surface)
-    if first is None:
+        head = head or _stands_alone(phrase, sentence)
+        words = sentence.text[: _word_at(sentence.text, surface)].split()
+        before = words[-1].casefold() if words else ""
+        # after an article or a preposition (perhaps with an adjective between: "a nuclear
+        # envelope"), or opening the sentence as its subject
+        noun = noun or not phrase.isascii() or before in _NOUN_MARKERS or (
+            len(words) > 1 and words[-2].casefold() in _NOUN_MARKERS and _ADJECTIVE.search(before)
+        ) or (not words and not surface.casefold().endswith("ly"))
+        proper = proper or bool(words and any(c.isupper() for c in surface))
+        if before in ("a", "an", "the"):
+            articles[before] += 1
+        if definition is not None:
+            continue
+        defining = defines(sentence.text, surface)
+        if (first is None or defining) and _introduces(sentence, surface):
+            first = first or sentence
+            if defining:
+                definition = (sentence, surface)
+    if first is None or not (definition or (noun and head) or proper):
         return None
     # Prefer the lower-case spelling on ties: a capital is often just the sentence start.
     usual = min(spellings, key=lambda s: (-spellings[s], s != s.lower(), s))
+    article = "an" if articles["an"] else "a" if articles["a"] else "the" if articles else ""
     if definition:
-        return Term(phrase, usual, definition[0], True)
-    return Term(phrase, usual, first, False)
+        text, written = definition[0].text, definition[1]
+        verb = _VERB_AFTER.match(text[text.find(written) + len(written) :])
+        # the verb after the definition tells the number, if it defines the usual spelling
+        plural = verb.group(1).casefold() in ("are", "were") if verb and written == usual else None
+        return Term(phrase, usual, definition[0], True, article=article, proper=proper,
+                    agrees_plural=plural)
+    return Term(phrase, usual, first, False, article=article, proper=proper)
+
+
+def _word_at(text: str, words: str) -> int:
+    """Where `words` stand as whole words in `text` (0 when they do not)."""
+    at = text.find(words)
+    while at >= 0:
+        end = at + len(words)
+        if (not at or not text[at - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
+            return at
+        at = text.find(words, at + 1)
+    return 0
+
+
+def _introduces(sentence: Sentence, surface: str) -> bool:
+    """A complete prose sentence that says more than the term itself."""
+    return is_clean_sentence(sentence.text) and sentence.words() >= text_size(surface) + 3
+
+
+def _stands_alone(key: str, sentence: Sentence) -> bool:
+    """Whether a one-word term is a noun somewhere in the sentence rather than only a word
+    that modifies the next one ("a small buffer"): it ends a run of content words ("a read
+    buffer"), or a verb follows it ("the envelope surrounds ...")."""
+    return any(
+        run[i][0] == key and (i + 1 == len(run) or _VERB_FORM.match(run[i + 1][1]))
+        for run in sentence.runs
+        for i in range(len(run))
+    )
 
 
 def defines(text: str, surface: str) -> bool:

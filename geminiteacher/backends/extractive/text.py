@@ -25,11 +25,44 @@ _FILENAME = re.compile(
     r"^([\w .()\[\]-]+)\.(?:pdf|docx?|pptx?|html?|xhtml|epub|md|markdown|txt|rst)$", re.I
 )
 _CLAUSE = re.compile(r"[，、：；,:;（(]")
+# Code inside running text: grammar rules, braces around spaced content, operators, calls,
+# assignments, `55:text/x-diff` style records, shell prompts.
+_CODE = re.compile(
+    r"::=|\{\s|\s\}|[{};]\s*$|==|=>|->|<-|\w\s?=\s?[\w\"'(\[]|\b[A-Za-z_]\w*\((?:\)|[\"'])"
+    r"|\b\d+:[a-z]+/|^\W*(?:\$|>>>|#|//)\s|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b|\w \*\s?\w|\w\[[^\]]*\]"
+    r"|\[(?:Function|Macro|Variable|Data Type)\]"
+)
+# A lower-case name opening a sentence: one with a digit or an inner capital ("asn1Parser
+# reads ..."), or any word that "is" or "are" follows ("fastcsv is ...").
+_LOWER_NAME = re.compile(r"^(?:[a-z]+[A-Z0-9]\w*\s|[a-z][\w.-]*\s(?:is|are)\s)")
+# "Returns: ...", "str len: ...": the label of a definition list, not a sentence.
+_LABELLED = re.compile(r"^\W*(?:[^\s:]+\s){0,2}[^\s:]+:\s")
+# Contractions ("isn't", "doesn’t", "we'll") are function words, never part of a term.
+_CONTRACTION = re.compile(r"(?:n['’]t|['’](?:re|ll|ve|d|m))$")
+_OPENING = re.compile(r"^[\"'“‘(\[]*(?:[A-Z0-9ÀÁÂÄÇÉÈÊËÍÎÏÑÓÔÖÚÛÜ]|[" + CJK + r"])")
+_ENDING = re.compile(r"(?:[.!?…]|[。！？])[\"'”’)\]」』）]*$")
 
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
+
+# Openings that lean on a sentence the reader has not seen ("But ...", "This means ...").
+_REFERRING = _words(
+    """but however this these those that also and or so thus hence therefore moreover
+furthermore additionally besides instead otherwise then still yet nevertheless nonetheless
+meanwhile likewise similarly consequently accordingly finally lastly secondly thirdly next
+it its they their them he she his her such both here
+pero sin embargo esto estos estas eso también además así entonces
+mais cependant ceci cela ces aussi donc ainsi puis
+aber jedoch dies diese dieser dieses auch daher deshalb außerdem dann"""
+)
+_REFERRING_PHRASES = re.compile(
+    r"^(?:in addition|for (?:example|instance)|as a result|on the other hand|in contrast|in "
+    r"this case|as (?:mentioned|shown|noted|seen) (?:above|before|earlier)|at the same time"
+    r"|in other words|sin embargo|de plus|par exemple|zum beispiel)\b"
+)
+_REFERRING_CJK = ("但是", "但", "然而", "这", "这些", "因此", "所以", "此外", "而且", "也", "它")
 
 ABBREVIATIONS = _words(
     "mr mrs ms dr prof sr jr st vs e.g i.e eg ie fig figs no nos vol vols pp cf al inc ltd co "
@@ -97,6 +130,27 @@ class Sentence:
 def text_size(text: str) -> int:
     """Words in `text`, counting each CJK character as one word."""
     return len(text.split()) + len(_CJK_CHAR.findall(text))
+
+
+def is_clean_sentence(text: str) -> bool:
+    """A complete prose sentence: opens with a capital, a digit, CJK or a lower-case name
+    ("fastcsv is ..."), ends with a full stop, has five words or more, and holds no code."""
+    text = text.strip()
+    opening = _OPENING.match(text) or _LOWER_NAME.match(text)
+    if not opening or not _ENDING.search(text) or _CODE.search(text) or _LABELLED.match(text):
+        return False
+    return text_size(text) >= (8 if _CJK_CHAR.match(text) else 5)
+
+
+def refers_back(text: str) -> bool:
+    """True when a sentence opens with a word that refers to text before it ("But",
+    "However", "This", "These", "Also", ...), so it cannot stand alone."""
+    text = text.strip().lstrip("\"'“‘([")
+    if text.startswith(_REFERRING_CJK):
+        return True
+    first = re.match(r"[\w’']+", text)
+    word = first.group().casefold() if first else ""
+    return word in _REFERRING or bool(_REFERRING_PHRASES.match(text.casefold()))
 
 
 def estimate_tokens(text: str) -> int:
@@ -184,7 +238,8 @@ def analyse_sentence(text: str, stopwords: frozenset[str] = ENGLISH_STOPWORDS) -
                         runs.append(tuple((c, c) for c in chars))
                 continue
             low = piece.lower()
-            if len(low) < 2 or low in stopwords or low.isdigit():
+            contraction = ("'" in low or "’" in low) and _CONTRACTION.search(low)
+            if len(low) < 2 or low in stopwords or low.isdigit() or contraction:
                 flush()
             else:
                 run.append((stem(low), piece))

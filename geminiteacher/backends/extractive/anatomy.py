@@ -1,0 +1,157 @@
+"""Document anatomy: which blocks are front matter or back matter rather than teaching.
+
+Front matter is a title page, a table of contents, a copyright page; back matter is a
+licence text (the GNU FDL or GPL, MIT, ...), an index, a bibliography or reference list,
+a changelog. A section is recognised by its heading ("Table of Contents", "Appendix A GNU
+Free Documentation License", "Index") or, without a telling heading, by its text: lines
+of entries and page numbers (a contents list, an index) or legal notices. The text before
+a file's first heading is front matter when it is only a title page and such notices.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from geminiteacher.backends.extractive.blocks import PROSE, Block
+from geminiteacher.backends.extractive.text import normalize_title
+
+_NUMBERING = re.compile(r"^(?:(?:appendix|annex|chapter|part|section)\s+)?(?:[\divxlc]+|[a-z])?\s*")
+_TITLES = re.compile(
+    r"^(?:(?:table of )?contents|list of (?:figures|tables)|title page|copyright(?: page| notice)?"
+    r"|legal notice|dedication|colophon"
+    r"|(?:(?:{kinds})(?: and (?:{kinds}))? )?index(?:es)?|indices|index of .*"
+    r"|bibliography|references|works cited|further reading|literature"
+    r"|(?:the |software |open source )?licen[cs](?:e|es|ing)(?: (?:and|&) copyright| information"
+    r"| terms| agreement| notice)?|(?:gnu|mit|bsd|apache|mozilla|eclipse|isc|creative commons)"
+    r"\b.*licen[cs]e.*|copying(?: conditions| this manual)?"
+    r"|change ?log|changes|release notes|(?:version|revision) history|news"
+    r"|acknowledge?ments|about the authors?)$".replace(
+        "{kinds}", "general|concept|function|variable|type|data type|data|program|command"
+        "|keystroke|subject|name|author|option|symbol"
+    )
+)
+_IDENTIFIER = re.compile(r"^[a-z_][\w.]*(?:\(\))?$|[`(_]")  # "index()", "`license`", "str_index"
+_LEGAL = re.compile(
+    r"permission is (?:hereby )?granted|all rights reserved|gnu (?:free documentation|general "
+    r"public|lesser general public) license|provided \W?as is\W?|without warranty|isbn[\s:-]*\d"
+    r"|copyright\s*(?:©|\(c\)|\d{4}|notice|holders?)|permission notice|licensed under"
+    r"|creative commons|this program is free software|in no event shall|liable for any",
+    re.IGNORECASE,
+)
+_TOKEN = re.compile(r"[^\W_]+")
+_PAGE_REF = re.compile(r"^(?:\d{1,4}|[ivxlc]{1,6})$")
+_PAGE_REF_END = frozenset("0123456789ivxlc")
+_SENTENCE_END = re.compile(r"[a-z]{2}[.!?](?:\s|$)")
+_TITLE_PAGE_WORDS = 20
+
+
+def matter_flags(blocks: Sequence[Block]) -> list[bool]:
+    """For each block, whether it is front or back matter (see the module docstring)."""
+    flags = [False] * len(blocks)
+    i = 0
+    while i < len(blocks):
+        if i == 0 or blocks[i - 1].opens_file:  # the text before a file's first heading
+            end = _own_end(blocks, i - 1)
+            if end > i and end < len(blocks) and _front_page(blocks[i:end]):
+                flags[i:end] = [True] * (end - i)
+                i = end
+                continue
+        if _matter_section(blocks, i):
+            end = _section_end(blocks, i)
+            flags[i:end] = [True] * (end - i)
+            i = end
+            continue
+        i += 1
+    return flags
+
+
+def _matter_section(blocks: Sequence[Block], i: int) -> bool:
+    """Whether block i is a heading whose title or own text marks front or back matter."""
+    block = blocks[i]
+    if block.kind != "heading" or block.opens_file:
+        return False
+    return _matter_title(block.title) or _matter_text(blocks[i + 1 : _own_end(blocks, i)])
+
+
+def _section_end(blocks: Sequence[Block], i: int) -> int:
+    """The end of the section a heading opens: the next heading of its level or above."""
+    level, end = blocks[i].level, i + 1
+    while end < len(blocks) and not (blocks[end].kind == "heading" and blocks[end].level <= level):
+        end += 1
+    return end
+
+
+def _own_end(blocks: Sequence[Block], i: int) -> int:
+    """The end of the text after block i (a heading, or -1 for the start), before the next
+    heading."""
+    end = i + 1
+    while end < len(blocks) and blocks[end].kind != "heading":
+        end += 1
+    return end
+
+
+def _matter_title(title: str) -> bool:
+    if _IDENTIFIER.search(title.strip()):
+        return False  # an API heading such as `index()` names code, not an index
+    words = normalize_title(title)
+    bare = _NUMBERING.sub("", words, count=1) if len(words.split()) > 1 else words
+    return len(bare.split()) <= 8 and bool(_TITLES.match(bare) or _TITLES.match(words))
+
+
+def _matter_text(blocks: Sequence[Block]) -> bool:
+    """Text that is mostly a list of entries with page numbers, or legal notices."""
+    words = sum(b.size for b in blocks)
+    if not words:
+        return False
+    listed = sum(b.size for b in blocks if _entries(b))
+    return listed >= 0.7 * words or _legal_words(blocks) >= 0.6 * words
+
+
+def _legal_words(blocks: Sequence[Block]) -> int:
+    """Words in sentences that are legal notices (copyright, permission, warranty, licence)."""
+    return sum(
+        s.words()
+        for b in blocks
+        if b.sentences and _LEGAL.search(b.text)
+        for s in b.sentences
+        if _LEGAL.search(s.text)
+    )
+
+
+def _entries(block: Block) -> bool:
+    """Entries each followed by a page number (a line of a contents list or an index)."""
+    if block.kind not in PROSE or block.text.rstrip()[-1:].lower() not in _PAGE_REF_END:
+        return False
+    tokens = _TOKEN.findall(block.text)
+    refs = sum(1 for token in tokens if _PAGE_REF.match(token.lower()))
+    return (
+        len(tokens) >= 2
+        and bool(_PAGE_REF.match(tokens[-1].lower()))
+        and refs >= 0.15 * len(tokens)
+        and not _SENTENCE_END.search(block.text)
+    )
+
+
+def _front_page(blocks: Sequence[Block]) -> bool:
+    """Text before the first heading that is mostly a title page, notices and contents:
+    short title lines, legal sentences and contents entries make up most of its words,
+    and a notice or a contents list is among them (or it is just a few title lines)."""
+    prose = [b for b in blocks if b.size]
+    if not prose:
+        return False
+    words = sum(b.size for b in prose)
+    legal = _legal_words(prose)
+    listed = [b for b in prose if _entries(b) or _matter_title(b.text)]
+    titles = [b for b in prose if _title_line(b) and b not in listed]
+    if len(titles) == len(prose) <= 3:
+        return True
+    matter = legal + sum(b.size for b in listed) + sum(b.size for b in titles)
+    return (legal or listed) and matter >= 0.6 * words
+
+
+def _title_line(block: Block) -> bool:
+    """A short line without a sentence: a title, a subtitle, an author, a date."""
+    return block.kind == "paragraph" and block.size <= _TITLE_PAGE_WORDS and not (
+        _SENTENCE_END.search(block.text)
+    )
