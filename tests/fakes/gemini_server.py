@@ -421,8 +421,7 @@ class FakeGemini:
     @staticmethod
     def _refuse(query: str, headers: dict[str, str]) -> _Answer | None:
         """The answer for a missing or invalid key, or None when the key is accepted."""
-        lower = {k.lower(): v for k, v in headers.items()}
-        key = lower.get("x-goog-api-key") or (parse_qs(query).get("key") or [""])[0]
+        key = _key_of(headers, query)
         if key == BAD_KEY:
             return _error(
                 400,
