@@ -3,7 +3,9 @@ process that draws on one quota (the limiter key: API key hash + model), for
 `GEMINITEACHER_REDIS_URL`.
 
 The windows are pyrate-limiter `RedisBucket`s: a sliding log in a Redis sorted set that one
-Lua script checks and fills atomically, so processes never race past a cap. The pause is a
+Lua script checks and fills atomically. The bucket stamps a start with the client's clock
+before its script runs, so two processes starting at once could each miss the other's
+entry; a short redis-py lock around stamp-and-count puts them in order. The pause is a
 Redis key whose time to live is the pause. A start refused by the token cap after the
 request cap admitted it still counts as a request: the shared limit errs on the strict side.
 """
@@ -56,6 +58,8 @@ class RedisWindow:
         self._url = url
         self._client = connect(url)
         self._key = PREFIX + key
+        self._order = self._client.lock(self._key + ":lock", timeout=5, sleep=0.002,
+                                        blocking_timeout=5)
         self._caps: Caps | None = None
         self._requests: RedisBucket | None = None
         self._tokens: RedisBucket | None = None
@@ -91,17 +95,28 @@ class RedisWindow:
             paused = self._client.pttl(self._key + ":pause")
             if paused > 0:
                 return paused / 1000
-            units = math.ceil(tokens / TOKEN_UNIT)
+            wait = self._count(tokens)
+            if wait:
+                self._blocked_until = clock + wait
+        return wait
+
+    def _count(self, tokens: int) -> float:
+        """Take a place in each log, in order with every other process; 0, or the wait."""
+        if self._requests is None and self._tokens is None:
+            return 0.0
+        units = math.ceil(tokens / TOKEN_UNIT)
+        counted = []
+        with self._order:
             for bucket, weight in ((self._requests, 1), (self._tokens, units)):
                 if bucket is None or weight == 0:
                     continue
                 item = RateItem("start", bucket.now(), min(weight, bucket.rates[0].limit))
                 if not bucket.put(item):
-                    wait = max(1, bucket.waiting(item)) / 1000
-                    self._blocked_until = clock + wait
-                    return wait
-                bucket.leak(item.timestamp)
-                self._client.pexpire(bucket.bucket_key, bucket.rates[0].interval)
+                    return max(1, bucket.waiting(item)) / 1000
+                counted.append((bucket, item.timestamp))
+        for bucket, stamp in counted:
+            bucket.leak(stamp)
+            self._client.pexpire(bucket.bucket_key, bucket.rates[0].interval)
         return 0.0
 
     def pause(self, seconds: float) -> None:
