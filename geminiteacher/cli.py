@@ -17,6 +17,7 @@ import yaml
 
 from geminiteacher.errors import CancelledError, GeminiTeacherError, SettingsError, describe
 from geminiteacher.models import (
+    BATCH_RETRY,
     CACHING,
     DEFAULT_MODEL,
     ENGINES,
@@ -39,7 +40,7 @@ DEFAULTS: dict[str, Any] = {
     "custom_prompt": None, "language": "English", "verbose": False, "log_file": None,
     "engine": "auto", "requests_per_minute": None, "max_wait": MAX_WAIT, "thinking": "auto",
     "thinking_budget": None, "cache": "auto", "api_key": None, "quiz_questions": 5,
-    "export": None, "rate_window": 60.0,
+    "export": None, "batch": False, "batch_retry": "online", "rate_window": 60.0,
 }
 
 
@@ -85,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache", choices=CACHING,
                    help="explicit Gemini context cache of the document: auto (when it pays, "
                         "default), on, off")
+    p.add_argument("--batch", action="store_true",
+                   help="write the chapters as one Gemini batch job: half price, results "
+                        "within hours (the outline and the summary run online)")
+    p.add_argument("--batch-retry", choices=BATCH_RETRY,
+                   help="how a batch's failed chapters are written again: online (default) "
+                        "or in one follow-up batch")
     p.add_argument("--custom-prompt", help="extra instructions for every chapter, or a file")
     p.add_argument("--language", help="language the course is written in (default: English)")
     p.add_argument("--quiz-questions", type=int,
@@ -143,6 +150,7 @@ def settings_from(options: dict[str, Any]) -> CourseSettings:
         thinking=options["thinking"], thinking_budget=options["thinking_budget"],
         cache=options["cache"],
         quiz_questions=int(options["quiz_questions"]),
+        batch=bool(options["batch"]), batch_retry=options["batch_retry"],
     )
 
 
@@ -157,6 +165,7 @@ class Progress:
         self.failed = 0
         self.live = stream.isatty()
         self.lock = threading.Lock()
+        self.batch_state = ""
 
     def __call__(self, event: Event) -> None:
         with self.lock:
@@ -174,9 +183,23 @@ class Progress:
                 clear = "\r\x1b[2K" if self.live else ""
                 self.stream.write(f"{clear}geminiteacher: note: {event.reason}\n")
                 return
+            if event.kind is EventKind.BATCH:
+                self._batch(event.reason)
+                return
             if self.verbose or event.kind in (EventKind.DONE, EventKind.FAILED,
                                               EventKind.WAITING, EventKind.OUTLINE):
                 self._show(event)
+
+    def _batch(self, line: str) -> None:
+        """The batch job's state: each poll on a terminal (one line, rewritten), and in a log
+        only when the state changes (`batch job NAME: STATE, ...`)."""
+        state = line.split(",")[0]
+        if self.live:
+            self.stream.write(f"\r\x1b[2Kgeminiteacher: {line}"[:160])
+        elif self.verbose or state != self.batch_state:
+            self.stream.write(f"geminiteacher: {line}\n")
+        self.batch_state = state
+        self.stream.flush()
 
     def _show(self, event: Event) -> None:
         width = 24
@@ -225,8 +248,9 @@ def run(options: dict[str, Any], stderr: TextIO) -> int:
     if priced:
         engine.context_window()  # reads the model's facts: a wrong key or model stops here
         estimate = estimate_cost(estimate_tokens(source.markdown), settings, engine.model)
+        how = " as a batch job (chapters at half price)" if settings.batch else ""
         stderr.write(f"geminiteacher: estimated cost about {dollars(estimate)} for up to "
-                     f"{settings.max_chapters} chapters on {engine.model} (prices as of "
+                     f"{settings.max_chapters} chapters on {engine.model}{how} (prices as of "
                      f"{PRICES_AS_OF})\n")
     try:
         course = run_course(source, settings, engine=engine, title=options["title"],

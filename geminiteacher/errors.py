@@ -101,6 +101,16 @@ class ModelAccessError(EngineError):
         super().__init__(message)
 
 
+class BatchJobError(EngineError):
+    """The course's batch job ended without results (FAILED or EXPIRED), or is gone."""
+
+    retryable = False
+
+
+class BatchJobGoneError(BatchJobError):
+    """The batch job a course saved no longer exists (deleted, or too old to be kept)."""
+
+
 class OutlineError(GeminiTeacherError):
     """The outline came back empty or unreadable, so there is nothing to write."""
 

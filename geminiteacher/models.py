@@ -12,6 +12,7 @@ from typing import Any
 DEFAULT_MODEL = "gemini-flash-latest"
 THINKING = ("auto", "off", "low", "medium", "high")
 CACHING = ("auto", "on", "off")
+BATCH_RETRY = ("online", "batch")  # how a batch's failed chapters are written again
 
 
 class ModelDefaultTemperature(float):
@@ -238,6 +239,8 @@ class CourseSettings:
     cache: str = "auto"
     quiz_questions: int = 5
     max_wait: float = MAX_WAIT
+    batch: bool = False  # chapters as one Gemini batch job: half price, results within hours
+    batch_retry: str = "online"
 
     def __post_init__(self) -> None:
         from geminiteacher.errors import SettingsError
@@ -257,6 +260,12 @@ class CourseSettings:
                                 f"not {self.thinking!r}")
         if self.cache not in CACHING:
             raise SettingsError(f"cache must be one of {', '.join(CACHING)}, not {self.cache!r}")
+        if self.batch_retry not in BATCH_RETRY:
+            raise SettingsError(f"batch_retry must be one of {', '.join(BATCH_RETRY)}, "
+                                f"not {self.batch_retry!r}")
+        if self.batch and self.mode == "cascade":
+            raise SettingsError("batch cannot be combined with cascade mode (each chapter "
+                                "needs the ones before it); use parallel or sequential")
         if self.thinking != "auto" and self.thinking_budget is not None:
             raise SettingsError("set thinking or thinking_budget, not both "
                                 "(thinking_budget is for Gemini 2.5-era scripts)")
@@ -321,6 +330,7 @@ class EventKind(str, enum.Enum):
     SUMMARY = "summary"
     FINISHED = "finished"
     WARNING = "warning"
+    BATCH = "batch"  # the course's batch job: its state and counts, in `reason`
 
 
 @dataclass
@@ -337,4 +347,5 @@ class Event:
     seconds: float = 0.0
     chapter: ChapterContent | None = None
     model: str = ""
+    batch: bool = False  # a chapter written by a batch job (billed at the batch discount)
     at: float = field(default_factory=time.time)

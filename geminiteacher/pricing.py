@@ -103,28 +103,49 @@ def estimate_cost(tokens: int, settings: CourseSettings, model: str, *,
                   output_per_call: int = 2_000) -> float:
     """A before-the-run estimate for a course of `settings.max_chapters` chapters: every call
     reads the document (from the cache after the first when one is made) and writes about
-    `output_per_call` tokens, thinking included."""
+    `output_per_call` tokens, thinking included; with `settings.batch` the chapters bill at
+    the batch discount."""
     calls = course_calls(settings.max_chapters)
     price = price_for(model)
     cached = wants_cache(tokens, calls, settings, model)
-    usage = Usage(input_tokens=tokens * calls, cached_tokens=tokens * (calls - 1) if cached
-                  else 0, output_tokens=output_per_call * calls)
+
+    def cost(n: int, cache_first: bool, batch: bool = False) -> float:
+        """`n` calls; with a cache, every call but the course's first reads it."""
+        hits = (n - 1 if cache_first else n) if cached else 0
+        return usage_cost(Usage(input_tokens=tokens * n, cached_tokens=tokens * hits,
+                                output_tokens=output_per_call * n), price, batch=batch)
+
+    if settings.batch:
+        chapters = settings.max_chapters
+        calls_cost = cost(calls - chapters, True) + cost(chapters, False, batch=True)
+    else:
+        calls_cost = cost(calls, True)
     hours = expected_hours(calls, settings.max_workers)
-    return usage_cost(usage, price) + (storage_cost(tokens, hours, price) if cached else 0.0)
+    return calls_cost + (storage_cost(tokens, hours, price) if cached else 0.0)
+
+
+def _usage(tokens: dict[str, int]) -> Usage:
+    return Usage(tokens.get("input", 0), tokens.get("cached", 0), tokens.get("output", 0),
+                 tokens.get("thinking", 0))
 
 
 def course_cost(manifest: dict[str, Any]) -> float:
-    """What a course cost, from its course.json: its tokens, plus its explicit cache (the
-    tokens written into it, billed once as input, and their storage)."""
+    """What a course cost, from its course.json: its tokens (chapters a batch job wrote at
+    the batch discount), plus its explicit cache (the tokens written into it, billed once as
+    input, and their storage)."""
     price = price_for(str(manifest.get("model", "")))
-    tokens = manifest.get("usage") or {}
-    usage = Usage(tokens.get("input", 0), tokens.get("cached", 0), tokens.get("output", 0),
-                  tokens.get("thinking", 0))
+    total = _usage(manifest.get("usage") or {})
+    batched = Usage()
+    for chapter in manifest.get("chapters") or []:
+        if chapter.get("batch"):
+            batched = batched + _usage(chapter.get("tokens") or {})
+    online = Usage(*(getattr(total, f) - getattr(batched, f) for f in
+                     ("input_tokens", "cached_tokens", "output_tokens", "thinking_tokens")))
     cache = manifest.get("cache") or {}
     cached = int(cache.get("tokens") or 0)
     seconds = float(cache.get("seconds") or 0.0)
-    return (usage_cost(usage, price) + cached * price.input / 1e6
-            + storage_cost(cached, seconds / 3600, price))
+    return (usage_cost(online, price) + usage_cost(batched, price, batch=True)
+            + cached * price.input / 1e6 + storage_cost(cached, seconds / 3600, price))
 
 
 def dollars(amount: float) -> str:

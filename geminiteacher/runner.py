@@ -20,6 +20,7 @@ from typing import Any
 
 from geminiteacher.backends import resolve_engine
 from geminiteacher.backends.base import Engine
+from geminiteacher.batch import write_chapters_in_batch
 from geminiteacher.converter import check_size, estimate_tokens
 from geminiteacher.errors import (
     CancelledError,
@@ -307,7 +308,10 @@ def run_course(
             todo = [i for i in range(1, len(titles) + 1) if i not in already]
         todo = sorted(set(todo) | {i for i in (redo or ()) if 1 <= i <= len(titles)})
         done = {i: c for i, c in store.done_chapters().items() if i not in todo}
-        results = run.write_chapters(titles, todo, done)
+        if todo and (settings.batch or store.batch):  # a saved job is resumed, never lost
+            results = write_chapters_in_batch(run, titles, todo, done)
+        else:
+            results = run.write_chapters(titles, todo, done)
         done_now = set(store.chapters_with(ChapterStatus.DONE))
         finished = [results[i] for i in sorted(results) if i in done_now]
         summary = ""

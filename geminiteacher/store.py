@@ -402,6 +402,12 @@ class CourseStore:
                     warnings.append(event.reason)
                     self._changed()
             return
+        if event.kind is EventKind.BATCH:
+            with self._lock:
+                if self._data.get("batch"):  # polls are seconds apart: written at once
+                    self._data["batch"]["status"] = event.reason
+                    self._changed(force=True)
+            return
         if event.index is None:
             return
         with self._lock:
@@ -428,6 +434,7 @@ class CourseStore:
                 self._close_attempt(history, event, "done")
                 chapter.update(status=str(ChapterStatus.DONE), file=name, last_error="",
                                seconds=round(event.seconds, 3), model=event.model,
+                               batch=event.batch,
                                questions=len(event.chapter.quiz),
                                sources=[ref.label() for ref in event.chapter.sources])
             elif event.kind is EventKind.FAILED:
@@ -483,6 +490,20 @@ class CourseStore:
         """Remember the course's explicit cache (its name while alive, its life for cost)."""
         with self._lock:
             self._data["cache"] = state
+            self._changed(force=True)
+
+    @property
+    def batch(self) -> dict[str, Any] | None:
+        """The course's batch job while one is waited for (see `set_batch`)."""
+        with self._lock:
+            job = self._data.get("batch")
+            return dict(job) if job else None
+
+    def set_batch(self, job: dict[str, Any] | None) -> None:
+        """Remember the course's batch job the moment it exists (creating one is not
+        idempotent, so a resumed run must find it here), or forget it once it is read."""
+        with self._lock:
+            self._data["batch"] = job
             self._changed(force=True)
 
     def add_usage(self, key: str, usage: Usage) -> None:

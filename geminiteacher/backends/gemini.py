@@ -36,7 +36,7 @@ from geminiteacher.backends.gemini_request import (
     setting_notes,
 )
 from geminiteacher.backends.prompted import PromptedEngine
-from geminiteacher.backends.transport import Answer, Transport
+from geminiteacher.backends.transport import Answer, BatchJobs, Transport
 from geminiteacher.errors import (
     BlockedAnswerError,
     EmptyAnswerError,
@@ -227,9 +227,23 @@ class GeminiTransport(Transport):
         return [facts.name for facts in picker_order(found)]
 
     def notes(self, settings: CourseSettings) -> list[str]:
+        return setting_notes(settings, self.facts(), self.dropped())
+
+    def dropped(self) -> set[str]:
+        """The parameters this model rejected in this process (left out of every request)."""
         with self._shared.lock:
-            dropped = set(self._shared.dropped.get(self.model, ()))
-        return setting_notes(settings, self.facts(), dropped)
+            return set(self._shared.dropped.get(self.model, ()))
+
+    # -- batch jobs ---------------------------------------------------------------------------
+
+    def batch_jobs(self, prefix: tuple[str, str]) -> BatchJobs | None:
+        """Gemini's Batch API for this model, or None when its facts say it has none."""
+        from geminiteacher.backends.gemini_batch import GeminiBatchJobs  # it reads answers here
+
+        facts = self.facts()
+        if facts.is_gemma or (facts.known and "batchGenerateContent" not in facts.actions):
+            return None
+        return GeminiBatchJobs(self, prefix)
 
     # -- explicit caching ---------------------------------------------------------------------
 
@@ -282,8 +296,7 @@ class GeminiTransport(Transport):
     def generate(self, prompt: Prompt, settings: CourseSettings) -> Answer:
         """One call; a parameter the model rejects with a 400 is dropped and the call retried."""
         facts = self.facts()
-        with self._shared.lock:
-            dropped = set(self._shared.dropped.get(self.model, ()))
+        dropped = self.dropped()
         notes: list[str] = []
         cache = self._cache_for(prompt)
         name = cache.current() if cache else None
@@ -312,14 +325,8 @@ class GeminiTransport(Transport):
                 continue
             except Exception as exc:
                 self._reraise(exc)
-            usage = _usage(response)
-            try:
-                text = _answer_text(response, structured=request.config.response_json_schema
-                                    is not None)
-            except EngineError as exc:  # an empty or blocked answer is billed all the same
-                exc.usage = usage
-                raise
-            return Answer(text, usage, response.model_version or "", tuple(notes))
+            return read_answer(response, request.config.response_json_schema is not None,
+                               notes)
 
     def _reraise(self, exc: Exception) -> NoReturn:
         """Raise the errors.py type for an SDK or transport failure, the key scrubbed out."""
@@ -401,6 +408,19 @@ class GeminiTransport(Transport):
     def _scrub(self, text: str) -> str:
         """One line, no trailing period, and never the key."""
         return " ".join(text.replace(self._key, "***").split()).rstrip(". ")
+
+
+def read_answer(response: types.GenerateContentResponse, structured: bool,
+                notes: list[str] | tuple[str, ...] = ()) -> Answer:
+    """The Answer in `response` (online or from a batch job), or the typed error that says
+    why there is none."""
+    usage = _usage(response)
+    try:
+        text = _answer_text(response, structured=structured)
+    except EngineError as exc:  # an empty or blocked answer is billed all the same
+        exc.usage = usage
+        raise
+    return Answer(text, usage, response.model_version or "", tuple(notes))
 
 
 def _answer_text(response: types.GenerateContentResponse, *, structured: bool) -> str:

@@ -108,7 +108,7 @@ def build_request(
     settings: CourseSettings,
     facts: ModelFacts,
     dropped: set[str],
-    http_options: types.HttpOptions,
+    http_options: types.HttpOptions | None,
     cache: str | None = None,
 ) -> Request:
     """The call for `prompt`, leaving out every parameter in `dropped`; with `cache`, the

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from geminiteacher.backends.base import Engine
-from geminiteacher.backends.transport import Answer, Transport
+from geminiteacher.backends.transport import Answer, BatchJobs, Transport
 from geminiteacher.errors import OutlineError
 from geminiteacher.models import ChapterContent, CourseSettings, Reply
 from geminiteacher.prompts import (
@@ -20,6 +20,11 @@ from geminiteacher.prompts import (
     summary_prompt,
     system_instruction,
 )
+
+
+def _prefix(source: str, settings: CourseSettings) -> tuple[str, str]:
+    """What every call of a course starts with: the system instruction and the document."""
+    return system_instruction(settings), document_part(source)
 
 
 def _reply(value: object, answer: Answer) -> Reply:
@@ -64,7 +69,10 @@ class PromptedEngine(Engine):
         prompt = chapter_prompt(
             source, title, settings, index=index, outline=outline, previous=previous
         )
-        answer = self.transport.generate(prompt, settings)
+        return self.read_chapter(self.transport.generate(prompt, settings), title, source)
+
+    def read_chapter(self, answer: Answer, title: str, source: str) -> Reply:
+        """The chapter in `answer`, however it was asked for (one call, or a batch job)."""
         return _reply(parse_chapter(answer.text, title, source), answer)
 
     def write_summary(
@@ -82,6 +90,10 @@ class PromptedEngine(Engine):
     def notes(self, settings: CourseSettings) -> list[str]:
         return self.transport.notes(settings)
 
+    def batch_jobs(self, source: str, settings: CourseSettings) -> BatchJobs | None:
+        """The transport's batch service for this course's calls, or None without one."""
+        return self.transport.batch_jobs(_prefix(source, settings))
+
     @contextlib.contextmanager
     def course_context(
         self,
@@ -92,7 +104,6 @@ class PromptedEngine(Engine):
         saved: Mapping[str, Any],
         save: Callable[[dict[str, Any]], None],
     ) -> Iterator[list[str]]:
-        prefix = (system_instruction(settings), document_part(source))
-        with self.transport.course_context(prefix, settings, calls=calls, saved=saved,
-                                           save=save) as notes:
+        with self.transport.course_context(_prefix(source, settings), settings, calls=calls,
+                                           saved=saved, save=save) as notes:
             yield notes

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from geminiteacher.errors import EngineError
 from geminiteacher.models import CourseSettings, Usage
 from geminiteacher.prompts import Prompt
 
@@ -26,6 +27,46 @@ class Answer:
     usage: Usage = field(default_factory=Usage)
     model_version: str = ""
     notes: tuple[str, ...] = ()
+
+
+@dataclass
+class BatchStatus:
+    """A batch job as last polled: `state` is pending, running, succeeded, failed, cancelled
+    or expired; `job` is the provider's own object, for reading its results."""
+
+    name: str
+    state: str
+    job: Any = None
+
+    @property
+    def done(self) -> bool:
+        return self.state not in ("pending", "running")
+
+
+class BatchJobs(ABC):
+    """A provider's batch service for the calls of one course (one model, one prefix)."""
+
+    @abstractmethod
+    def submit(self, prompts: Mapping[str, Prompt], settings: CourseSettings) -> str:
+        """Create one job holding every prompt under its key; returns the job's name."""
+
+    @abstractmethod
+    def status(self, name: str) -> BatchStatus:
+        """Poll the job (and keep what the job relies on, such as a cache, alive)."""
+
+    @abstractmethod
+    def results(self, status: BatchStatus, keys: Sequence[str]
+                ) -> Iterator[tuple[str, Answer | EngineError]]:
+        """A finished job's results by key (`keys`: the keys as submitted, in order): an
+        answer, or the error of that one request."""
+
+    @abstractmethod
+    def cancel(self, name: str) -> None:
+        """Ask the provider to stop the job."""
+
+    @abstractmethod
+    def delete(self, name: str) -> None:
+        """Forget a job whose results were read (best effort)."""
 
 
 class Transport(ABC):
@@ -54,6 +95,11 @@ class Transport(ABC):
     def notes(self, settings: CourseSettings) -> list[str]:
         """Warnings about `settings` for this model, known before any call (none by default)."""
         return []
+
+    def batch_jobs(self, prefix: tuple[str, str]) -> BatchJobs | None:
+        """The batch service for calls that start with `prefix`, or None when this provider
+        or model has none."""
+        return None
 
     @contextlib.contextmanager
     def course_context(

@@ -17,6 +17,9 @@ Faults come from three places, in this order: scripted (`fail_next`, `empty_next
 `hang_next`, `markdown_next`, `garbage_next`), the sliding-window `rate_limit`, then random
 `faults` drawn from a seeded RNG. Hangs sleep in short slices and end at once on `stop()`.
 Times in `Recorded.start` / `.end` are `time.monotonic()` seconds.
+
+Batch jobs and the Files API (v1beta only) live in `tests.fakes.batches`; the items of a batch
+are answered by the same generate logic, without latency, and are not recorded as requests.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.fakes.batches import BatchService
 from tests.fakes.caches import Cache, CacheService
 from tests.fakes.catalog import ModelSpec, catalog, lookup, request_problem
 from tests.fakes.wire import texts as _texts
@@ -55,6 +59,8 @@ STATUS_NAMES = {
 }
 _ROUTE = re.compile(r"^/(v1|v1beta|v1alpha)/models(?:/([^/:]+))?(?::(\w+))?/?$")
 _RESOURCE = re.compile(r"^/(v1|v1beta|v1alpha)/(cachedContents)(?:/([^/:]+))?/?$")
+_BATCHES = re.compile(r"^/(?:upload/)?(v1|v1beta|v1alpha)/(batches|files)(?:/([^/:]+))?"
+                      r"(?::(\w+))?/?$")
 _SLICE = 0.02
 
 
@@ -128,6 +134,7 @@ class _Answer:
     stream: bool = False
     chunks: list[Any] = field(default_factory=list)
     raw: bytes | None = None  # sent as is instead of the JSON payload
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def _error(status: int, message: str, details: list[dict] | None = None) -> _Answer:
@@ -242,6 +249,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(answer.status)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(data)))
+            for name, value in answer.headers.items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(data)
         except OSError:
@@ -260,7 +269,9 @@ class FakeGemini:
         self.echo_key = False  # error messages quote the API key they were sent with
         self.serve_models = True  # False: a gateway without /models (list and get answer 404)
         self.caches = CacheService()
+        self.batches = BatchService(self._batch_item)
         self.requests: list[Recorded] = []
+        self.batch_items: list[Recorded] = []  # the requests inside batch jobs, answered
         self.max_in_flight = 0
         self.url = ""
         self._port = 0
@@ -376,18 +387,24 @@ class FakeGemini:
         url = urlsplit(path)
         resource = _RESOURCE.match(url.path)
         route = _ROUTE.match(url.path)
+        batches = _BATCHES.match(url.path)
         version, model, action = route.groups() if route else ("", None, None)
         try:
             body = json.loads(raw) if raw else None
         except ValueError:
             body = None
-        kind = "cache" if resource else self._classify(action, body)
+        kind = "cache" if resource else batches.group(2) if batches \
+            else self._classify(action, body)
         rec = Recorded(path, method, model or "", kind, body, time.monotonic())
         with self._lock:
             self.requests.append(rec)
-        refused = self._refuse(url.query, headers) if resource or route else None
+        uploading = "upload_id" in parse_qs(url.query)  # the session URL is the credential
+        refused = self._refuse(url.query, headers) \
+            if (resource or route or batches) and not uploading else None
         if refused is not None:
             answer = refused
+        elif batches:
+            answer = self._batches(method, url, batches.groups(), headers, raw, body)
         elif resource:
             answer = self._resource(method, *resource.groups(), body or {})
         else:
@@ -402,6 +419,8 @@ class FakeGemini:
     def _classify(action: str | None, body: Any) -> str:
         if action == "countTokens":
             return "count"
+        if action == "batchGenerateContent":
+            return "batch"
         if action is None:
             return "list"
         if action not in ("generateContent", "streamGenerateContent"):
@@ -465,6 +484,13 @@ class FakeGemini:
         spec, concrete = served
         if action == "countTokens":
             return _Answer(200, {"totalTokens": tokens(json.dumps(rec.body or {}))})
+        if action == "batchGenerateContent" and isinstance(rec.body, dict):
+            if version == "v1":
+                return _error(404, f"Unknown path {rec.path.split('?')[0]}")
+            if "batchGenerateContent" not in spec.methods:
+                return _error(400, f"models/{concrete} is not supported for "
+                                   "batchGenerateContent.")
+            return self._reply(*self.batches.create(concrete, rec.body))
         if action in ("generateContent", "streamGenerateContent") and isinstance(rec.body, dict):
             problem = request_problem(version, spec, rec.body)
             if problem is not None:
@@ -486,8 +512,57 @@ class FakeGemini:
             return _not_found(version, model)
         return _Answer(200, served[0].info(model))
 
+    def _batches(self, method: str, url: Any, groups: tuple, headers: dict[str, str],
+                 raw: bytes, body: Any) -> _Answer:
+        """Batch jobs and files (v1beta only): see `tests.fakes.batches`."""
+        version, kind, name, action = groups
+        if version == "v1":
+            return _error(404, f"Unknown path {url.path}")
+        service = self.batches
+        if url.path.startswith("/upload/"):
+            command = {k.lower(): v for k, v in headers.items()}.get("x-goog-upload-command", "")
+            upload_id = (parse_qs(url.query).get("upload_id") or [""])[0]
+            if upload_id:
+                return self._reply(*service.upload(upload_id, command, raw))
+            return self._reply(*service.start_upload(body or {}, self.url))
+        full = f"{kind}/{name}"
+        if kind == "files" and method == "GET" and action == "download":
+            data = service.download(full)
+            return _Answer(200, None, raw=data) if data is not None \
+                else _error(404, f"File {full} not found.")
+        if kind == "batches" and method == "GET" and not action:
+            return self._reply(*service.get(full))
+        if kind == "batches" and method == "POST" and action == "cancel":
+            return self._reply(*service.cancel(full))
+        if kind == "batches" and method == "DELETE":
+            return self._reply(*service.delete(full))
+        return _error(400, "Invalid request.")
+
+    @staticmethod
+    def _reply(status: int, result: Any, headers: dict[str, str] | None = None) -> _Answer:
+        if status != 200:
+            return _error(status, result)
+        return _Answer(status, result, headers=headers or {})
+
+    def _batch_item(self, model: str, body: dict) -> tuple[int, dict]:
+        """One request of a batch, answered like generateContent but without latency."""
+        kind = self._classify("generateContent", body)
+        rec = Recorded("(batch item)", "POST", model, kind, body, time.monotonic())
+        spec, concrete = lookup(model)  # type: ignore[misc]  # the job's model was checked
+        problem = request_problem("v1beta", spec, body)
+        if problem is not None:
+            answer = _error(400, problem)
+        else:
+            cache, refusal = self.caches.for_request(concrete, body)
+            answer = _error(404 if "not found" in refusal else 400, refusal) if refusal \
+                else self._generate(rec, spec, concrete, cache, stream=False, wait=False)
+        with self._lock:
+            self.batch_items.append(rec)
+        rec.status, rec.end = answer.status, time.monotonic()
+        return answer.status, answer.payload
+
     def _generate(self, rec: Recorded, spec: ModelSpec, concrete: str, cache: Cache | None,
-                  *, stream: bool) -> _Answer:
+                  *, stream: bool, wait: bool = True) -> _Answer:
         with self._lock:
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
@@ -504,7 +579,7 @@ class FakeGemini:
             if fault is not None and fault.kind == "hang":
                 delay += fault.seconds
             cached = cache.tokens if cache else self._cached_tokens(rec)  # looked up on arrival
-            self._sleep(delay)
+            self._sleep(delay if wait else 0.0)
             if self._stopping.is_set():
                 return _error(503, "The fake server is shutting down.")
             payload = self._answer(rec, fault, spec, concrete, cache, cached)
