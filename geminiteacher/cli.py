@@ -40,7 +40,7 @@ DEFAULTS: dict[str, Any] = {
     "custom_prompt": None, "language": "English", "verbose": False, "log_file": None,
     "engine": "auto", "requests_per_minute": None, "max_wait": MAX_WAIT, "thinking": "auto",
     "thinking_budget": None, "cache": "auto", "api_key": None, "quiz_questions": 5,
-    "export": None, "batch": False, "batch_retry": "online",
+    "export": None, "batch": False, "batch_retry": "online", "rate_window": 60.0,
 }
 
 
@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--delay-max", type=float, help="largest gap between request starts (s)")
     p.add_argument("--max-retries", type=int, help="retries per call after a failure")
     p.add_argument("--requests-per-minute", type=float, help="cap on requests per minute")
+    p.add_argument("--rate-window", type=float,
+                   help="seconds the request cap counts over (default: 60, a minute)")
     p.add_argument("--max-wait", type=float,
                    help="longest wait a rate limit may ask for before the course stops "
                         f"(s, default: {MAX_WAIT:g})")
@@ -143,6 +145,7 @@ def settings_from(options: dict[str, Any]) -> CourseSettings:
         delay_range=(float(options["delay_min"]), float(options["delay_max"])),
         max_retries=int(options["max_retries"]),
         requests_per_minute=options["requests_per_minute"],
+        rate_window=float(options["rate_window"]),
         max_wait=options["max_wait"],
         thinking=options["thinking"], thinking_budget=options["thinking_budget"],
         cache=options["cache"],

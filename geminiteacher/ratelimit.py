@@ -15,6 +15,9 @@ it, the stricter of their caps applies, and when a job leaves its caps (and any 
    because a bucket's burst can exceed a server's sliding-window cap. The window is
    stretched by a small margin because the server counts arrivals, not our starts.
    A fractional cap (0.5 per minute) becomes one request per proportionally longer window.
+   The log is a `Window`: `SlidingLog` in this process, or, with `GEMINITEACHER_REDIS_URL`
+   set, `geminiteacher.redislimit.RedisWindow`, which also shares the pause after a 429
+   with every process on the same quota (concurrency always stays per process).
 
 The limiter never sleeps past a cancel: waiting polls the cancel event.
 """
@@ -22,16 +25,19 @@ The limiter never sleeps past a cancel: waiting polls the cancel event.
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
 from geminiteacher.errors import CancelledError
 
 _POLL = 0.2
+REDIS_URL = "GEMINITEACHER_REDIS_URL"
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,10 @@ class Caps:
         tokens = self.tokens * stretch if self.tokens else self.tokens
         return Caps(self.concurrency, whole, tokens, self.window * stretch)
 
+    def span(self) -> float:
+        """The window as counted: stretched by a margin, since the server counts arrivals."""
+        return self.window + min(1.0, 0.02 * self.window + 0.05)
+
 
 def stricter(caps: list[Caps]) -> Caps:
     """Caps no looser than any of `caps`: the fewest workers, requests and tokens, over the
@@ -61,6 +71,41 @@ def stricter(caps: list[Caps]) -> Caps:
     capped = [c.window for c in caps if c.requests or c.tokens]
     return Caps(min(c.concurrency for c in caps), min(requests, default=None),
                 min(tokens, default=None), max(capped or [c.window for c in caps]))
+
+
+class Window(Protocol):
+    """Where request and token starts are counted against the caps, and 429 pauses shared."""
+
+    def admit(self, caps: Caps, tokens: int, now: float) -> float:
+        """Count a start of `tokens` and return 0 if `caps` allow it now, else the seconds
+        to wait (counting nothing)."""
+
+    def pause(self, seconds: float) -> None:
+        """Share a 429's pause beyond this process (a no-op where nothing is shared)."""
+
+
+class SlidingLog:
+    """The in-process window: a log of this process's starts and their tokens."""
+
+    def __init__(self) -> None:
+        self._starts: deque[tuple[float, int]] = deque()
+
+    def admit(self, caps: Caps, tokens: int, now: float) -> float:
+        span = caps.span()
+        while self._starts and self._starts[0][0] <= now - span:
+            self._starts.popleft()
+        if caps.requests and len(self._starts) >= caps.requests:
+            index = len(self._starts) - int(caps.requests)
+            return self._starts[index][0] + span - now
+        if caps.tokens and self._starts:
+            used = sum(t for _, t in self._starts)
+            if used + tokens > caps.tokens:
+                return self._starts[0][0] + span - now
+        self._starts.append((now, tokens))
+        return 0.0
+
+    def pause(self, seconds: float) -> None:
+        """Pauses in one process live in the limiter and its leases."""
 
 
 class Lease:
@@ -95,9 +140,11 @@ class Limiter:
         tokens_per_window: float | None = None,
         window: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
+        log: Window | None = None,
     ) -> None:
         self._cond = threading.Condition()
         self._clock = clock
+        self.log = log or SlidingLog()
         self._default = Caps(max(1, max_concurrency), requests_per_window, tokens_per_window,
                              window)
         self._leases: list[Lease] = []
@@ -106,7 +153,6 @@ class Limiter:
         self.limit = float(self.ceiling)
         self.in_flight = 0
         self.paused_until = 0.0  # 429s of callers without a lease
-        self._starts: deque[tuple[float, int]] = deque()
         self.peak_in_flight = 0
 
     def join(self, caps: Caps) -> Lease:
@@ -136,25 +182,14 @@ class Limiter:
     def _pause_end(self) -> float:
         return max([self.paused_until, *(lease.paused_until for lease in self._leases)])
 
-    def _wait_needed(self, tokens: int, now: float) -> float:
-        """Seconds until a request of `tokens` may start; 0 when it may start now."""
+    def _try_start(self, tokens: int, now: float) -> float:
+        """Start a request of `tokens` and return 0, or return the seconds until it may."""
         paused = self._pause_end()
         if now < paused:
             return paused - now
         if self.in_flight >= max(1, int(self.limit)):
             return _POLL
-        caps = self.caps
-        window = caps.window + min(1.0, 0.02 * caps.window + 0.05)
-        while self._starts and self._starts[0][0] <= now - window:
-            self._starts.popleft()
-        if caps.requests and len(self._starts) >= caps.requests:
-            index = len(self._starts) - int(caps.requests)
-            return self._starts[index][0] + window - now
-        if caps.tokens and self._starts:
-            used = sum(t for _, t in self._starts)
-            if used + tokens > caps.tokens:
-                return self._starts[0][0] + window - now
-        return 0.0
+        return self.log.admit(self.caps, tokens, now)
 
     @contextmanager
     def slot(self, tokens: int = 0, cancel: threading.Event | None = None) -> Iterator[None]:
@@ -164,12 +199,11 @@ class Limiter:
                 if cancel is not None and cancel.is_set():
                     raise CancelledError("the course was cancelled")
                 now = self._clock()
-                wait = self._wait_needed(tokens, now)
+                wait = self._try_start(tokens, now)
                 if wait <= 0:
                     break
                 self._cond.wait(min(wait, _POLL))
             self.in_flight += 1
-            self._starts.append((now, tokens))
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
         try:
             yield
@@ -193,6 +227,7 @@ class Limiter:
             else:
                 lease.paused_until = max(lease.paused_until, until)
             self.limit = max(1.0, self.limit / 2)
+            self.log.pause(pause)
 
 
 class LimiterRegistry:
@@ -200,15 +235,26 @@ class LimiterRegistry:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._limiters: dict[str, Limiter] = {}
+        self._limiters: dict[tuple[str, str | None], Limiter] = {}
 
-    def join(self, key: str, caps: Caps) -> Lease:
-        """A lease on the limiter for `key` (created on first use) with this job's caps."""
+    def join(self, key: str, caps: Caps, shared: bool = True) -> Lease:
+        """A lease on the limiter for `key` (created on first use) with this job's caps.
+
+        With `shared` and `GEMINITEACHER_REDIS_URL` set, the limiter's window and pauses
+        live in that Redis (a `SettingsError` if it cannot be used); otherwise, and without
+        the variable, they stay in this process and nothing touches Redis.
+        """
+        url = (os.environ.get(REDIS_URL, "").strip() or None) if shared else None
         with self._lock:
-            limiter = self._limiters.get(key)
+            limiter = self._limiters.get((key, url))
             if limiter is None:
-                limiter = self._limiters[key] = Limiter(caps.concurrency, caps.requests,
-                                                        caps.tokens, caps.window)
+                log = None
+                if url:
+                    from geminiteacher.redislimit import RedisWindow  # imports redis: only here
+
+                    log = RedisWindow(url, key)
+                limiter = self._limiters[(key, url)] = Limiter(
+                    caps.concurrency, caps.requests, caps.tokens, caps.window, log=log)
         return limiter.join(caps)
 
 

@@ -71,11 +71,12 @@ def as_engine(llm: Engine | None, settings: CourseSettings, api_key: str | None 
 
 
 def limiter_for(engine: Engine, settings: CourseSettings) -> Lease:
-    """This run's lease on the limiter its engine's quota shares with every other run."""
+    """This run's lease on the limiter its engine's quota shares with every other run (and
+    every other process, through Redis when configured, if the engine calls a service)."""
     return LIMITERS.join(engine.limiter_key, Caps(settings.max_workers,
                                                   settings.requests_per_minute,
                                                   settings.tokens_per_minute,
-                                                  settings.rate_window))
+                                                  settings.rate_window), shared=engine.remote)
 
 
 def fallback_chapter(title: str, error: BaseException) -> ChapterContent:

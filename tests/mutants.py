@@ -33,6 +33,7 @@ class Mutant:
 
 
 CLI, DRILLS = "tests/test_cli.py::test_", "tests/test_drills.py::test_"
+REDIS = "tests/test_redis_limit.py::test_"
 MUTANTS = (
     Mutant("exit-status", "a partly failed course exits 0",
            (("geminiteacher/cli.py", "        return 1\n    return 0",
@@ -62,6 +63,14 @@ MUTANTS = (
              '    raw = data.encode("utf-8") if isinstance(data, str) else data\n'
              "    path.write_bytes(raw)\n    return\n"),),
            ("tests/test_store.py::test_a_reader_never_sees_a_partial_file_while_it_is_replaced",)),
+    Mutant("redis-window", "each process keeps its own window in Redis, so none is shared",
+           (("geminiteacher/redislimit.py", "self._key = PREFIX + key",
+             "self._key = PREFIX + key + str(id(self))"),),
+           (REDIS + "limiters_of_two_processes_share_the_request_cap",
+            REDIS + "limiters_of_two_processes_share_the_token_cap")),
+    Mutant("redis-pause", "a 429 pauses only the process that drew it",
+           (("geminiteacher/ratelimit.py", "            self.log.pause(pause)\n", ""),),
+           (REDIS + "a_429_in_one_process_pauses_the_other",)),
 )
 
 
