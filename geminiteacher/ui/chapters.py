@@ -1,19 +1,50 @@
-"""The chapters themselves, rendered from their files as they land."""
+"""The chapters themselves, read back from the store as they land: text, quiz and sources."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
+from geminiteacher.models import ChapterContent, ChapterStatus
+from geminiteacher.store import CourseStore, data_filename
 from geminiteacher.ui.markdown import safe_markdown
+from geminiteacher.ui.quiz import quiz_view, sources_view
+
+
+@st.cache_data(max_entries=2000, show_spinner=False)
+def read_chapter(folder: str, file: str, title: str,
+                 stamps: tuple[int | None, int | None]) -> ChapterContent | None:
+    """A chapter exactly as the store saved it, cached by its files' mtimes (`stamps`) so a
+    rerun re-reads only the chapters that changed."""
+    return CourseStore(folder).read_chapter({"file": file, "title": title})
 
 
 @st.cache_data(max_entries=2000, show_spinner=False)
 def read_text(path: str, mtime_ns: int) -> str:
-    """A file's text, cached by (path, mtime) so unchanged chapters are not re-read."""
+    """A file's text, cached by (path, mtime) so an unchanged summary is not re-read."""
     return Path(path).read_text(encoding="utf-8")
+
+
+def mtime(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
+
+
+def chapter_content(path: Path, entry: dict[str, Any]) -> ChapterContent | None:
+    """The chapter of manifest `entry` as last written (a chapter being rewritten keeps
+    showing its old text), or None while it has no files."""
+    file = entry.get("file")
+    if not file:
+        return None
+    stamps = (mtime(path / file), mtime(path / data_filename(file)))
+    if stamps == (None, None):
+        return None
+    return read_chapter(str(path), file, entry.get("title") or "", stamps)
 
 
 def file_text(path: Path) -> str | None:
@@ -23,19 +54,29 @@ def file_text(path: Path) -> str | None:
         return None
 
 
+def chapter_text(chapter: ChapterContent) -> str:
+    """The chapter's Summary, Explanation and Extension as Markdown, without its title line
+    (the expander shows it) and without the quiz and sources (shown by their own views)."""
+    body = dataclasses.replace(chapter, quiz=[], sources=[])
+    return body.to_markdown().partition("\n")[2]
+
+
 def chapters_view(path: Path, manifest: dict[str, Any]) -> None:
-    """The finished chapters, rendered from their files as they land (safely: see
+    """The finished chapters with their quizzes and sources, rendered safely (see
     `geminiteacher.ui.markdown`); failures with reasons."""
-    for chapter in manifest.get("chapters", []):
-        label = f"{chapter['index']}. {chapter['title']}"
-        if chapter["status"] == "failed":
-            st.error(f"{label} failed: {chapter.get('last_error') or 'no reason recorded'}")
+    for entry in manifest.get("chapters", []):
+        label = safe_markdown(f"{entry['index']}. {entry['title']}")
+        if entry["status"] == str(ChapterStatus.FAILED):
+            reason = safe_markdown(entry.get("last_error") or "no reason recorded")
+            st.error(f"{label} failed: {reason}")
             continue
-        text = file_text(path / chapter["file"]) if chapter.get("file") else None
-        if text is None:
+        chapter = chapter_content(path, entry)
+        if chapter is None:
             continue
         with st.expander(label):
-            st.markdown(safe_markdown(text.partition("\n")[2]))
+            st.markdown(safe_markdown(chapter_text(chapter)))
+            quiz_view(chapter, key=f"{path.name}-{entry['index']}")
+            sources_view(chapter)
     summary = file_text(path / manifest["summary_file"]) if manifest.get("summary_file") else None
     if summary:
         with st.expander("Course summary"):

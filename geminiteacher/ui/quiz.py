@@ -3,15 +3,26 @@ score; and the chapter's sources. Call inside the chapter's expander:
 
     quiz_view(chapter, key=f"{course_folder.name}-{index}")
     sources_view(chapter)
+
+Questions, options, explanations and sources come from the model, so they are rendered through
+`safe_markdown` like the chapter text.
 """
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
-from geminiteacher.models import ChapterContent
+from geminiteacher.models import ChapterContent, QuizQuestion
+from geminiteacher.ui.markdown import safe_markdown
 
 LETTERS = "ABCD"
+
+
+def option(question: QuizQuestion, i: int) -> str:
+    """Option `i` as shown: "B) its text", made safe to render."""
+    return safe_markdown(f"{LETTERS[i]}) {question.options[i]}")
 
 
 def quiz_view(chapter: ChapterContent, key: str) -> None:
@@ -24,8 +35,8 @@ def quiz_view(chapter: ChapterContent, key: str) -> None:
     st.markdown("#### Quiz")
     with st.form(f"{key}-quiz", border=False):
         choices = [
-            st.radio(f"{n}. {question.question}", range(len(question.options)), index=None,
-                     format_func=lambda i, q=question: f"{LETTERS[i]}) {q.options[i]}",
+            st.radio(safe_markdown(f"{n}. {question.question}"), range(len(question.options)),
+                     index=None, format_func=partial(option, question),
                      key=f"{key}-q{n}")
             for n, question in enumerate(chapter.quiz, 1)
         ]
@@ -35,17 +46,17 @@ def quiz_view(chapter: ChapterContent, key: str) -> None:
         return
     right = 0
     for n, (question, choice) in enumerate(zip(chapter.quiz, choices, strict=True), 1):
-        answer = f"{LETTERS[question.answer]}) {question.correct}"
+        answer = option(question, question.answer)
         why = " ".join(p for p in (question.explanation,
                                    f"(Source: {question.source})" if question.source else "")
                        if p)
         if choice == question.answer:
             right += 1
-            st.success(f"{n}. Right: {answer}. {why}")
+            st.success(safe_markdown(f"**{n}.** Right: {answer}. {why}"))
         elif choice is None:
-            st.warning(f"{n}. Not answered. The answer is {answer}. {why}")
+            st.warning(safe_markdown(f"**{n}.** Not answered. The answer is {answer}. {why}"))
         else:
-            st.error(f"{n}. Not quite: the answer is {answer}. {why}")
+            st.error(safe_markdown(f"**{n}.** Not quite: the answer is {answer}. {why}"))
     st.metric("Score", f"{right} of {len(chapter.quiz)}")
     if st.button("Try again", key=f"{key}-again"):
         for n in range(1, len(chapter.quiz) + 1):
@@ -57,4 +68,5 @@ def quiz_view(chapter: ChapterContent, key: str) -> None:
 def sources_view(chapter: ChapterContent) -> None:
     """The sections the chapter drew on, one per line."""
     if chapter.sources:
-        st.caption("Sources: " + "; ".join(ref.label() for ref in chapter.sources))
+        st.markdown("#### Sources")
+        st.markdown(safe_markdown("\n".join(f"- {ref.label()}" for ref in chapter.sources)))
