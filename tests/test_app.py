@@ -472,8 +472,21 @@ def saved_chapter(folder: Path, index: int = 1) -> dict:
     return json.loads(next(folder.glob(f"chapter_{index:02d}_*.json")).read_text("utf-8"))
 
 
+def open_chapter(at: AppTest, course: str, index: int = 1) -> AppTest:
+    """Open chapter `index`'s expander, as a click on it does (its quiz is drawn when open)."""
+    at.session_state[f"{course}-{index}-open"] = True
+    return at.run()
+
+
+def test_a_closed_chapter_has_no_quiz_widgets(page):
+    make_course(page, "Volcanoes")
+    assert not page.main.radio
+    assert len(open_chapter(page, "Volcanoes").main.radio) > 1
+
+
 def test_each_chapter_shows_its_quiz_and_checking_marks_the_answers_and_scores(page, tmp_path):
     make_course(page, "Volcanoes")
+    open_chapter(page, "Volcanoes")
     quiz = saved_chapter(tmp_path / "Volcanoes")["quiz"]
     first, second = (page.radio(key=f"Volcanoes-1-q{n}") for n in (1, 2))
     assert first.label.startswith("1. ") and quiz[0]["question"] in first.label
@@ -500,8 +513,7 @@ def test_quiz_and_sources_load_no_remote_image(page, tmp_path):
                               explanation=image)
     chapter["sources"][0]["heading"] = image
     data.write_text(json.dumps(chapter), encoding="utf-8")
-    page.run()
-    quiz = page.radio(key="Volcanoes-1-q1")
+    quiz = open_chapter(page, "Volcanoes").radio(key="Volcanoes-1-q1")
     button(page, "Check answers").click().run()
     shown = [quiz.label, *quiz.options, texts(page.markdown), texts(page.warning)]
     assert all("![" not in text for text in shown)

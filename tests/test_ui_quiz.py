@@ -29,7 +29,8 @@ def test_checking_marks_each_answer_and_shows_the_score():
     app.radio(key="c1-q2").set_value(1)
     app.button[0].click().run()
     assert [s.value for s in app.success] == [
-        "**1.** Right: A) The nucleus. The nucleus holds the genetic material. (Source: The nucleus)"]
+        "**1.** Right: A) The nucleus. The nucleus holds the genetic material. "
+        "(Source: The nucleus)"]
     assert app.error[0].value.startswith("**2.** Not quite: the answer is C) Photosynthesis.")
     assert app.metric[0].value == "1 of 2"
     assert [m.value for m in app.markdown][-2:] == ["#### Sources", "- cells.md, The nucleus"]

@@ -73,9 +73,11 @@ def chapters_view(path: Path, manifest: dict[str, Any]) -> None:
         chapter = chapter_content(path, entry)
         if chapter is None:
             continue
-        with st.expander(label):
+        key = f"{path.name}-{entry['index']}"
+        with st.expander(label, key=f"{key}-open", on_change="rerun") as shown:
             st.markdown(safe_markdown(chapter_text(chapter)))
-            quiz_view(chapter, key=f"{path.name}-{entry['index']}")
+            if shown.open:  # quiz widgets cost a rerun most, so only open chapters have them
+                quiz_view(chapter, key=key)
             sources_view(chapter)
     summary = file_text(path / manifest["summary_file"]) if manifest.get("summary_file") else None
     if summary:

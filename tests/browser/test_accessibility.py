@@ -12,6 +12,7 @@ import re
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from playwright.sync_api import expect
 
 from tests.browser.harness import streamlit_server
 from tests.fakes.gemini_server import FakeGemini
@@ -53,7 +54,7 @@ def assert_no_violations(page, state: str) -> None:
 
 
 def test_axe_finds_no_wcag_violation_in_any_state(page, slow_gemini, sample_files, tmp_path):
-    url, _ = slow_gemini
+    url, fake = slow_gemini
     page.goto(url)
     page.get_by_text("No course yet").wait_for()
     assert_no_violations(page, "empty page")
@@ -75,7 +76,12 @@ def test_axe_finds_no_wcag_violation_in_any_state(page, slow_gemini, sample_file
     for summary in page.locator("summary").all():  # open every chapter, the summary, the table
         summary.click()
     page.get_by_role("table").first.wait_for()
-    assert_no_violations(page, "finished course")
+    checks = page.get_by_role("button", name="Check answers")
+    expect(checks).to_have_count(fake.outline_size, timeout=LONG)  # open chapters draw quizzes
+    page.get_by_role("radiogroup").first.get_by_role("radio").first.check(force=True)
+    checks.first.click()  # one quiz checked: right, wrong and unanswered results and a score
+    page.get_by_text("Score", exact=True).wait_for()
+    assert_no_violations(page, "finished course, chapters open, one quiz checked")
 
 
 def focused(page) -> str:
