@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from geminiteacher.exports import ExportCourse, export_bytes, exporter, file_name
 
@@ -20,7 +21,7 @@ EXPORTS = {
 }
 
 
-def download(where, path: Path, fmt: str, label: str, icon: str) -> None:
+def download(where: DeltaGenerator, path: Path, fmt: str, label: str, icon: str) -> None:
     """A button that builds format `fmt` of the course in `path` when clicked, named as the
     exports name it (the folder's name is the course's file-safe title)."""
     where.download_button(label, data=lambda: export_bytes(path, fmt),

@@ -66,7 +66,7 @@ def offline_course(browser, offline_url, sample_files):
     context.close()
 
 
-def test_generated_course_shows_its_chapters(offline_course):
+def test_generated_course_shows_its_chapters_with_quiz_and_sources(offline_course):
     page = offline_course
     assert page.get_by_role("heading", name="rivers").is_visible()
     labels = [t.split("\n")[-1] for t in page.locator("summary").all_inner_texts()]
@@ -74,6 +74,8 @@ def test_generated_course_shows_its_chapters(offline_course):
     assert chapters and chapters[0].startswith("1. ") and "Course summary" in labels
     page.locator("summary", has_text=chapters[0]).click()
     page.get_by_role("heading", name="Explanation").first.wait_for()
+    page.get_by_role("button", name="Check answers").wait_for()  # drawn once the chapter opens
+    page.get_by_role("heading", name="Sources").first.wait_for()
 
 
 def test_zip_download_holds_chapters_summary_index_and_manifest(offline_course, tmp_path):
