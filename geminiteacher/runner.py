@@ -352,6 +352,18 @@ def summary_missing(manifest: Mapping[str, Any]) -> bool:
         c.get("status") == str(ChapterStatus.DONE) for c in chapters)
 
 
+def recorded_settings(manifest: dict[str, Any]) -> CourseSettings:
+    """The settings a course was made with, pinned to the engine and model it recorded, so a
+    follow-up never switches engines (a Gemini course without a key fails, never goes
+    offline)."""
+    settings = CourseSettings.from_dict(dict(manifest.get("settings") or {}))
+    engine = manifest.get("engine", "offline")
+    if engine == "gemini":
+        return settings.with_(engine="gemini",
+                              model_name=manifest.get("model") or settings.model_name)
+    return settings.with_(engine=engine)
+
+
 def finish_course(
     path: str | Path,
     *,
@@ -371,8 +383,7 @@ def finish_course(
     if source is None or not manifest:
         raise SettingsError(f"{path} holds no saved course material to finish it from; "
                             "generate the course again from its documents")
-    settings = CourseSettings.from_dict(manifest.get("settings") or {})
-    return run_course(source, settings, engine=engine, api_key=api_key,
+    return run_course(source, recorded_settings(manifest), engine=engine, api_key=api_key,
                       title=manifest.get("title"), output_dir=Path(path).parent,
                       on_event=on_event, cancel=cancel)
 

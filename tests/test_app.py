@@ -15,6 +15,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from geminiteacher.models import DEFAULT_MODEL
+
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 KEY_VARIABLES = ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL")
 NOTES = (
@@ -251,8 +253,40 @@ def test_key_from_secrets_selects_gemini_and_lists_models(gemini_page, monkeypat
 
 def test_a_bad_typed_key_is_reported_and_the_model_can_still_be_typed(gemini_page):
     gemini_page.sidebar.text_input(key="typed_key").input("bad-key").run()
-    assert "Could not list your models" in texts(gemini_page.sidebar.error)
+    assert "API key is invalid" in texts(gemini_page.sidebar.error)
     assert any(t.label == "Model" for t in gemini_page.sidebar.text_input)
+
+
+def test_an_unlisted_model_list_is_a_grey_note_not_an_error(gemini_env, monkeypatch, tmp_path):
+    gemini_env.serve_models = False  # a gateway without /models
+    monkeypatch.setenv("GEMINITEACHER_OUTPUT_DIR", str(tmp_path))
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert not at.sidebar.error
+    assert "type a model name" in texts(at.sidebar.caption)
+    assert any(t.label == "Model" and t.value == DEFAULT_MODEL for t in at.sidebar.text_input)
+
+
+def test_the_models_rules_show_as_notes_beside_the_settings(gemini_page):
+    pick = next(s for s in gemini_page.sidebar.selectbox if s.label == "Model")
+    pick.set_value("gemini-3.1-pro-preview")
+    next(s for s in gemini_page.sidebar.selectbox if s.label == "Thinking").set_value("off")
+    gemini_page.run()
+    assert "cannot turn thinking off" in texts(gemini_page.sidebar.caption)
+    next(c for c in gemini_page.sidebar.checkbox if c.label == "Set a temperature").check()
+    gemini_page.run()
+    next(s for s in gemini_page.sidebar.slider if s.label == "Temperature").set_value(0.2).run()
+    assert "Google advises" in texts(gemini_page.sidebar.caption)
+    assert not gemini_page.sidebar.error
+
+
+def test_a_gemini_course_says_which_model_wrote_it_and_what_it_cost(gemini_page):
+    one_at_a_time_without_retries(gemini_page)
+    assert "Estimated cost about $" in texts(gemini_page.caption)
+    button(gemini_page, "Generate course").click().run()
+    assert badge(wait_until_finished(gemini_page)) == "Finished"
+    captions = texts(gemini_page.caption)
+    assert "Written by gemini-3.8-flash (you chose gemini-flash-latest)." in captions
+    assert re.search(r"Cost about \$[\d.]+ \(prices as of", captions)
 
 
 def test_a_failed_chapter_shows_its_reason_and_retry_writes_it(gemini_page, gemini_env):
@@ -429,9 +463,11 @@ def test_the_title_never_comes_from_a_rejected_file(page):
     assert page.text_input(key="title").value == "volcanoes"
 
 
-def test_the_temperature_shows_only_when_gemini_writes(page):
-    assert not [s for s in page.sidebar.slider if s.label == "Temperature"]
+def test_the_temperature_shows_only_when_gemini_writes_and_is_unset_by_default(page):
+    assert not [c for c in page.sidebar.checkbox if c.label == "Set a temperature"]
     page.sidebar.radio[0].set_value("gemini").run()
+    assert not [s for s in page.sidebar.slider if s.label == "Temperature"]
+    next(c for c in page.sidebar.checkbox if c.label == "Set a temperature").check().run()
     assert [s for s in page.sidebar.slider if s.label == "Temperature"]
 
 
@@ -576,3 +612,15 @@ def test_the_timeline_has_a_summary_line_and_a_table_of_attempts(gemini_page, ge
     attempts = gemini_page.table[0].value
     assert list(attempts.columns) == ["Attempt", "Start", "End", "Outcome", "Seconds"]
     assert "failed" in set(attempts["Outcome"])
+
+
+def test_the_timeline_gives_every_row_its_own_height_and_thins_its_time_labels(gemini_page,
+                                                                              gemini_env):
+    from geminiteacher.ui.timeline import ROW_PIXELS
+
+    fail_first_chapter(gemini_page, gemini_env)
+    charts = gemini_page.get("vega_lite_chart")
+    spec = json.loads(charts[0].proto.spec)
+    assert spec["height"] == {"step": ROW_PIXELS}  # three or four rows are never squashed
+    axis = spec["encoding"]["x"]["axis"]
+    assert axis["labelOverlap"] and axis["labelSeparation"] > 0  # labels never overlap

@@ -17,6 +17,7 @@ from geminiteacher.errors import (
     ModelAccessError,
     OutlineError,
     QuotaExhaustedError,
+    SettingsError,
 )
 from geminiteacher.exports import export_bytes
 from geminiteacher.models import EventKind, Usage
@@ -482,3 +483,17 @@ def test_a_cancelled_courses_429_stops_pausing_the_other_courses_on_the_key(gemi
     assert errors and len(course.chapters) == 4
     first_b = min(r.start for r in gemini_env.requests if "B." in "".join(r.parts))
     assert cancelled_at[0] <= first_b < cancelled_at[0] + 10  # paused, but not for 30 s
+
+
+def test_finishing_a_gemini_course_without_a_key_fails_instead_of_going_offline(
+        gemini_env, tmp_path, monkeypatch):
+    from geminiteacher.runner import finish_course
+
+    cancel = threading.Event()
+    with pytest.raises(CancelledError):
+        run_course(MATERIAL, fast_settings(engine="auto"), title="T", output_dir=tmp_path,
+                   on_event=lambda e: e.kind is EventKind.DONE and cancel.set(), cancel=cancel)
+    monkeypatch.delenv("GEMINI_API_KEY")
+    with pytest.raises(SettingsError, match="needs an API key"):
+        finish_course(tmp_path / "T")
+    assert manifest(tmp_path / "T")["engine"] == "gemini"

@@ -11,7 +11,7 @@ import streamlit as st
 
 from geminiteacher.errors import GeminiTeacherError, describe
 from geminiteacher.jobs import Job, JobSnapshot
-from geminiteacher.models import CourseSettings
+from geminiteacher.runner import recorded_settings
 from geminiteacher.store import OWNER, CourseStore
 from geminiteacher.ui.common import my_tokens, owner_id, registry
 
@@ -67,14 +67,9 @@ def follow_up(path: Path, manifest: Mapping[str, Any], key: str | None, **change
         st.error(f"{path.name} holds no saved material to continue from; generate the course "
                  "again from its documents.")
         return
-    settings = CourseSettings.from_dict(dict(manifest.get("settings") or {}))
-    if engine == "gemini":
-        settings = settings.with_(engine="gemini",
-                                  model_name=manifest.get("model") or settings.model_name)
-    else:
-        settings = settings.with_(engine=engine)
     launch(manifest.get("title", path.name), path.parent, key if engine == "gemini" else None,
-           manifest.get(OWNER), source=source, settings=settings, **changes)
+           manifest.get(OWNER), source=source, settings=recorded_settings(dict(manifest)),
+           **changes)
 
 
 def course_actions(path: Path, manifest: Mapping[str, Any], key: str | None) -> None:

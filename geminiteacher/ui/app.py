@@ -10,7 +10,7 @@ from geminiteacher.ui.common import errors_shown, linked_course, my_tokens, outp
 from geminiteacher.ui.course import course_view
 from geminiteacher.ui.outline import outline_editor
 from geminiteacher.ui.settings import Choices, sidebar_settings
-from geminiteacher.ui.sources import course_title, material, source_size
+from geminiteacher.ui.sources import cost_estimate, course_title, material, source_size
 from geminiteacher.ui.workspace import session_jobs, workspace
 from geminiteacher.workspace import place_course
 
@@ -32,6 +32,9 @@ def main() -> None:
         if source is not None and choices.settings is not None:
             try:
                 st.caption(source_size(source, choices))
+                estimate = cost_estimate(source, choices)
+                if estimate:
+                    st.caption(estimate)
             except SourceTooLargeError as exc:
                 too_large = describe(exc)
                 st.error(too_large)

@@ -10,6 +10,7 @@ from typing import Any
 import streamlit as st
 
 from geminiteacher.jobs import Job, JobSnapshot
+from geminiteacher.pricing import PRICES_AS_OF, course_cost, dollars
 from geminiteacher.store import CourseStore
 from geminiteacher.ui.actions import course_actions, job_actions
 from geminiteacher.ui.chapters import chapters_view
@@ -28,10 +29,28 @@ def elapsed(path: Path) -> float | None:
     return sum(spans) if spans else None
 
 
-def course_body(path: Path, manifest: dict[str, Any], snap: JobSnapshot | None) -> None:
-    """What every course view shows: progress, figures, table, timeline, downloads, chapters."""
+def course_notes(manifest: dict[str, Any]) -> None:
+    """Who wrote the course, a batch job's state, notes about its settings, and its cost."""
     if manifest.get("note"):
         st.caption(manifest["note"])
+    answered = manifest.get("model_version")
+    if answered:
+        asked = manifest.get("model")
+        st.caption(f"Written by {answered}" + (f" (you chose {asked})" if asked != answered
+                                              else "") + ".")
+    status = (manifest.get("batch") or {}).get("status")
+    if status:
+        st.caption(f"Batch job: {status}.")
+    for warning in manifest.get("warnings", []):
+        st.caption(f"Note: {warning}.")
+    if not manifest.get("extractive") and manifest.get("usage"):
+        st.caption(f"Cost about {dollars(course_cost(manifest))} (prices as of "
+                   f"{PRICES_AS_OF}).")
+
+
+def course_body(path: Path, manifest: dict[str, Any], snap: JobSnapshot | None) -> None:
+    """What every course view shows: progress, figures, table, timeline, downloads, chapters."""
+    course_notes(manifest)
     progress(manifest, snap)
     chapters = manifest.get("chapters", [])
     if chapters:

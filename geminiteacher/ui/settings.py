@@ -10,13 +10,17 @@ import streamlit as st
 
 from geminiteacher.backends import KEY_VARIABLES, configured_api_key
 from geminiteacher.backends.gemini import GeminiEngine
-from geminiteacher.errors import GeminiTeacherError, SettingsError, describe
-from geminiteacher.models import DEFAULT_MODEL, CourseSettings
+from geminiteacher.errors import GeminiTeacherError, ModelAccessError, SettingsError, describe
+from geminiteacher.models import DEFAULT_MODEL, MAX_WAIT, MAX_WORKERS, CourseSettings
 
-THINKING = {  # label -> thinking budget in tokens (None: the model's default)
-    "Model default": None, "Off (fastest, cheapest)": 0, "Light (1,024 tokens)": 1024,
-    "Deep (8,192 tokens)": 8192,
+THINKING = {
+    "auto": "Auto (the model decides)", "off": "Off (or the model's lowest level)",
+    "low": "Low", "medium": "Medium", "high": "High",
 }
+CACHING = {
+    "auto": "Auto (when it pays)", "on": "Always", "off": "Never (implicit caching only)",
+}
+BATCH_LABEL = "Batch: half price, results within hours"
 MODES = {
     "parallel": "Parallel: several chapters at once (fastest)",
     "sequential": "Sequential: one chapter after another",
@@ -70,12 +74,38 @@ def model_picker(api_key: str) -> str:
     """A selectbox of the account's models, or a text box when they cannot be listed."""
     digest = hashlib.sha256(api_key.encode()).hexdigest()
     names, problem = account_models(digest, os.environ.get("GOOGLE_GEMINI_BASE_URL", ""), api_key)
-    if problem:
-        st.error(f"Could not list your models: {problem}")
     if not names:
+        if problem:
+            st.caption(f"Your models could not be listed ({problem.rstrip('.')}); type a model "
+                       "name.")
         return st.text_input("Model", value=DEFAULT_MODEL, help="A Gemini model name.")
     index = names.index(DEFAULT_MODEL) if DEFAULT_MODEL in names else 0
-    return st.selectbox("Model", names, index=index, help="Models your API key may use.")
+    return st.selectbox("Model", names, index=index,
+                        help="Models your API key may use: aliases first, then newest first. "
+                             f"{DEFAULT_MODEL} always points at Google's current Flash model.")
+
+
+def temperature_choice() -> float | None:
+    """None (the model's own default, which Google advises for Gemini 3) unless ticked."""
+    if not st.checkbox("Set a temperature", help="Off: the model's own default (1.0 on "
+                       "Gemini 3, which Google advises keeping)."):
+        return None
+    return st.slider("Temperature", 0.0, 2.0, 1.0, 0.1,
+                     help="Higher values make Gemini's wording more varied.")
+
+
+def model_notes(api_key: str, settings: CourseSettings) -> None:
+    """What the chosen model will do with these settings, in grey; a wrong model in red."""
+    try:
+        engine = GeminiEngine(api_key, settings.model_name, timeout=settings.request_timeout)
+        notes = engine.notes(settings)
+    except ModelAccessError as exc:
+        st.error(describe(exc))
+        return
+    except GeminiTeacherError:
+        return
+    for note in notes:
+        st.caption(f"Note: {note}.")
 
 
 def sidebar_settings() -> Choices:
@@ -101,26 +131,41 @@ def sidebar_settings() -> Choices:
         else:
             st.caption("Writing offline: chapters are extracted from your documents.")
         model = model_picker(api_key) if uses_gemini and api_key else DEFAULT_MODEL
-        temperature = st.slider("Temperature", 0.0, 2.0, 0.0, 0.1,
-                                help="Higher values make Gemini's wording more varied.",
-                                ) if uses_gemini else None
+        temperature = thinking = None
+        if uses_gemini:
+            thinking = st.selectbox("Thinking", list(THINKING), format_func=THINKING.get,
+                                    help="How much Gemini thinks before writing: Gemini 3 gets "
+                                         "a thinking level, 2.5 models a budget.")
+            temperature = temperature_choice()
         language = st.text_input("Language", value="English", help="The language of the course.")
         max_chapters = st.number_input("Max chapters", min_value=1, value=10, step=1,
                                        help="The outline has at most this many chapters (1–100).")
         exact = st.checkbox("Exactly this many chapters")
         mode = st.selectbox("Mode", list(MODES), format_func=MODES.get)
+        batch = st.checkbox(BATCH_LABEL, disabled=not uses_gemini or mode == "cascade",
+                            help="The chapters go to Gemini as one batch job at half the price; "
+                                 "Gemini returns it within 24 hours. Not for cascade mode.")
+        quiz = st.number_input("Quiz questions per chapter", min_value=0, max_value=20, value=5,
+                               step=1, help="Multiple-choice questions after each chapter.")
+        matter = st.checkbox("Include title pages, contents, licences and indexes",
+                             help="Off: the outline leaves front and back matter out (it stays "
+                                  "in the source).")
         with st.expander("Speed and limits"):
-            workers = st.number_input("Workers", min_value=1, value=4, step=1,
+            workers = st.number_input("Workers", min_value=1, max_value=MAX_WORKERS, value=4,
+                                      step=1,
                                       help="Chapters written at the same time in parallel mode.")
             delay = st.slider("Delay between requests (s)", 0.0, 10.0, (0.1, 0.5), 0.1,
                               help="A random pause in this range before each request.")
             retries = st.number_input("Retries per chapter", min_value=0, value=3, step=1)
             rpm = st.number_input("Requests per minute (0 = no cap)", min_value=0, value=0,
                                   step=1, help="Stay under your plan's per-minute quota.")
-            thinking = st.selectbox(
-                "Thinking", list(THINKING),
-                help="How much Gemini may think before writing each chapter. Off is faster "
-                     "and cheaper on Flash models; Pro models always think a little.")
+            wait = st.number_input("Longest rate-limit wait (minutes)", min_value=1,
+                                   value=int(MAX_WAIT // 60), step=1,
+                                   help="A longer wait asked for by Gemini stops the course "
+                                        "instead; resume it later.")
+            cache = st.selectbox("Explicit cache", list(CACHING), format_func=CACHING.get,
+                                 help="Keep the document in a Gemini cache while the course "
+                                      "runs, so every call reads it at the cached price.")
         custom = st.text_area("Custom instructions",
                               help="Extra guidance for every chapter, e.g. the audience.")
         try:
@@ -131,11 +176,15 @@ def sidebar_settings() -> Choices:
                 custom_prompt=custom.strip() or None, mode=mode, max_workers=int(workers),
                 delay_range=(float(delay[0]), float(delay[1])), max_retries=int(retries),
                 requests_per_minute=float(rpm) if rpm else None,
-                thinking_budget=THINKING[thinking],
+                thinking=thinking or "auto", cache=cache, batch=batch and uses_gemini,
+                quiz_questions=int(quiz), include_front_back_matter=matter,
+                max_wait=float(wait) * 60,
             )
         except SettingsError as exc:
             st.error(f"Please fix a setting: {exc}.")
             settings = None
         if engine == "gemini" and api_key is None:
             settings = None
+        if settings is not None and uses_gemini and api_key:
+            model_notes(api_key, settings)
     return Choices(settings, api_key if uses_gemini else None, api_key)

@@ -10,6 +10,7 @@ from geminiteacher.backends.base import Engine
 from geminiteacher.converter import check_size, convert_bytes, estimate_tokens
 from geminiteacher.errors import GeminiTeacherError, describe
 from geminiteacher.models import Source, SourcePart
+from geminiteacher.pricing import PRICES_AS_OF, dollars, estimate_cost
 from geminiteacher.runner import default_title
 from geminiteacher.ui.settings import Choices
 
@@ -94,3 +95,14 @@ def course_title(default: str) -> str:
             st.session_state["title"] = default
         st.session_state["title_default"] = default
     return st.text_input("Course title", key="title", placeholder="Named after your first file")
+
+
+def cost_estimate(source: Source, choices: Choices) -> str | None:
+    """The estimated cost of a Gemini course of this source (None when written offline)."""
+    settings = choices.settings
+    if settings is None or choices.api_key is None:
+        return None
+    estimate = estimate_cost(estimate_tokens(source.markdown), settings, settings.model_name)
+    how = " as a batch job" if settings.batch else ""
+    return (f"Estimated cost about {dollars(estimate)} for up to {settings.max_chapters} "
+            f"chapters on {settings.model_name}{how} (prices as of {PRICES_AS_OF}).")
