@@ -124,7 +124,8 @@ def run_scenario(quick: bool) -> list[Figure]:
         run_course(material(50, 50 * 800), settings, title=FIFTY, output_dir=str(output))
         upload = Path(tmp) / "notes.md"
         upload.write_text(material(6, 6000), encoding="utf-8")
-        with streamlit_server(output) as url, sync_playwright() as playwright:
+        with streamlit_server(output, {"GEMINITEACHER_SHARED_WORKSPACE": "1"}) as url, \
+                sync_playwright() as playwright:
             browser = launch(playwright)
             try:
                 refresh = refresh_seconds(browser, url)

@@ -33,7 +33,7 @@ def test_checking_marks_each_answer_and_shows_the_score():
         "(Source: The nucleus)"]
     assert app.error[0].value.startswith("**2.** Not quite: the answer is C) Photosynthesis.")
     assert app.metric[0].value == "1 of 2"
-    assert [m.value for m in app.markdown][-2:] == ["#### Sources", "- cells.md, The nucleus"]
+    assert app.markdown[-1].value == "#### Sources\n\n- cells.md, The nucleus"
     assert app.run().metric[0].value == "1 of 2"  # the live page reruns; the result stays
 
 

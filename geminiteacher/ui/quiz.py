@@ -68,5 +68,5 @@ def quiz_view(chapter: ChapterContent, key: str) -> None:
 def sources_view(chapter: ChapterContent) -> None:
     """The sections the chapter drew on, one per line."""
     if chapter.sources:
-        st.markdown("#### Sources")
-        st.markdown(safe_markdown("\n".join(f"- {ref.label()}" for ref in chapter.sources)))
+        listed = "\n".join(f"- {ref.label()}" for ref in chapter.sources)
+        st.markdown(f"#### Sources\n\n{safe_markdown(listed)}")
