@@ -27,7 +27,7 @@ def download(where: DeltaGenerator, path: Path, fmt: str, label: str, icon: str)
     where.download_button(label, data=lambda: export_bytes(path, fmt),
                           file_name=file_name(ExportCourse(path, path.name), fmt),
                           mime=exporter(fmt).MIME, on_click="ignore", icon=icon,
-                          key=f"{fmt}-{path.name}", width="stretch")
+                          key=f"{fmt}-{path.name}", width="stretch", wrap=True)
 
 
 def downloads(path: Path) -> None:
