@@ -504,3 +504,15 @@ def test_the_timeline_has_a_summary_line_and_a_table_of_attempts(gemini_page, ge
     attempts = gemini_page.table[0].value
     assert list(attempts.columns) == ["Attempt", "Start", "End", "Outcome", "Seconds"]
     assert "failed" in set(attempts["Outcome"])
+
+
+def test_the_timeline_gives_every_row_its_own_height_and_thins_its_time_labels(gemini_page,
+                                                                              gemini_env):
+    from geminiteacher.ui.timeline import ROW_PIXELS
+
+    fail_first_chapter(gemini_page, gemini_env)
+    charts = gemini_page.get("vega_lite_chart")
+    spec = json.loads(charts[0].proto.spec)
+    assert spec["height"] == {"step": ROW_PIXELS}  # three or four rows are never squashed
+    axis = spec["encoding"]["x"]["axis"]
+    assert axis["labelOverlap"] and axis["labelSeparation"] > 0  # labels never overlap

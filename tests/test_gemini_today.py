@@ -216,3 +216,12 @@ def test_without_a_model_list_generation_still_works_with_documented_defaults(ge
                                                 thinking="off"), title="T", output_dir=tmp_path)
     assert len(course.chapters) == 4
     assert {c.get("thinking_level") for c in thinking_configs(gemini_env)} == {"LOW"}
+
+
+def test_an_output_limit_the_server_refuses_is_dropped_and_the_call_retried(gemini_env,
+                                                                            tmp_path):
+    gemini_env.fail_next(1, 400, message="The maxOutputTokens value 65536 is out of range.")
+    course = run_course(MATERIAL, fast_settings(), title="T", output_dir=tmp_path)
+    assert len(course.chapters) == 4
+    sent = [r.generation_config.get("maxOutputTokens") for r in generate_requests(gemini_env)]
+    assert sent[0] and not [value for value in sent[1:] if value]

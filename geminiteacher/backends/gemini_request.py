@@ -35,6 +35,7 @@ DROPPABLE = {  # parameter -> (what the server's 400 says about it, words for a 
                            "a system instruction"),
     "schema": (r"response_?json_?schema|response_?schema|response_?mime_?type|json mode",
                "structured output (answers are read as Markdown instead)"),
+    "max_output_tokens": (r"max_?output_?tokens", "the output limit read from the model list"),
 }
 
 
@@ -132,10 +133,13 @@ def build_request(
     temperature = None if "temperature" in dropped else settings.temperature
     if temperature is not None:
         sent.add("temperature")
+    output = None if "max_output_tokens" in dropped else facts.output_limit
+    if output is not None:
+        sent.add("max_output_tokens")
     config = types.GenerateContentConfig(
         system_instruction=system,
         temperature=temperature,
-        max_output_tokens=facts.output_limit,
+        max_output_tokens=output,
         response_mime_type="application/json" if schema else None,
         response_json_schema=schema,
         thinking_config=thinking,
