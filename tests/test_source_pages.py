@@ -93,7 +93,7 @@ def test_offline_chapter_sources_carry_the_pages_of_their_sections(tmp_path):
 
 def test_gemini_chapter_sources_carry_the_pages_of_their_sections(gemini_env, tmp_path):
     source = Source([convert_bytes(notes_pdf(), "notes.pdf")])
-    course = run_course(source, fast_settings(quiz_questions=0, cache="off"), title="Notes",
+    course = run_course(source, fast_settings(quiz_questions=0), title="Notes",
                         output_dir=tmp_path)  # the fake names sources from an uncached document
     assert_sources_carry_pages(course)
     assert [ref.label() for ref in course.chapters[1].sources] == ["notes.pdf, 2 Work, pp. 3–5"]
