@@ -90,7 +90,7 @@ def convert_bytes(data: bytes, filename: str) -> SourcePart:
         raise ConversionError(name, "the file is empty; choose the right file or save it again")
     found = _detect(data, name)
     try:
-        markdown, pages = _convert(found, data, name)
+        markdown, pages, sections = _convert(found, data, name)
     except ConversionError:
         raise
     except Exception as error:  # parsers of untrusted files fail in many ways
@@ -104,7 +104,7 @@ def convert_bytes(data: bytes, filename: str) -> SourcePart:
             "upload a version that contains text"
         )
     return SourcePart(name=name, markdown=markdown, pages=pages, words=len(markdown.split()),
-                      kind=found.kind)
+                      kind=found.kind, sections=sections)
 
 
 def convert_file(path: str | os.PathLike[str]) -> SourcePart:
@@ -277,18 +277,21 @@ def _check_expansion(entries: list[zipfile.ZipInfo], name: str) -> None:
         )
 
 
-def _convert(found: _Detected, data: bytes, name: str) -> tuple[str, int | None]:
+def _convert(found: _Detected, data: bytes,
+             name: str) -> tuple[str, int | None, dict[str, tuple[int, int]]]:
+    """The Markdown, the page count when the format has pages, and the pages of each
+    heading's section when the format knows them (PDF)."""
     if found.kind == "pdf":
         return pdf.to_markdown(data, name)
     if found.kind == "pptx":
-        return slides.to_markdown(data)
+        return (*slides.to_markdown(data), {})
     if found.kind == "docx":
-        return word.to_markdown(data), None
+        return word.to_markdown(data), None, {}
     if found.kind == "epub":
-        return epub.to_markdown(found.archive, name), None
+        return epub.to_markdown(found.archive, name), None, {}
     if found.kind == "html":
-        return html.to_markdown(found.text), None
-    return found.text, None  # Markdown and plain text pass through as written
+        return html.to_markdown(found.text), None, {}
+    return found.text, None, {}  # Markdown and plain text pass through as written
 
 
 def _check_file_size(size: int, name: str) -> None:

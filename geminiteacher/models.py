@@ -175,6 +175,11 @@ class SourcePart:
     pages: int | None = None
     words: int = 0
     kind: str = ""
+    sections: dict[str, tuple[int, int]] = field(default_factory=dict)  # heading → pages (PDF)
+
+    def __post_init__(self) -> None:
+        self.sections = {heading: (int(span[0]), int(span[1]))  # JSON gives lists
+                         for heading, span in (self.sections or {}).items()}
 
 
 @dataclass

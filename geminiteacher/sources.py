@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from geminiteacher.fences import lines_in_code
-from geminiteacher.models import Source, SourceRef
+from geminiteacher.models import Source, SourcePart, SourceRef
 
 _HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
 _NUMBERING = re.compile(r"^(?:(?:chapter|section|part)\s+)?[\dIVXivx]+(?:\.\d+)*[.):]?\s+")
@@ -53,10 +53,10 @@ def real_sections(names: Iterable[str], markdown: str) -> list[SourceRef]:
 
 
 def attribute(refs: Sequence[SourceRef], source: Source) -> list[SourceRef]:
-    """`refs` with the file each heading is in (the first part that has it); a reference to a
-    whole file (its name as heading in a multi-file source) becomes that file."""
+    """`refs` with the file each heading is in (the first part that has it) and, when that
+    file knows them (PDF), the pages of the heading's section; a reference to a whole file
+    (its name as heading in a multi-file source) becomes that file."""
     names = {part.name: part for part in source.parts}
-    single = source.parts[0].name if len(source.parts) == 1 else ""
     placed = []
     for ref in refs:
         if ref.file:
@@ -64,7 +64,18 @@ def attribute(refs: Sequence[SourceRef], source: Source) -> list[SourceRef]:
         elif ref.heading in names and len(source.parts) > 1:
             placed.append(SourceRef(file=ref.heading))
         else:
-            home = next((p.name for p in source.parts
-                         if ref.heading in document_headings(p.markdown)), single)
-            placed.append(SourceRef("" if home == "content" else home, ref.heading, ref.pages))
+            home = next((p for p in source.parts
+                         if ref.heading in document_headings(p.markdown)),
+                        source.parts[0] if len(source.parts) == 1 else None)
+            name = home.name if home and home.name != "content" else ""
+            pages = ref.pages or (_pages(home, ref.heading) if home else None)
+            placed.append(SourceRef(name, ref.heading, pages))
     return placed
+
+
+def _pages(part: SourcePart, heading: str) -> tuple[int, int] | None:
+    """The pages of `heading`'s section in `part`, if its converter recorded them."""
+    if heading in part.sections:
+        return part.sections[heading]
+    key = _key(heading)
+    return next((span for title, span in part.sections.items() if _key(title) == key), None)

@@ -289,9 +289,10 @@ class CourseStore:
                 self._lock_file = None
 
     def _save_source(self, source: Source) -> None:
-        """Keep the material beside the course, so it can be resumed without re-uploading."""
+        """Keep the material beside the course, so it can be resumed without re-uploading
+        (written again when anything about it changed, such as the pages of its sections)."""
         saved = self.saved_source()
-        if saved is None or saved.sha256 != source.sha256:
+        if saved is None or saved.parts != source.parts:
             atomic_write(self.path / SOURCE, json.dumps(
                 [dataclasses.asdict(part) for part in source.parts], ensure_ascii=False))
 

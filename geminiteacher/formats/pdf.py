@@ -9,7 +9,7 @@ line-break hyphen are rejoined; bookmarks become `#` headings where their titles
 appear (or where they point); without bookmarks, short lines set clearly larger
 than the body text become headings. Runs of lines set in a monospaced font are code:
 they become fenced blocks that keep their line breaks and indents, and never headings.
-No tables are guessed.
+No tables are guessed. Each heading's section keeps the pages it spans.
 """
 
 from __future__ import annotations
@@ -71,6 +71,7 @@ class _Line:
     height: float
     furniture: bool = False
     mono: bool = False
+    page: int = 0  # 1-based
 
 
 @dataclass
@@ -95,6 +96,7 @@ class _Code:
 class _Heading:
     level: int
     title: str
+    page: int = 0
 
 
 @dataclass
@@ -112,8 +114,9 @@ class _Paragraph:
         return out
 
 
-def to_markdown(data: bytes, name: str) -> tuple[str, int]:
-    """Convert PDF bytes to Markdown; also returns the page count."""
+def to_markdown(data: bytes, name: str) -> tuple[str, int, dict[str, tuple[int, int]]]:
+    """Convert PDF bytes to Markdown; also returns the page count and, per heading, the
+    first and last page (1-based) of its section."""
     with PDFIUM_LOCK:
         document = _open(data, name)
         try:
@@ -131,7 +134,8 @@ def to_markdown(data: bytes, name: str) -> tuple[str, int]:
         )
     _mark_furniture(pages)
     flow = _place_headings(pages, marks)
-    return _render(flow, bookmarked=bool(marks)), len(pages)
+    markdown, sections = _render(flow, bookmarked=bool(marks))
+    return markdown, len(pages), sections
 
 
 def _open(data: bytes, name: str) -> pdfium.PdfDocument:
@@ -185,11 +189,11 @@ def _page_lines(document: pdfium.PdfDocument, index: int) -> list[_Line]:
             if start is None or end is None:  # no glyph box: keep the previous line's place
                 previous = lines[-1] if lines else _Line("", 0.0, 0.0, 0.0, 0.0, 1.0)
                 lines.append(_Line(clean, previous.left, previous.right, previous.top,
-                                   previous.bottom, previous.height))
+                                   previous.bottom, previous.height, page=index + 1))
                 continue
             lines.append(_Line(clean, left=start[0], right=end[2], top=max(start[3], end[3]),
                                bottom=min(start[1], end[1]), height=max(start[4], 1.0),
-                               mono=bool(mono)))
+                               mono=bool(mono), page=index + 1))
         return lines
     finally:
         textpage.close()
@@ -306,11 +310,11 @@ def _place_headings(pages, marks) -> list[list[_Line | _Heading]]:
     flow = []
     for index, lines in enumerate(pages):
         body = [line for line in lines if not line.furniture]
-        flow.append(_placed(body, marks[index]) if index in marks else body)
+        flow.append(_placed(body, marks[index], index + 1) if index in marks else body)
     return flow
 
 
-def _placed(lines: list[_Line], marks) -> list[_Line | _Heading]:
+def _placed(lines: list[_Line], marks, page: int) -> list[_Line | _Heading]:
     """`lines` with a heading per bookmark, in outline order: each heading replaces the lines
     that spell its title, else goes where its bookmark points (or after the previous one).
 
@@ -326,14 +330,14 @@ def _placed(lines: list[_Line], marks) -> list[_Line | _Heading]:
         if found:  # keep the wording on the page, which may carry a section number
             first, last = found
             shown = " ".join(line.text for line in lines[first : last + 1])
-            replaced[first] = (last, _Heading(level, shown))
+            replaced[first] = (last, _Heading(level, shown, page))
             start = last + 1
             continue
         at = start
         if y is not None:
             at = next((i for i in range(start, len(lines)) if lines[i].top <= y + 1),
                       len(lines))
-        inserted[at].append(_Heading(level, title))
+        inserted[at].append(_Heading(level, title, page))
         start = at
     items: list[_Line | _Heading] = []
     i = 0
@@ -405,7 +409,7 @@ def _unnumbered(words: str) -> str:
     return re.sub(r"^(chapter |section |part )?[\d ]+", "", words) or words
 
 
-def _render(flow, *, bookmarked: bool) -> str:
+def _render(flow, *, bookmarked: bool) -> tuple[str, dict[str, tuple[int, int]]]:
     blocks: list[_Paragraph | _Code | _Heading] = []
     current: _Paragraph | _Code | None = None
     for items in flow:
@@ -428,20 +432,45 @@ def _render(flow, *, bookmarked: bool) -> str:
                 blocks.append(current)
     levels = {} if bookmarked else _heading_sizes(blocks)
     out = []
+    sections = _Sections()
     for block in blocks:
         if isinstance(block, _Heading):
             out.append(md.heading(block.level, block.title))
+            sections.open(block.level, out[-1], block.page)
             continue
         if isinstance(block, _Code):
             out.append(md.fence(block.text()))
-            continue
-        text = block.text()
-        level = levels.get(_size(block.height)) if _heading_like(block, text) else None
-        if level:
-            out.append(md.heading(level, text))
         else:
+            text = block.text()
+            level = levels.get(_size(block.height)) if _heading_like(block, text) else None
+            if level:
+                out.append(md.heading(level, text))
+                sections.open(level, out[-1], block.lines[0].page)
+                continue
             out.append(md.prose(_BULLET.sub("- ", text, count=1)))
-    return md.join_blocks(out)
+        sections.reach(block.lines[-1].page)
+    return md.join_blocks(out), sections.spans
+
+
+class _Sections:
+    """The pages each heading's section spans: from the heading's page to the last page of
+    text before the next heading of its level or higher. A repeated heading keeps its first."""
+
+    def __init__(self) -> None:
+        self.spans: dict[str, tuple[int, int]] = {}
+        self._open: list[tuple[int, str]] = []  # (level, heading) of sections still growing
+
+    def open(self, level: int, line: str, page: int) -> None:
+        while self._open and self._open[-1][0] >= level:
+            self._open.pop()
+        title = line.lstrip("#").strip()
+        if title and title not in self.spans:
+            self.spans[title] = (page, page)
+            self._open.append((level, title))
+
+    def reach(self, page: int) -> None:
+        for _, title in self._open:
+            self.spans[title] = (self.spans[title][0], page)
 
 
 def _code_continues(code: _Code, line: _Line, position: int) -> bool:

@@ -694,8 +694,9 @@ class FakeGemini:
     # -- deterministic answers --------------------------------------------------------------
 
     def _text(self, rec: Recorded, as_json: bool, cache: Cache | None = None) -> str:
+        document = cache.document if cache else (rec.parts[0] if rec.parts else "")
         if rec.kind == "outline":
-            titles = self._outline(rec, cache.document if cache else None)
+            titles = self._outline(rec, document)
             if as_json:
                 return json.dumps({"chapters": titles}, ensure_ascii=False)
             return "\n".join(f"{i}. {t}" for i, t in enumerate(titles, 1))
@@ -711,8 +712,7 @@ class FakeGemini:
             }
             asked = (rec.generation_config.get("responseJsonSchema") or {}).get("properties", {})
             if "sources" in asked:  # the heading named like the chapter, and one made up
-                headings = re.findall(r"^#{1,3}\s+(.+?)\s*$", rec.parts[0] if rec.parts else "",
-                                      re.M)
+                headings = re.findall(r"^#{1,3}\s+(.+?)\s*$", document, re.M)
                 chapter["sources"] = [h for h in headings if h.lower() == title.lower()][:1]
                 chapter["sources"].append("A section the document does not have")
             if "quiz" in asked:  # n questions, the correct option moving through A-D
@@ -734,14 +734,12 @@ class FakeGemini:
                     f"{bullets}\n\nTogether these chapters cover the document end to end.\n")
         return "OK"
 
-    def _outline(self, rec: Recorded, document: str | None = None) -> list[str]:
+    def _outline(self, rec: Recorded, document: str) -> list[str]:
         size = self.outline_size
         if size is None:
             match = re.search(r"Number of chapters: (?:exactly|between 1 and) (\d+)",
                               rec.instruction)
             size = int(match.group(1)) if match else 5
-        if document is None:
-            document = rec.parts[0] if rec.parts else ""
         titles: list[str] = []
         for line in document.splitlines():
             heading = re.match(r"^#{1,3}\s+(.+?)\s*#*$", line)
