@@ -295,7 +295,7 @@ def test_a_failed_chapter_shows_its_reason_and_retry_writes_it(gemini_page, gemi
     gemini_env.fail_next(1, 500)
     button(gemini_page, "Generate course").click().run()
     assert badge(wait_until_finished(gemini_page)) == "Failed"
-    assert re.search(r"^1\. .+ failed: .*500", texts(gemini_page.error), re.MULTILINE)
+    assert re.search(r"^Chapter 1, .+, failed: .*500", texts(gemini_page.error), re.MULTILINE)
     for message in (e.value for e in gemini_page.error):
         phrases = [p.strip(" .") for p in re.split(r"[;:(),]", message) if p.strip(" .")]
         assert len(phrases) == len(set(phrases)), f"a phrase is doubled in {message!r}"

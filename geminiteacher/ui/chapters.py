@@ -68,7 +68,8 @@ def chapters_view(path: Path, manifest: dict[str, Any]) -> None:
         label = safe_markdown(f"{entry['index']}. {entry['title']}")
         if entry["status"] == str(ChapterStatus.FAILED):
             reason = safe_markdown(entry.get("last_error") or "no reason recorded")
-            st.error(f"{label} failed: {reason}")
+            title = safe_markdown(entry["title"])  # "Chapter N", not "N.": no list in the alert
+            st.error(f"Chapter {entry['index']}, {title}, failed: {reason}")
             continue
         chapter = chapter_content(path, entry)
         if chapter is None:
