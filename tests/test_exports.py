@@ -213,3 +213,28 @@ def test_the_cli_refuses_an_unknown_export_format_in_one_line_before_any_work(tm
     assert result.stderr.strip().splitlines() == [
         "geminiteacher: error: unknown export format 'pptx': choose from html, docx, scorm, "
         "moodle, gift, csv, markdown, zip"]
+
+
+def test_the_exports_own_words_follow_the_course_language(tmp_path):
+    from geminiteacher.exports.words import WORDS
+
+    spanish = WORDS["es"]
+    path = offline_course(tmp_path, language="Español")
+    page = export_bytes(path, "html").decode("utf-8")
+    assert '<html lang="es">' in page
+    for word in ("quiz", "show_answer", "outline", "summary", "sources"):
+        assert escape(spanish[word]) in page, word
+    assert "Show answer" not in page
+    headings = {p.text for p in docx.Document(io.BytesIO(export_bytes(path, "docx"))).paragraphs
+                if p.style.name.startswith("Heading")}
+    assert {spanish["quiz"], spanish["summary"], spanish["outline"]} <= headings
+    with zipfile.ZipFile(io.BytesIO(export_bytes(path, "scorm"))) as package:
+        pages = [package.read(n).decode("utf-8") for n in package.namelist()
+                 if n.endswith(".html")]
+    assert any(escape(spanish["check_answers"]) in p and spanish["score"] in p for p in pages)
+
+
+def test_an_untranslated_course_language_keeps_english_words(tmp_path):
+    path = offline_course(tmp_path, language="Klingon")
+    page = export_bytes(path, "html").decode("utf-8")
+    assert '<html lang="en">' in page and "Show answer" in page

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from geminiteacher.exports.words import words_for
+from geminiteacher.languages import language_code
 from geminiteacher.models import ChapterContent
 from geminiteacher.store import CourseStore, safe_name
 
@@ -29,11 +31,22 @@ class ExportCourse:
     chapters: list[ExportChapter] = field(default_factory=list)
     summary: str = ""
     files: list[str] = field(default_factory=list)
+    language: str = "English"
 
     @property
     def done(self) -> list[ChapterContent]:
         """The finished chapters in order (a partly finished course exports these)."""
         return [c.content for c in self.chapters if c.content is not None]
+
+    @property
+    def words(self) -> dict[str, str]:
+        """The exports' own words in the course language."""
+        return words_for(self.language)
+
+    @property
+    def lang(self) -> str:
+        """The course language's code, for `<html lang>` (English when untranslated)."""
+        return language_code(self.language)
 
     @property
     def file_stem(self) -> str:
@@ -47,6 +60,7 @@ def load_course(path: str | Path) -> ExportCourse:
     manifest = store.manifest()
     chapters = [ExportChapter(entry["index"], entry["title"], entry["status"], content)
                 for entry, content in store.read_chapters()]
+    language = (manifest.get("settings") or {}).get("language") or "English"
     return ExportCourse(store.path, manifest.get("title") or store.path.name,
                         manifest.get("note", ""), chapters, store.summary_text(),
-                        store.course_files())
+                        store.course_files(), language)

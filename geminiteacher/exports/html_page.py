@@ -31,7 +31,7 @@ details { margin: .3rem 0 1rem 1rem; } summary { cursor: pointer; color: #0a58ca
 """
 
 
-def question_html(question: QuizQuestion) -> str:
+def question_html(question: QuizQuestion, words: dict[str, str]) -> str:
     """A question, its lettered options and the answer behind a "Show answer" toggle."""
     options = "".join(f"<li>{LETTERS[i]}) {escape(option)}</li>"
                       for i, option in enumerate(question.options))
@@ -39,14 +39,17 @@ def question_html(question: QuizQuestion) -> str:
     if question.explanation:
         answer += f" — {escape(question.explanation)}"
     if question.source:
-        answer += f" <span class=\"note\">(Source: {escape(question.source)})</span>"
+        answer += (f" <span class=\"note\">({escape(words['source'])}: "
+                   f"{escape(question.source)})</span>")
     return (f"<li><p>{escape(question.question)}</p><ol class=\"options\">{options}</ol>"
-            f"<details><summary>Show answer</summary>{answer}</p></details></li>")
+            f"<details><summary>{escape(words['show_answer'])}</summary>{answer}</p>"
+            "</details></li>")
 
 
 def render(course: ExportCourse) -> bytes:
     """The whole course as one HTML document."""
     title = escape(course.title)
+    words = course.words
     outline = []
     body = []
     for chapter in course.chapters:
@@ -58,20 +61,20 @@ def render(course: ExportCourse) -> bytes:
         outline.append(f"<li><a href=\"#{anchor}\">{label}</a></li>")
         quiz = ""
         if chapter.content.quiz:
-            items = "".join(question_html(q) for q in chapter.content.quiz)
-            quiz = f"<h3>Quiz</h3>\n<ol class=\"quiz\">{items}</ol>"
+            items = "".join(question_html(q, words) for q in chapter.content.quiz)
+            quiz = f"<h3>{escape(words['quiz'])}</h3>\n<ol class=\"quiz\">{items}</ol>"
         body.append(f"<section class=\"chapter\" id=\"{anchor}\"><h2>{label}</h2>\n"
-                    f"{chapter_html(chapter.content, 3)}\n{quiz}\n"
-                    f"{sources_html(chapter.content, 3)}</section>")
+                    f"{chapter_html(chapter.content, 3, words)}\n{quiz}\n"
+                    f"{sources_html(chapter.content, 3, words)}</section>")
     if course.summary:
-        body.append(f"<section id=\"summary\"><h2>Course summary</h2>\n"
+        body.append(f"<section id=\"summary\"><h2>{escape(words['course_summary'])}</h2>\n"
                     f"{to_html(course.summary, 2)}</section>")
     note = f"<p class=\"note\">{escape(course.note)}</p>" if course.note else ""
     page = (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<!DOCTYPE html>\n<html lang=\"{course.lang}\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         f"<title>{title}</title><style>{STYLE}</style></head>\n<body>\n<h1>{title}</h1>\n"
-        f"{note}<nav><h2>Outline</h2><ol>{''.join(outline)}</ol></nav>\n"
+        f"{note}<nav><h2>{escape(words['outline'])}</h2><ol>{''.join(outline)}</ol></nav>\n"
         + "\n".join(body) + "\n</body></html>\n"
     )
     return page.encode("utf-8")

@@ -12,9 +12,9 @@ from html import escape
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from geminiteacher.exports.words import PARTS
 from geminiteacher.models import ChapterContent
 
-PARTS = (("Summary", "summary"), ("Explanation", "explanation"), ("Extension", "extension"))
 _MD = MarkdownIt("commonmark", {"html": False}).enable("table").disable("image")
 
 
@@ -32,19 +32,20 @@ def to_html(text: str, shift: int = 0) -> str:
     return _MD.renderer.render(parse(text, shift), _MD.options, {})
 
 
-def chapter_html(chapter: ChapterContent, level: int = 2) -> str:
+def chapter_html(chapter: ChapterContent, level: int, words: dict[str, str]) -> str:
     """The chapter's parts as HTML under `<h{level}>` part headings (no title, no quiz)."""
     blocks = []
-    for label, attribute in PARTS:
-        text = getattr(chapter, attribute).strip()
+    for part in PARTS:
+        text = getattr(chapter, part).strip()
         if text:
-            blocks.append(f"<h{level}>{label}</h{level}>\n{to_html(text, level)}")
+            blocks.append(f"<h{level}>{escape(words[part])}</h{level}>\n{to_html(text, level)}")
     return "\n".join(blocks)
 
 
-def sources_html(chapter: ChapterContent, level: int = 2) -> str:
+def sources_html(chapter: ChapterContent, level: int, words: dict[str, str]) -> str:
     """The chapter's sources as a list under a heading, or "" without any."""
     if not chapter.sources:
         return ""
     items = "".join(f"<li>{escape(ref.label())}</li>" for ref in chapter.sources)
-    return f"<h{level}>Sources</h{level}>\n<ul class=\"sources\">{items}</ul>"
+    return (f"<h{level}>{escape(words['sources'])}</h{level}>\n"
+            f"<ul class=\"sources\">{items}</ul>")

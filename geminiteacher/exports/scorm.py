@@ -62,7 +62,7 @@ RUNTIME = """(function () {
          pad(Math.floor(s / 3600)) + ":" + pad(Math.floor(s / 60) % 60) + ":" + pad(s % 60));
     call("LMSFinish", "");
   }
-  function check(answers) {
+  function check(answers, template) {
     var right = 0;
     answers.forEach(function (answer, i) {
       var box = document.getElementById("q" + (i + 1));
@@ -73,8 +73,8 @@ RUNTIME = """(function () {
       box.querySelector(".feedback").hidden = false;
     });
     var score = Math.round(100 * right / answers.length);
-    document.getElementById("score").textContent =
-      right + " of " + answers.length + " right (" + score + "%)";
+    document.getElementById("score").textContent = template
+      .replace("{right}", right).replace("{total}", answers.length).replace("{score}", score);
     call("LMSSetValue", "cmi.core.score.min", "0");
     call("LMSSetValue", "cmi.core.score.max", "100");
     call("LMSSetValue", "cmi.core.score.raw", String(score));
@@ -92,8 +92,10 @@ RUNTIME = """(function () {
     if (call("LMSGetValue", "cmi.core.lesson_status") === "not attempted") {
       call("LMSSetValue", "cmi.core.lesson_status", "incomplete");
     }
-    var answers = JSON.parse(data.textContent);
-    document.getElementById("check").addEventListener("click", function () { check(answers); });
+    var quiz = JSON.parse(data.textContent);
+    document.getElementById("check").addEventListener("click", function () {
+      check(quiz.answers, quiz.score);
+    });
   });
   window.addEventListener("pagehide", finish);
   window.addEventListener("beforeunload", finish);
@@ -101,15 +103,15 @@ RUNTIME = """(function () {
 """
 
 
-def page(title: str, body: str) -> str:
+def page(title: str, body: str, lang: str) -> str:
     """One SCO page: the shared style and runtime script around `body`."""
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+    return (f"<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{escape(title)}</title><link rel=\"stylesheet\" href=\"{CSS}\">"
             f"<script src=\"{SCRIPT}\"></script></head>\n<body>\n{body}\n</body></html>\n")
 
 
-def quiz_form(quiz: list[QuizQuestion]) -> str:
+def quiz_form(quiz: list[QuizQuestion], words: dict[str, str]) -> str:
     """The quiz as radio buttons, a check button, the score line and the answers as data."""
     boxes = []
     for n, question in enumerate(quiz, 1):
@@ -122,28 +124,33 @@ def quiz_form(quiz: list[QuizQuestion]) -> str:
         boxes.append(f"<fieldset class=\"question\" id=\"q{n}\"><legend>{n}. "
                      f"{escape(question.question)}</legend>{options}"
                      f"<p class=\"feedback\" hidden>{feedback}</p></fieldset>")
-    answers = json.dumps([q.answer for q in quiz])
-    return ("<h2>Quiz</h2>\n<form class=\"quiz\" onsubmit=\"return false\">" + "".join(boxes)
-            + "<button type=\"button\" id=\"check\">Check answers</button></form>"
+    data = json.dumps({"answers": [q.answer for q in quiz], "score": words["score"]},
+                      ensure_ascii=False).replace("</", "<\\/")
+    return (f"<h2>{escape(words['quiz'])}</h2>\n<form class=\"quiz\" onsubmit=\"return false\">"
+            + "".join(boxes) + f"<button type=\"button\" id=\"check\">"
+            f"{escape(words['check_answers'])}</button></form>"
             "<p id=\"score\" role=\"status\"></p>"
-            f"<script type=\"application/json\" id=\"quiz-data\">{answers}</script>")
+            f"<script type=\"application/json\" id=\"quiz-data\">{data}</script>")
 
 
-def chapter_page(chapter: ExportChapter, content: ChapterContent) -> str:
+def chapter_page(course: ExportCourse, chapter: ExportChapter, content: ChapterContent) -> str:
     """A chapter's page: its parts, its quiz, its sources."""
     title = f"{chapter.index}. {chapter.title}"
-    quiz = quiz_form(content.quiz) if content.quiz else ""
-    return page(title, f"<h1>{escape(title)}</h1>\n{chapter_html(content)}\n{quiz}\n"
-                f"{sources_html(content)}")
+    words = course.words
+    quiz = quiz_form(content.quiz, words) if content.quiz else ""
+    return page(title, f"<h1>{escape(title)}</h1>\n{chapter_html(content, 2, words)}\n{quiz}\n"
+                f"{sources_html(content, 2, words)}", course.lang)
 
 
 def overview_page(course: ExportCourse) -> str:
     """The first page: title, note, the chapters and the course summary."""
     items = "".join(f"<li>{escape(c.title)}</li>" for c in course.chapters if c.content)
     note = f"<p class=\"note\">{escape(course.note)}</p>" if course.note else ""
-    summary = f"<h2>Summary</h2>\n{to_html(course.summary, 2)}" if course.summary else ""
-    return page(course.title, f"<h1>{escape(course.title)}</h1>\n{note}<h2>Chapters</h2>"
-                f"<ol>{items}</ol>\n{summary}")
+    words = course.words
+    summary = (f"<h2>{escape(words['course_summary'])}</h2>\n{to_html(course.summary, 2)}"
+               if course.summary else "")
+    return page(course.title, f"<h1>{escape(course.title)}</h1>\n{note}"
+                f"<h2>{escape(words['chapters'])}</h2><ol>{items}</ol>\n{summary}", course.lang)
 
 
 def manifest(course: ExportCourse, pages: list[tuple[str, str]]) -> bytes:
@@ -181,7 +188,7 @@ def render(course: ExportCourse) -> bytes:
     for chapter in course.chapters:
         if chapter.content is not None:
             name = f"chapter_{chapter.index:02d}.html"
-            files[name] = chapter_page(chapter, chapter.content)
+            files[name] = chapter_page(course, chapter, chapter.content)
             pages.append((name, f"{chapter.index}. {chapter.title}"))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -19,7 +19,8 @@ from markdown_it.token import Token
 
 from geminiteacher.exports.course import ExportCourse
 from geminiteacher.exports.html_page import LETTERS
-from geminiteacher.exports.markup import PARTS, parse
+from geminiteacher.exports.markup import parse
+from geminiteacher.exports.words import PARTS
 from geminiteacher.models import ChapterContent
 
 SUFFIX = ".docx"
@@ -114,26 +115,27 @@ def markdown(document: DocumentObject, text: str, shift: int) -> None:
         i += 1
 
 
-def chapter(document: DocumentObject, index: int, content: ChapterContent) -> None:
+def chapter(document: DocumentObject, index: int, content: ChapterContent,
+            words: dict[str, str]) -> None:
     """A chapter: its parts, its quiz with the answers after it, its sources."""
     document.add_heading(f"{index}. {content.title}", level=1)
-    for label, attribute in PARTS:
-        text = getattr(content, attribute).strip()
+    for part in PARTS:
+        text = getattr(content, part).strip()
         if text:
-            document.add_heading(label, level=2)
+            document.add_heading(words[part], level=2)
             markdown(document, text, 2)
     if content.quiz:
-        document.add_heading("Quiz", level=2)
+        document.add_heading(words["quiz"], level=2)
         for n, question in enumerate(content.quiz, 1):
             document.add_paragraph(f"{n}. {question.question}")
             for letter, option in zip(LETTERS, question.options, strict=True):
                 document.add_paragraph(f"{letter}) {option}", style="List Bullet 2")
-        document.add_heading("Answers", level=3)
+        document.add_heading(words["answers"], level=3)
         for n, question in enumerate(content.quiz, 1):
             why = f" — {question.explanation}" if question.explanation else ""
             document.add_paragraph(f"{n}. {LETTERS[question.answer]}) {question.correct}{why}")
     if content.sources:
-        document.add_heading("Sources", level=2)
+        document.add_heading(words["sources"], level=2)
         for ref in content.sources:
             document.add_paragraph(ref.label(), style="List Bullet")
 
@@ -145,15 +147,15 @@ def render(course: ExportCourse) -> bytes:
     document.add_heading(course.title, level=0)
     if course.note:
         document.add_paragraph(course.note, style="Quote")
-    document.add_heading("Outline", level=1)
+    document.add_heading(course.words["outline"], level=1)
     for item in course.chapters:
         state = "" if item.content else f" ({item.status})"
         document.add_paragraph(f"{item.index}. {item.title}{state}")
     for item in course.chapters:
         if item.content is not None:
-            chapter(document, item.index, item.content)
+            chapter(document, item.index, item.content, course.words)
     if course.summary:
-        document.add_heading("Course summary", level=1)
+        document.add_heading(course.words["course_summary"], level=1)
         markdown(document, course.summary, 1)
     buffer = io.BytesIO()
     document.save(buffer)

@@ -6,7 +6,7 @@ language of the source. Unknown languages fall back to English.
 
 from __future__ import annotations
 
-import re
+from geminiteacher.languages import language_code
 
 ENGLISH = {
     "key_terms": "Key terms",
@@ -152,19 +152,7 @@ _TRANSLATIONS = {
     },
 }
 
-_ALIASES = {
-    "es": ("spanish", "español", "espanol", "castellano", "es"),
-    "fr": ("french", "français", "francais", "fr"),
-    "de": ("german", "deutsch", "de"),
-    "zh": ("chinese", "中文", "汉语", "漢語", "简体", "繁體", "mandarin", "zh"),
-}
-
-
 def labels_for(language: str) -> dict[str, str]:
     """The label set for a course language name ("Spanish", "Deutsch", "zh-CN", "简体中文")."""
-    wanted = language.strip().casefold()
-    words = re.split(r"[\s_()/-]+", wanted)
-    for code, names in _ALIASES.items():
-        if any(n in words or (not n.isascii() and n in wanted) for n in names):
-            return {**ENGLISH, **_TRANSLATIONS[code]}
-    return ENGLISH
+    code = language_code(language)
+    return {**ENGLISH, **_TRANSLATIONS[code]} if code in _TRANSLATIONS else ENGLISH
