@@ -127,9 +127,12 @@ def test_limiters_of_two_processes_share_the_request_cap(redis_url):
     for t in threads:
         t.join(30)
     assert len(starts) == 12
-    # A thread notes its start a moment after its slot is counted (longer on a loaded machine);
-    # unshared windows would let both limiters start 3 at once, well inside this window.
-    assert most_in_any_window(starts, 1.0 - 0.4) <= 3
+    # Unshared windows would let both limiters start 3 at once: 6 starts within milliseconds.
+    # A thread notes its start a moment after its slot is counted (longer on a loaded
+    # machine), so the burst is looked for in a short window, and the rate over the whole run
+    # (12 starts at 3 per second take at least three windows) is checked as a lower bound.
+    assert most_in_any_window(starts, 0.2) <= 3
+    assert max(starts) - min(starts) >= 3 * 1.0 * 0.9
 
 
 @pytest.mark.redis

@@ -110,22 +110,27 @@ def tab_to(page, name: re.Pattern[str], limit: int = 150) -> None:
     raise AssertionError(f"Tab never reached {name.pattern!r}; it went through {seen}")
 
 
-def open_chooser(page, presses: int = 3):
-    """Press Enter on the focused Upload button until the file chooser opens.
+def open_chooser(page, presses: int = 4):
+    """Press Enter on the Upload button until the file chooser opens.
 
-    Headless Chromium now and then drops the first chooser request; a person would press
+    Headless Chromium now and then drops a chooser request, and a rerun of the page can
+    redraw the button under the focus; a person would wait, find the button again and press
     again, and so does this (a few times at most).
     """
-    for _ in range(presses - 1):
+    upload = re.compile(r"^Upload$")
+    for attempt in range(presses):
+        page.get_by_test_id("stStatusWidget").wait_for(state="detached")
+        if not upload.search(focused(page)):
+            tab_to(page, upload)
+        last = attempt == presses - 1
         try:
-            with page.expect_file_chooser(timeout=5_000) as chooser:
+            with page.expect_file_chooser(timeout=30_000 if last else 10_000) as chooser:
                 page.keyboard.press("Enter")
             return chooser.value
         except PlaywrightTimeoutError:
-            continue
-    with page.expect_file_chooser() as chooser:
-        page.keyboard.press("Enter")
-    return chooser.value
+            if last:
+                raise
+    return None
 
 
 def test_keyboard_alone_adds_starts_cancels_resumes_and_downloads(page, slow_gemini,
