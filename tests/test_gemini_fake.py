@@ -101,13 +101,11 @@ def test_latency_overlaps_and_max_in_flight_counts_the_peak(fake_gemini):
     fake_gemini.latency = 0.2
     client = client_for(fake_gemini)
     threads = [threading.Thread(target=ask, args=(client, "hi")) for _ in range(3)]
-    started = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert time.monotonic() - started < 0.55
-    assert fake_gemini.max_in_flight == 3
+    assert fake_gemini.max_in_flight == 3  # the three overlapped at the server
     assert all(r.end - r.start >= 0.2 for r in fake_gemini.requests)
 
 
