@@ -6,8 +6,9 @@ The same course runs twice against the fake, with an outline planned earlier (th
 service documents it (a prefix is cached once a request with it has completed, so the first
 wave pays full price); with `cache="on"` it makes one explicit cache at the first call. Tokens
 come from the usage in course.json, plus the tokens written into the explicit cache (billed
-once as input); dollars from `geminiteacher.pricing`, storage included. The bound, measured in
-the same run, is every call's own tokens plus the document once: nothing bills less input.
+once as input); dollars from `geminiteacher.backends.pricing`, storage included. The bound,
+measured in the same run, is every call's own tokens plus the document once: nothing bills
+less input.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from bench.harness import fake_gemini, gemini_settings, material, run
 from bench.report import Figure, Goal
-from geminiteacher.pricing import course_cost, dollars
+from geminiteacher.backends.pricing import course_cost, dollars
 
 NAME = "cost"
 CHAPTERS = 12

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geminiteacher.backends.gemini import GeminiEngine
+from geminiteacher.course.store import course_dir
+from geminiteacher.engine.runner import run_course
 from geminiteacher.models import CourseSettings
-from geminiteacher.runner import run_course
-from geminiteacher.store import course_dir
 from tests.fakes.gemini_server import FakeGemini, Recorded
 
 VOCABULARY = (

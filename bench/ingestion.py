@@ -173,7 +173,7 @@ def measure(name: str, convert, path: Path, pages: int, manual: Manual) -> list[
 
 
 def run_scenario(quick: bool) -> list[Figure]:
-    from geminiteacher.converter import convert_to_markdown
+    from geminiteacher.ingest.convert import convert_to_markdown
 
     manual = Manual()
     with tempfile.TemporaryDirectory() as tmp:

@@ -18,8 +18,8 @@ from pathlib import Path
 from bench.harness import fake_gemini, material, run
 from bench.report import Figure, Goal
 from geminiteacher.backends.base import Engine
+from geminiteacher.engine.runner import run_course
 from geminiteacher.models import ChapterContent, CourseSettings, Reply, Usage
-from geminiteacher.runner import run_course
 
 NAME = "overhead"
 SETTINGS = CourseSettings(max_workers=4, delay_range=(0.0, 0.0), max_retries=3)

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from bench.harness import material
 from bench.report import Figure
+from geminiteacher.engine.runner import run_course
 from geminiteacher.models import CourseSettings
-from geminiteacher.runner import run_course
 
 NAME = "page"
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bench.report import Figure, Goal
-from geminiteacher.converter import load_sources
+from geminiteacher.ingest.convert import load_sources
 from tests import corpus
 
 NAME = "quality"

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from bench.harness import fake_gemini, material
 from bench.report import Figure, Goal
-from geminiteacher.ratelimit import REDIS_URL
+from geminiteacher.engine.ratelimit import REDIS_URL
 from tests.fakes.gemini_server import FakeGemini
 from tests.redis_server import redis_server
 

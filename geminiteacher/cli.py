@@ -225,11 +225,11 @@ def configure_logging(verbose: bool, log_file: str | None) -> None:
 
 def run(options: dict[str, Any], stderr: TextIO) -> int:
     from geminiteacher.backends import resolve_engine
-    from geminiteacher.converter import estimate_tokens, load_sources
+    from geminiteacher.backends.pricing import PRICES_AS_OF, course_cost, dollars, estimate_cost
+    from geminiteacher.course.store import CourseStore
+    from geminiteacher.engine.runner import run_course
     from geminiteacher.exports import export_course, parse_formats
-    from geminiteacher.pricing import PRICES_AS_OF, course_cost, dollars, estimate_cost
-    from geminiteacher.runner import run_course
-    from geminiteacher.store import CourseStore
+    from geminiteacher.ingest.convert import estimate_tokens, load_sources
 
     if not options["input"]:
         raise SettingsError("no --input given: name at least one document (--input FILE)")

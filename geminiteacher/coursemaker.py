@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from geminiteacher.backends.base import Engine
+from geminiteacher.engine.runner import CourseRun, as_engine, as_source, run_course
 from geminiteacher.models import (
     UPSTREAM_TEMPERATURE,
     ChapterContent,
@@ -16,7 +17,6 @@ from geminiteacher.models import (
     CourseSettings,
     Source,
 )
-from geminiteacher.runner import CourseRun, as_engine, as_source, run_course
 
 
 def _settings(**fields: Any) -> CourseSettings:

@@ -182,11 +182,33 @@ class SourcePart:
                          for heading, span in (self.sections or {}).items()}
 
 
+MEDIA_KINDS = ("pdf", "image", "audio", "video", "youtube")
+
+
+@dataclass
+class MediaPart:
+    """Material a model reads natively, not as text: a PDF, a picture, a recording or a
+    YouTube video. `path` is the original kept beside the course (None for YouTube, whose
+    `uri` is the video's address); `within` names the document a picture was taken from."""
+
+    name: str
+    kind: str  # one of MEDIA_KINDS
+    mime_type: str
+    path: str | None = None
+    uri: str | None = None
+    size: int = 0
+    pages: int | None = None
+    seconds: float | None = None
+    within: str | None = None
+
+
 @dataclass
 class Source:
-    """The course material: the parts in upload order joined into one Markdown text."""
+    """The course material: the parts in upload order joined into one Markdown text, and the
+    media a model that can read it natively is given beside that text."""
 
     parts: list[SourcePart]
+    media: list[MediaPart] = field(default_factory=list)
 
     @classmethod
     def from_text(cls, text: str, name: str = "content") -> Source:

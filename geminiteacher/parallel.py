@@ -14,11 +14,11 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from geminiteacher.backends.base import Engine
+from geminiteacher.course.store import CourseStore
+from geminiteacher.engine.pool import ExecutorChoice, default_workers, make_executor, spaced_submit
+from geminiteacher.engine.runner import CourseRun, as_engine, fallback_chapter
 from geminiteacher.errors import EngineError, ModelAccessError, QuotaExhaustedError
 from geminiteacher.models import UPSTREAM_TEMPERATURE, ChapterContent, CourseSettings, Source
-from geminiteacher.pool import ExecutorChoice, default_workers, make_executor, spaced_submit
-from geminiteacher.runner import CourseRun, as_engine, fallback_chapter
-from geminiteacher.store import CourseStore
 
 T = TypeVar("T")
 

@@ -303,7 +303,7 @@ def uploads() -> list[tuple[str, bytes]]:
 
 def sources() -> dict[str, str]:
     """Each file's converted Markdown, and all of them as one source ("all")."""
-    from geminiteacher.converter import load_sources
+    from geminiteacher.ingest.convert import load_sources
 
     files = uploads()
     out = {name: load_sources([(name, data)])[0].markdown for name, data in files}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from geminiteacher.engine.runner import run_course
 from geminiteacher.models import CourseSettings, Source, SourcePart
-from geminiteacher.runner import run_course
 
 MATERIAL = """# Cells
 

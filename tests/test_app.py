@@ -373,9 +373,9 @@ def test_an_unfinished_saved_course_resumes_from_the_shared_workspace(page, tmp_
                                                                     monkeypatch):
     import threading
 
+    from geminiteacher.engine.runner import run_course
     from geminiteacher.errors import CancelledError
     from geminiteacher.models import CourseSettings, EventKind
-    from geminiteacher.runner import run_course
 
     cancel = threading.Event()
     with pytest.raises(CancelledError):

@@ -16,12 +16,12 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
-from geminiteacher import batch
-from geminiteacher.backends import gemini_batch
+from geminiteacher.backends.gemini import batch as gemini_batch
+from geminiteacher.backends.pricing import BATCH_DISCOUNT, course_cost
+from geminiteacher.engine import batch
+from geminiteacher.engine.runner import run_course
 from geminiteacher.errors import BatchJobError, CancelledError, ModelAccessError, SettingsError
 from geminiteacher.models import CourseSettings, EventKind
-from geminiteacher.pricing import BATCH_DISCOUNT, course_cost
-from geminiteacher.runner import run_course
 from tests.course_helpers import MATERIAL, fast_settings
 from tests.fakes.plugin import TEST_KEY
 from tests.test_drills import ROOT, _cli_env

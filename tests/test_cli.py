@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from geminiteacher.cli import load_options, settings_from
-from geminiteacher.converter import load_sources
+from geminiteacher.engine.runner import run_course
 from geminiteacher.errors import CancelledError, EngineError
+from geminiteacher.ingest.convert import load_sources
 from geminiteacher.models import MAX_WAIT, MAX_WORKERS, EventKind
-from geminiteacher.runner import run_course
 from tests.course_helpers import MATERIAL, fast_settings
 from tests.fakes.plugin import TEST_KEY
 

@@ -11,8 +11,9 @@ import docx
 import pytest
 from reportlab.pdfgen import canvas
 
-from geminiteacher import converter
-from geminiteacher.converter import (
+from geminiteacher.errors import ConversionError, SettingsError, SourceTooLargeError
+from geminiteacher.ingest import convert as converter
+from geminiteacher.ingest.convert import (
     check_size,
     convert_bytes,
     convert_file,
@@ -20,7 +21,6 @@ from geminiteacher.converter import (
     estimate_tokens,
     load_sources,
 )
-from geminiteacher.errors import ConversionError, SettingsError, SourceTooLargeError
 from geminiteacher.models import Source, SourcePart
 
 

@@ -9,8 +9,8 @@ import pptx
 import pytest
 from pptx.util import Inches
 
-from geminiteacher.converter import convert_bytes
 from geminiteacher.errors import ConversionError
+from geminiteacher.ingest.convert import convert_bytes
 
 
 def saved(document) -> bytes:

@@ -13,8 +13,8 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Frame, Paragraph
 
-from geminiteacher.converter import convert_bytes
 from geminiteacher.errors import ConversionError
+from geminiteacher.ingest.convert import convert_bytes
 
 WIDTH, HEIGHT = A4
 STYLES = getSampleStyleSheet()

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from geminiteacher.converter import convert_bytes
 from geminiteacher.errors import ConversionError
+from geminiteacher.ingest.convert import convert_bytes
 
 SAMPLES = {
     "utf-8": "Die Schüler lernen Thermodynamik: Energie, Entropie und Wärme. 熱力学 ✓",

@@ -7,8 +7,8 @@ import zipfile
 
 import pytest
 
-from geminiteacher.converter import convert_bytes
 from geminiteacher.errors import ConversionError
+from geminiteacher.ingest.convert import convert_bytes
 
 PAGE = """<!DOCTYPE html>
 <html><head><title>Waves</title><style>body { color: red }</style>

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from geminiteacher.backends.offline import OfflineEngine
+from geminiteacher.course.store import CourseStore, chapter_filename
+from geminiteacher.engine.runner import run_course
 from geminiteacher.errors import (
     CancelledError,
     EngineError,
@@ -21,8 +23,6 @@ from geminiteacher.errors import (
 )
 from geminiteacher.exports import export_bytes
 from geminiteacher.models import EventKind, Usage
-from geminiteacher.runner import run_course
-from geminiteacher.store import CourseStore, chapter_filename
 from tests.course_helpers import (
     MATERIAL,
     chapter_titles_requested,
@@ -398,7 +398,7 @@ def test_a_fractional_requests_per_minute_cap_finishes_the_course(gemini_env, tm
 
 def test_a_course_whose_summary_failed_is_finished_by_writing_only_the_summary(gemini_env,
                                                                               tmp_path):
-    from geminiteacher.runner import finish_course, summary_missing
+    from geminiteacher.engine.runner import finish_course, summary_missing
 
     def on_event(event):
         if event.kind is EventKind.SUMMARY:
@@ -487,7 +487,7 @@ def test_a_cancelled_courses_429_stops_pausing_the_other_courses_on_the_key(gemi
 
 def test_finishing_a_gemini_course_without_a_key_fails_instead_of_going_offline(
         gemini_env, tmp_path, monkeypatch):
-    from geminiteacher.runner import finish_course
+    from geminiteacher.engine.runner import finish_course
 
     cancel = threading.Event()
     with pytest.raises(CancelledError):

@@ -12,9 +12,9 @@ import threading
 import time
 from pathlib import Path
 
+from geminiteacher.course.store import chapter_filename
+from geminiteacher.engine.runner import run_course
 from geminiteacher.models import EventKind
-from geminiteacher.runner import run_course
-from geminiteacher.store import chapter_filename
 from tests.course_helpers import (
     MATERIAL,
     chapter_titles_requested,

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from geminiteacher.backends import gemini_cache
 from geminiteacher.backends.gemini import GeminiEngine
-from geminiteacher.backends.gemini_cache import CourseCache
+from geminiteacher.backends.gemini import cache as gemini_cache
+from geminiteacher.backends.gemini.cache import CourseCache
+from geminiteacher.backends.prompts import document_part
+from geminiteacher.engine.runner import run_course
 from geminiteacher.errors import CancelledError
 from geminiteacher.models import EventKind
-from geminiteacher.prompts import document_part
-from geminiteacher.runner import run_course
 from tests.course_helpers import MATERIAL, fast_settings
 from tests.fakes.plugin import TEST_KEY
 

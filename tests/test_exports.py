@@ -17,11 +17,11 @@ import docx
 import pytest
 
 from geminiteacher.backends.offline import OfflineEngine
+from geminiteacher.course.store import CourseStore
 from geminiteacher.errors import SettingsError
 from geminiteacher.exports import FORMATS, export_bytes, export_course, load_course
 from geminiteacher.exports.gift import escape as gift_escape
 from geminiteacher.models import ChapterContent, CourseSettings, Event, EventKind, Source
-from geminiteacher.store import CourseStore
 from tests.export_helpers import MATERIAL, offline_course
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from geminiteacher.backends.gemini import GeminiEngine
+from geminiteacher.engine.runner import run_course
 from geminiteacher.errors import ModelAccessError, ServiceError, SourceTooLargeError
 from geminiteacher.models import DEFAULT_MODEL, Source
-from geminiteacher.runner import run_course
 from tests.course_helpers import MATERIAL, fast_settings
 from tests.fakes.catalog import ALIASES, MODELS
 from tests.fakes.plugin import TEST_KEY

@@ -11,8 +11,8 @@ import weakref
 import pytest
 
 from geminiteacher.backends.base import Engine
+from geminiteacher.engine.jobs import JobRegistry, JobState, max_jobs_from_env
 from geminiteacher.errors import ModelAccessError, QueueFullError, SettingsError, StoreError
-from geminiteacher.jobs import JobRegistry, JobState, max_jobs_from_env
 from geminiteacher.models import ChapterContent, CourseSettings, Reply, Source
 
 SETTINGS = CourseSettings(engine="offline", max_chapters=2, delay_range=(0.0, 0.0),
@@ -137,7 +137,7 @@ def test_an_engine_error_becomes_a_one_line_message(tmp_path):
 def test_an_unexpected_error_is_logged_with_traceback_and_shown_in_one_line(tmp_path, caplog):
     reg = JobRegistry(max_running=1)
     engine = GatedEngine(fail=ZeroDivisionError("boom"))
-    with caplog.at_level(logging.ERROR, logger="geminiteacher.jobs"):
+    with caplog.at_level(logging.ERROR, logger="geminiteacher.engine.jobs"):
         job = submit(reg, tmp_path, engine=engine)
         finish(job, engine)
     assert job.state is JobState.FAILED

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from geminiteacher.models import ChapterContent, CourseSettings
-from geminiteacher.prompts import (
+from geminiteacher.backends.prompts import (
     DOCUMENT_OPEN,
     chapter_prompt,
     chapter_schema,
@@ -14,6 +13,7 @@ from geminiteacher.prompts import (
     parse_quiz,
     summary_prompt,
 )
+from geminiteacher.models import ChapterContent, CourseSettings
 
 SOURCE = "# Loops\n\nUse `for x in {items}:` and f\"{chapter_title}\" freely.\n"
 SETTINGS = CourseSettings(max_chapters=4)

@@ -14,10 +14,10 @@ import pytest
 
 from geminiteacher.backends.extractive.blocks import parse_blocks
 from geminiteacher.backends.offline import OfflineEngine
+from geminiteacher.backends.prompts import outline_instruction
 from geminiteacher.cli import load_options, settings_from
-from geminiteacher.converter import convert_bytes, load_sources
+from geminiteacher.ingest.convert import convert_bytes, load_sources
 from geminiteacher.models import ChapterContent, CourseSettings
-from geminiteacher.prompts import outline_instruction
 from tests import corpus
 from tests.test_convert_office import saved
 from tests.test_convert_pdf import drawn

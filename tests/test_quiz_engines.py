@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from geminiteacher.course.store import CourseStore
+from geminiteacher.engine.runner import run_course
+from geminiteacher.ingest.sources import document_headings
 from geminiteacher.models import ChapterContent, CourseSettings, Source, SourcePart
-from geminiteacher.runner import run_course
-from geminiteacher.sources import document_headings
-from geminiteacher.store import CourseStore
 from tests.course_helpers import MATERIAL, fast_settings
 from tests.export_helpers import MATERIAL as BIOLOGY
 

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
+from geminiteacher.engine.ratelimit import Caps, Limiter, LimiterRegistry
 from geminiteacher.errors import CancelledError
-from geminiteacher.ratelimit import Caps, Limiter, LimiterRegistry
 
 
 def _hammer(limiter: Limiter, workers: int, calls: int) -> list[float]:

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from geminiteacher.cli import load_options, settings_from
+from geminiteacher.engine.ratelimit import REDIS_URL, Caps, Limiter, LimiterRegistry
+from geminiteacher.engine.runner import run_course
 from geminiteacher.errors import ServiceError, SettingsError
-from geminiteacher.ratelimit import REDIS_URL, Caps, Limiter, LimiterRegistry
-from geminiteacher.runner import run_course
 from tests.course_helpers import MATERIAL, fast_settings
 from tests.fakes.plugin import TEST_KEY
 from tests.redis_server import free_port, redis_server
@@ -28,7 +28,7 @@ GENERATE = ("outline", "chapter", "summary")
 
 def shared_limiter(url: str, key: str = "gemini:test:key-abc", **caps: float) -> Limiter:
     """A limiter kept in Redis, as another process on the same quota would have it."""
-    from geminiteacher.redislimit import RedisWindow
+    from geminiteacher.engine.redislimit import RedisWindow
 
     return Limiter(log=RedisWindow(url, key), **caps)
 
@@ -79,7 +79,7 @@ def test_two_processes_on_one_key_stay_within_the_request_cap_together(redis_url
 
 CHILD = """
 import json, sys, time
-from geminiteacher.ratelimit import LIMITERS, Caps
+from geminiteacher.engine.ratelimit import LIMITERS, Caps
 lease = LIMITERS.join(sys.argv[1], Caps(2))
 print("ready", flush=True)
 sys.stdin.readline()

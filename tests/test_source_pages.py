@@ -11,12 +11,12 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Frame, Paragraph
 
-from geminiteacher.converter import convert_bytes
+from geminiteacher.course.store import CourseStore
+from geminiteacher.engine.runner import run_course
 from geminiteacher.exports import export_bytes
+from geminiteacher.ingest.convert import convert_bytes
+from geminiteacher.ingest.sources import attribute
 from geminiteacher.models import CourseSettings, Source, SourcePart, SourceRef
-from geminiteacher.runner import run_course
-from geminiteacher.sources import attribute
-from geminiteacher.store import CourseStore
 from tests.course_helpers import fast_settings
 
 WIDTH, HEIGHT = A4

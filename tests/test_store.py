@@ -12,6 +12,14 @@ import threading
 from pathlib import Path
 
 from geminiteacher.backends.offline import OfflineEngine
+from geminiteacher.course.store import (
+    CourseStore,
+    atomic_write,
+    chapter_filename,
+    course_dir,
+    safe_name,
+)
+from geminiteacher.engine.runner import run_course
 from geminiteacher.exports import export_bytes
 from geminiteacher.models import (
     ChapterContent,
@@ -21,14 +29,6 @@ from geminiteacher.models import (
     QuizQuestion,
     Source,
     SourceRef,
-)
-from geminiteacher.runner import run_course
-from geminiteacher.store import (
-    CourseStore,
-    atomic_write,
-    chapter_filename,
-    course_dir,
-    safe_name,
 )
 from tests.course_helpers import MATERIAL, zip_text
 
@@ -109,7 +109,7 @@ FULL_DISK_SCRIPT = """
 import resource, signal, sys
 from pathlib import Path
 from geminiteacher.errors import StoreError
-from geminiteacher.store import atomic_write
+from geminiteacher.course.store import atomic_write
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
 try:
@@ -167,7 +167,7 @@ def test_files_get_the_mode_the_umask_gives_a_plain_write(tmp_path: Path):
 
 
 def test_two_archives_in_the_same_second_keep_both(tmp_path: Path, monkeypatch):
-    from geminiteacher import store
+    from geminiteacher.course import store
 
     monkeypatch.setattr(store.time, "strftime", lambda fmt: "_previous_20260101-000000")
     for text in ("First.", "Second.", "Third."):
@@ -193,7 +193,7 @@ def test_file_names_from_the_manifest_outside_the_folder_are_ignored_with_a_warn
         tmp_path: Path, caplog):
     folder = _planted_course(tmp_path)
     store = CourseStore.open(folder)
-    with caplog.at_level(logging.WARNING, logger="geminiteacher.store"):
+    with caplog.at_level(logging.WARNING, logger="geminiteacher.course.store"):
         assert "SECRET-OUTSIDE" not in zip_text(export_bytes(folder, "zip"))
         assert "SECRET-OUTSIDE" not in export_bytes(folder, "markdown").decode()
         assert store.chapter_text(1) is None

@@ -6,15 +6,15 @@ import json
 
 import pytest
 
-from geminiteacher.errors import StoreError
-from geminiteacher.models import CourseSettings
-from geminiteacher.runner import run_course
-from geminiteacher.workspace import (
+from geminiteacher.course.workspace import (
     course_for_token,
     place_course,
     shared_workspace,
     visible_courses,
 )
+from geminiteacher.engine.runner import run_course
+from geminiteacher.errors import StoreError
+from geminiteacher.models import CourseSettings
 
 SETTINGS = CourseSettings(engine="offline", max_chapters=2, delay_range=(0.0, 0.0))
 TEXT = "# Tides\n\nThe moon pulls the sea. High tide follows the moon around the earth.\n"

@@ -35,8 +35,8 @@ from geminiteacher.backends.extractive.text import (
     surface_of,
 )
 from geminiteacher.errors import OutlineError
+from geminiteacher.ingest.sources import real_sections
 from geminiteacher.models import ChapterContent, CourseSettings, Reply
-from geminiteacher.sources import real_sections
 
 KEY_TERMS = 6
 KEY_IDEAS = 5

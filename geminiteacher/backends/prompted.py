@@ -8,10 +8,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from geminiteacher.backends.base import Engine
-from geminiteacher.backends.transport import Answer, BatchJobs, Transport
-from geminiteacher.errors import OutlineError
-from geminiteacher.models import ChapterContent, CourseSettings, Reply
-from geminiteacher.prompts import (
+from geminiteacher.backends.prompts import (
     chapter_prompt,
     document_part,
     outline_prompt,
@@ -20,6 +17,9 @@ from geminiteacher.prompts import (
     summary_prompt,
     system_instruction,
 )
+from geminiteacher.backends.transport import Answer, BatchJobs, Transport
+from geminiteacher.errors import OutlineError
+from geminiteacher.models import ChapterContent, CourseSettings, Reply
 
 
 def _prefix(source: str, settings: CourseSettings) -> tuple[str, str]:

@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from geminiteacher.backends.prompts import Prompt
 from geminiteacher.errors import EngineError
 from geminiteacher.models import CourseSettings, Usage
-from geminiteacher.prompts import Prompt
 
 
 @dataclass

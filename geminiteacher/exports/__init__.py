@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
 
+from geminiteacher.course.store import EXPORTS, atomic_write
 from geminiteacher.errors import SettingsError
 from geminiteacher.exports.course import ExportCourse, load_course
-from geminiteacher.store import EXPORTS, atomic_write
 
 FORMATS = {
     "html": "html_page",

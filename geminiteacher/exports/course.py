@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from geminiteacher.course.store import CourseStore, safe_name
 from geminiteacher.exports.words import words_for
-from geminiteacher.languages import language_code
 from geminiteacher.models import ChapterContent
-from geminiteacher.store import CourseStore, safe_name
+from geminiteacher.text.languages import language_code
 
 
 @dataclass

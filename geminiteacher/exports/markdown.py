@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from geminiteacher.exports.course import ExportCourse
-from geminiteacher.fences import lines_in_code
+from geminiteacher.text.fences import lines_in_code
 
 SUFFIX = ".md"
 MIME = "text/markdown"

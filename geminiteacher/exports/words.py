@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from geminiteacher.languages import language_code
+from geminiteacher.text.languages import language_code
 
 WORDS: dict[str, dict[str, str]] = {
     "en": {

@@ -9,10 +9,10 @@ from typing import Any
 
 import streamlit as st
 
+from geminiteacher.course.store import OWNER, CourseStore
+from geminiteacher.engine.jobs import Job, JobSnapshot
+from geminiteacher.engine.runner import recorded_settings
 from geminiteacher.errors import GeminiTeacherError, describe
-from geminiteacher.jobs import Job, JobSnapshot
-from geminiteacher.runner import recorded_settings
-from geminiteacher.store import OWNER, CourseStore
 from geminiteacher.ui.common import my_tokens, owner_id, registry
 
 

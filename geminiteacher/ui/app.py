@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from geminiteacher.course.workspace import place_course
 from geminiteacher.errors import GeminiTeacherError, SourceTooLargeError, describe
 from geminiteacher.ui.actions import launch
 from geminiteacher.ui.common import errors_shown, linked_course, my_tokens, output_dir
@@ -12,7 +13,6 @@ from geminiteacher.ui.outline import outline_editor
 from geminiteacher.ui.settings import Choices, sidebar_settings
 from geminiteacher.ui.sources import cost_estimate, course_title, material, source_size
 from geminiteacher.ui.workspace import session_jobs, workspace
-from geminiteacher.workspace import place_course
 
 
 def main() -> None:

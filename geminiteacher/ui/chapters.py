@@ -8,8 +8,8 @@ from typing import Any
 
 import streamlit as st
 
+from geminiteacher.course.store import CourseStore, data_filename
 from geminiteacher.models import ChapterContent, ChapterStatus
-from geminiteacher.store import CourseStore, data_filename
 from geminiteacher.ui.markdown import safe_markdown
 from geminiteacher.ui.quiz import quiz_view, sources_view
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import streamlit as st
 
+from geminiteacher.course.workspace import course_for_token
+from geminiteacher.engine.jobs import JobRegistry
 from geminiteacher.errors import GeminiTeacherError, describe
-from geminiteacher.jobs import JobRegistry
-from geminiteacher.workspace import course_for_token
 
 logger = logging.getLogger("geminiteacher.page")
 

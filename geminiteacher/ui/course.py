@@ -9,9 +9,9 @@ from typing import Any
 
 import streamlit as st
 
-from geminiteacher.jobs import Job, JobSnapshot
-from geminiteacher.pricing import PRICES_AS_OF, course_cost, dollars
-from geminiteacher.store import CourseStore
+from geminiteacher.backends.pricing import PRICES_AS_OF, course_cost, dollars
+from geminiteacher.course.store import CourseStore
+from geminiteacher.engine.jobs import Job, JobSnapshot
 from geminiteacher.ui.actions import course_actions, job_actions
 from geminiteacher.ui.chapters import chapters_view
 from geminiteacher.ui.common import errors_shown, registry

@@ -7,11 +7,11 @@ import streamlit as st
 
 from geminiteacher.backends import resolve_engine
 from geminiteacher.backends.base import Engine
-from geminiteacher.converter import check_size, convert_bytes, estimate_tokens
+from geminiteacher.backends.pricing import PRICES_AS_OF, dollars, estimate_cost
+from geminiteacher.engine.runner import default_title
 from geminiteacher.errors import GeminiTeacherError, describe
+from geminiteacher.ingest.convert import check_size, convert_bytes, estimate_tokens
 from geminiteacher.models import Source, SourcePart
-from geminiteacher.pricing import PRICES_AS_OF, dollars, estimate_cost
-from geminiteacher.runner import default_title
 from geminiteacher.ui.settings import Choices
 
 FILE_TYPES = ["pdf", "docx", "pptx", "html", "htm", "epub", "md", "markdown", "txt"]

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from geminiteacher.jobs import JobSnapshot
+from geminiteacher.engine.jobs import JobSnapshot
 from geminiteacher.models import EventKind
 
 BADGES = {  # state -> (label, colour); labels are what people (and the browser tests) read

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from geminiteacher.course.workspace import shared_workspace, visible_courses
 from geminiteacher.ui.common import my_tokens, output_dir, owner_id, registry
-from geminiteacher.workspace import shared_workspace, visible_courses
 
 
 def session_jobs() -> None:

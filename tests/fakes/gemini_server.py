@@ -3,7 +3,8 @@
 It speaks the wire format the SDK parses (camelCase JSON, SSE for streaming, Google's error
 envelope with RetryInfo / QuotaFailure / ErrorInfo details) on 127.0.0.1 and a random port.
 Answers are deterministic: the kind of each request (outline, chapter, summary) is read from the
-instruction text `geminiteacher.prompts` writes, and usage numbers are len/4 token estimates.
+instruction text `geminiteacher.backends.prompts` writes, and usage numbers are len/4 token
+estimates.
 
 Implicit prefix caching is simulated the way Gemini documents it: the prefix of a request is its
 system instruction plus the first part of its first content; when an earlier *completed* request

@@ -6,7 +6,7 @@ language of the source. Unknown languages fall back to English.
 
 from __future__ import annotations
 
-from geminiteacher.languages import language_code
+from geminiteacher.text.languages import language_code
 
 ENGLISH = {
     "key_terms": "Key terms",

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 from google.genai import types
 
-from geminiteacher.backends.gemini_facts import ModelFacts
+from geminiteacher.backends.gemini.facts import ModelFacts
+from geminiteacher.backends.prompts import Prompt
 from geminiteacher.models import CourseSettings
-from geminiteacher.prompts import Prompt
 
 BUDGETS = {"low": 1_024, "medium": 8_192, "high": 24_576}
 PRO_LOWEST_BUDGET = 128

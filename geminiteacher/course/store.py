@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from geminiteacher.backends.base import Engine
+from geminiteacher.backends.prompts import parse_chapter_markdown
 from geminiteacher.errors import StoreError
 from geminiteacher.models import (
     ChapterContent,
@@ -37,7 +38,6 @@ from geminiteacher.models import (
     SourcePart,
     Usage,
 )
-from geminiteacher.prompts import parse_chapter_markdown
 
 try:  # POSIX advisory locks; elsewhere the page's own job registry is the only guard
     import fcntl

@@ -1,6 +1,6 @@
 """EPUB → Markdown: container.xml → OPF → spine order; each chapter through the HTML converter.
 
-The zip has already passed the size guard in `geminiteacher.converter`.
+The zip has already passed the size guard in `geminiteacher.ingest.convert`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from urllib.parse import unquote, urldefrag
 from lxml import etree
 
 from geminiteacher.errors import ConversionError
-from geminiteacher.formats import html
-from geminiteacher.formats import markdown as md
+from geminiteacher.ingest.formats import html
+from geminiteacher.ingest.formats import markdown as md
 
 _NS = {
     "c": "urn:oasis:names:tc:opendocument:xmlns:container",

@@ -7,7 +7,7 @@ import re
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
-from geminiteacher.formats import markdown as md
+from geminiteacher.ingest.formats import markdown as md
 
 DROP = frozenset({
     "script", "style", "nav", "noscript", "template", "head", "svg", "math", "iframe", "object",

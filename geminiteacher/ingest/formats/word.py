@@ -12,7 +12,7 @@ from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from geminiteacher.formats import markdown as md
+from geminiteacher.ingest.formats import markdown as md
 
 MONOSPACE = frozenset({
     "courier", "courier new", "consolas", "menlo", "monaco", "lucida console",

@@ -18,7 +18,7 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-from geminiteacher.store import OWNER, CourseStore, course_dir, list_courses
+from geminiteacher.course.store import OWNER, CourseStore, course_dir, list_courses
 
 SHARED_ENV = "GEMINITEACHER_SHARED_WORKSPACE"
 

@@ -18,30 +18,51 @@ import contextlib
 import io
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, NoReturn, Protocol
 
 from google.genai import _common, types
 from google.genai import batches as sdk_batches
 from google.genai import errors as genai_errors
 
-from geminiteacher.backends.gemini import api_version, read_answer
-from geminiteacher.backends.gemini_request import build_request
+from geminiteacher.backends.gemini.answers import read_answer
+from geminiteacher.backends.gemini.cache import CourseCache
+from geminiteacher.backends.gemini.client import api_version
+from geminiteacher.backends.gemini.facts import ModelFacts
+from geminiteacher.backends.gemini.request import build_request
+from geminiteacher.backends.prompts import Prompt
 from geminiteacher.backends.transport import Answer, BatchJobs, BatchStatus
 from geminiteacher.errors import BatchJobGoneError, EngineError, ModelAccessError
 from geminiteacher.models import CourseSettings
-from geminiteacher.prompts import Prompt
-
-if TYPE_CHECKING:
-    from geminiteacher.backends.gemini import GeminiTransport
 
 INLINE_LIMIT = 20_000_000  # bytes of inline requests one batchGenerateContent call may carry
 DISPLAY_NAME = "geminiteacher course"
 
 
+class Owner(Protocol):
+    """What batch jobs use of the transport that owns them (`GeminiTransport`): its client,
+    model facts, request options, explicit cache and error mapping."""
+
+    model: str
+    base_url: str | None
+    _client: Any
+
+    def facts(self) -> ModelFacts: ...
+
+    def dropped(self) -> set[str]: ...
+
+    def _http_options(self) -> types.HttpOptions: ...
+
+    def _cache_for(self, prompt: Prompt) -> CourseCache | None: ...
+
+    def _reraise(self, exc: Exception) -> NoReturn: ...
+
+    def _api_error(self, exc: genai_errors.APIError) -> EngineError: ...
+
+
 class GeminiBatchJobs(BatchJobs):
     """Batch jobs of one course on one Gemini model (`transport`), all starting with `prefix`."""
 
-    def __init__(self, transport: GeminiTransport, prefix: tuple[str, str]) -> None:
+    def __init__(self, transport: Owner, prefix: tuple[str, str]) -> None:
         self._t = transport
         self._client = transport._client
         self._prefix = Prompt(prefix[0], (prefix[1],))

@@ -28,7 +28,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from geminiteacher.errors import ConversionError
-from geminiteacher.formats import markdown as md
+from geminiteacher.ingest.formats import markdown as md
 
 # PDFium is not thread-safe, even across documents: every call into it holds this lock.
 # It is the module's one piece of process-wide state.

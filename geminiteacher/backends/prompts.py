@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from geminiteacher.ingest.sources import real_sections
 from geminiteacher.models import OPTIONS, ChapterContent, CourseSettings, QuizQuestion
-from geminiteacher.sources import real_sections
 
 DOCUMENT_OPEN = "<document>"
 DOCUMENT_CLOSE = "</document>"

@@ -17,12 +17,16 @@ cancelled elsewhere cancels the course. Cancel and Ctrl-C cancel the job.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from geminiteacher.backends.base import Engine
 from geminiteacher.backends.prompted import PromptedEngine
+from geminiteacher.backends.prompts import chapter_prompt
 from geminiteacher.backends.transport import Answer, BatchJobs, BatchStatus
+from geminiteacher.course.store import CourseStore
 from geminiteacher.errors import (
     BatchJobError,
     BatchJobGoneError,
@@ -32,17 +36,32 @@ from geminiteacher.errors import (
     QuotaExhaustedError,
     describe,
 )
-from geminiteacher.models import ChapterContent, Event, EventKind
-from geminiteacher.prompts import chapter_prompt
-from geminiteacher.sources import attribute
-
-if TYPE_CHECKING:
-    from geminiteacher.runner import CourseRun
+from geminiteacher.ingest.sources import attribute
+from geminiteacher.models import ChapterContent, CourseSettings, Event, EventKind, Source
 
 FIRST_POLL = 2.0  # seconds before the first poll
 POLL_GROWTH = 1.5  # each wait is this much longer than the one before
 MAX_POLL = 60.0  # the longest wait between polls (well inside the cache's extension margin)
 POLL_ERRORS = 10  # polls in a row that may fail (network, 5xx) before the course stops
+
+
+class BatchRun(Protocol):
+    """What Batch mode needs of a run (`geminiteacher.engine.runner.CourseRun` is one)."""
+
+    engine: Engine
+    settings: CourseSettings
+    content: str
+    store: CourseStore | None
+    source: Source | None
+    cancel: threading.Event
+
+    def emit(self, event: Event) -> None: ...
+
+    def warn(self, notes: Iterable[str]) -> None: ...
+
+    def write_chapters(self, titles: list[str], indices: Iterable[int],
+                       done: dict[int, ChapterContent] | None = None,
+                       ) -> dict[int, ChapterContent]: ...
 _ENDINGS = {
     "failed": "failed",
     "expired": "expired before Gemini ran it (a job that has not finished after 48 hours "
@@ -70,7 +89,7 @@ def poll_intervals() -> Iterator[float]:
         interval = min(MAX_POLL, interval * POLL_GROWTH)
 
 
-def batch_service(run: CourseRun) -> BatchJobs | None:
+def batch_service(run: BatchRun) -> BatchJobs | None:
     """The engine's batch service for this course; None when it has none (with a note for a
     model that could have had one; a local engine just writes the chapters)."""
     engine = run.engine
@@ -82,7 +101,7 @@ def batch_service(run: CourseRun) -> BatchJobs | None:
     return jobs
 
 
-def write_chapters_in_batch(run: CourseRun, titles: list[str], todo: list[int],
+def write_chapters_in_batch(run: BatchRun, titles: list[str], todo: list[int],
                             done: dict[int, ChapterContent]) -> dict[int, ChapterContent]:
     """Write the chapters `todo` of `titles` through a batch job; returns index -> chapter,
     like `CourseRun.write_chapters` (which it falls back to when there is no batch service,
@@ -114,7 +133,7 @@ class _Job:
         return [i for i in todo if self.chapters.get(i) == titles[i - 1]]
 
 
-def _one_job(run: CourseRun, jobs: BatchJobs, titles: list[str], todo: list[int],
+def _one_job(run: BatchRun, jobs: BatchJobs, titles: list[str], todo: list[int],
              results: dict[int, ChapterContent], saved: dict[str, Any] | None,
              *, final: bool) -> list[int]:
     """Submit (or resume) one job for `todo`, wait for it, write what it returns; returns the
@@ -133,7 +152,7 @@ def _one_job(run: CourseRun, jobs: BatchJobs, titles: list[str], todo: list[int]
     return sorted(set(missing) | (set(todo) - set(covered)))
 
 
-def _resumed(run: CourseRun, jobs: BatchJobs, titles: list[str], todo: list[int],
+def _resumed(run: BatchRun, jobs: BatchJobs, titles: list[str], todo: list[int],
              saved: dict[str, Any] | None) -> _Job | None:
     """The job a previous run of this course submitted and did not finish reading (one that
     holds none of the chapters still to write is forgotten)."""
@@ -157,7 +176,7 @@ def _resumed(run: CourseRun, jobs: BatchJobs, titles: list[str], todo: list[int]
     return job
 
 
-def _submit(run: CourseRun, jobs: BatchJobs, titles: list[str], todo: list[int]) -> _Job:
+def _submit(run: BatchRun, jobs: BatchJobs, titles: list[str], todo: list[int]) -> _Job:
     """One job for the chapters `todo`, remembered in course.json as soon as it exists."""
     for index in todo:
         run.emit(Event(EventKind.QUEUED, index, titles[index - 1]))
@@ -176,7 +195,7 @@ def _submit(run: CourseRun, jobs: BatchJobs, titles: list[str], todo: list[int])
     return _Job(record)
 
 
-def _wait(run: CourseRun, jobs: BatchJobs, job: _Job) -> BatchStatus:
+def _wait(run: BatchRun, jobs: BatchJobs, job: _Job) -> BatchStatus:
     """Poll until the job is done, reporting its state when it changes (and every poll
     with verbose readers); a cancel stops the wait at once."""
     intervals, errors = poll_intervals(), 0
@@ -204,7 +223,7 @@ def _wait(run: CourseRun, jobs: BatchJobs, job: _Job) -> BatchStatus:
                                  "finished chapters are kept")
 
 
-def _read(run: CourseRun, jobs: BatchJobs, status: BatchStatus, job: _Job, titles: list[str],
+def _read(run: BatchRun, jobs: BatchJobs, status: BatchStatus, job: _Job, titles: list[str],
           covered: list[int], results: dict[int, ChapterContent], *, final: bool) -> list[int]:
     """Write every result of a finished job as it is read; returns the chapters that failed."""
     engine = run.engine
@@ -243,7 +262,7 @@ def _read(run: CourseRun, jobs: BatchJobs, status: BatchStatus, job: _Job, title
     return failed
 
 
-def _failed(run: CourseRun, index: int, title: str, reason: str, seconds: float, *,
+def _failed(run: BatchRun, index: int, title: str, reason: str, seconds: float, *,
             final: bool) -> None:
     """A request the job could not answer: failed for good, or waiting for its retry."""
     if final:
@@ -254,7 +273,7 @@ def _failed(run: CourseRun, index: int, title: str, reason: str, seconds: float,
                        reason=f"{reason}; retrying {retry}"))
 
 
-def _end(run: CourseRun, job: _Job, covered: Iterable[int], titles: list[str],
+def _end(run: BatchRun, job: _Job, covered: Iterable[int], titles: list[str],
          status: BatchStatus) -> None:
     """A job that ended without results: its chapters fail (or are cancelled), and so does
     the course, with one line; the record is cleared so the next run submits a new job."""
@@ -274,7 +293,7 @@ def _end(run: CourseRun, job: _Job, covered: Iterable[int], titles: list[str],
                         "write the chapters online")
 
 
-def _cancel(run: CourseRun, jobs: BatchJobs, job: _Job, covered: Iterable[int],
+def _cancel(run: BatchRun, jobs: BatchJobs, job: _Job, covered: Iterable[int],
             titles: list[str]) -> None:
     """Cancel and Ctrl-C: the job is cancelled at Gemini and forgotten; its chapters too."""
     run.cancel.set()
@@ -290,7 +309,7 @@ def _cancel(run: CourseRun, jobs: BatchJobs, job: _Job, covered: Iterable[int],
     run.emit(Event(EventKind.BATCH, None, reason=f"batch job {job.name}: cancelled"))
 
 
-def _forget(run: CourseRun, jobs: BatchJobs, job: _Job) -> None:
+def _forget(run: BatchRun, jobs: BatchJobs, job: _Job) -> None:
     """Every result is written: the job leaves course.json, then Gemini."""
     if run.store is not None:
         run.store.set_batch(None)

@@ -23,6 +23,7 @@ from dataclasses import replace
 
 import tenacity
 
+from geminiteacher.engine.ratelimit import Lease, Limiter
 from geminiteacher.errors import (
     CancelledError,
     EngineError,
@@ -31,7 +32,6 @@ from geminiteacher.errors import (
     describe,
 )
 from geminiteacher.models import Reply, Usage
-from geminiteacher.ratelimit import Lease, Limiter
 
 RATE_LIMIT_RETRIES = 8
 MAX_BACKOFF = 60.0

@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from geminiteacher.fences import lines_in_code
 from geminiteacher.models import Source, SourcePart, SourceRef
+from geminiteacher.text.fences import lines_in_code
 
 _HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
 _NUMBERING = re.compile(r"^(?:(?:chapter|section|part)\s+)?[\dIVXivx]+(?:\.\d+)*[.):]?\s+")

@@ -5,7 +5,7 @@ all threads, so HTTP connections stay open across calls; beside it are the model
 from the API and the parameters each model rejected, both per key and model. The API version
 is pinned (`v1beta`, where explicit caches and batches live; `GOOGLE_GENAI_API_VERSION`
 overrides). The SDK's own retries are off (`HttpRetryOptions(attempts=1)`), because
-`geminiteacher.retrying` is the only retry layer. Every failure leaves here as a
+`geminiteacher.engine.retrying` is the only retry layer. Every failure leaves here as a
 `geminiteacher.errors` type whose message never contains the key.
 """
 
@@ -18,47 +18,37 @@ import os
 import re
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
-from geminiteacher.backends.gemini_cache import CourseCache
-from geminiteacher.backends.gemini_facts import ModelFacts, picker_order
-from geminiteacher.backends.gemini_request import (
+from geminiteacher.backends.gemini.answers import read_answer
+from geminiteacher.backends.gemini.batch import GeminiBatchJobs
+from geminiteacher.backends.gemini.cache import CourseCache
+from geminiteacher.backends.gemini.client import BASE_URL_ENV, shared_client
+from geminiteacher.backends.gemini.facts import ModelFacts, picker_order
+from geminiteacher.backends.gemini.request import (
     build_request,
     drop_note,
     rejected_parameter,
     setting_notes,
 )
+from geminiteacher.backends.pricing import expected_hours, wants_cache
 from geminiteacher.backends.prompted import PromptedEngine
+from geminiteacher.backends.prompts import Prompt
 from geminiteacher.backends.transport import Answer, BatchJobs, Transport
 from geminiteacher.errors import (
-    BlockedAnswerError,
-    EmptyAnswerError,
     EngineError,
     ModelAccessError,
     QuotaExhaustedError,
     RateLimitedError,
     ServiceError,
 )
-from geminiteacher.models import DEFAULT_MODEL, CourseSettings, Usage
-from geminiteacher.pricing import expected_hours, wants_cache
-from geminiteacher.prompts import Prompt
+from geminiteacher.models import DEFAULT_MODEL, CourseSettings
 
-BASE_URL_ENV = "GOOGLE_GEMINI_BASE_URL"
-API_VERSION_ENV = "GOOGLE_GENAI_API_VERSION"
-API_VERSION = "v1beta"
 FACTS_RETRY_SECONDS = 60.0  # how long "the API could not say" is believed before asking again
-_BLOCKING_FINISH = {
-    "SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY",
-    "LANGUAGE",
-}
-_MAX_CLIENTS = 16
 
 
 def _httpx_errors(name: str) -> tuple[type[BaseException], ...]:
@@ -74,47 +64,6 @@ def _httpx_errors(name: str) -> tuple[type[BaseException], ...]:
 
 _REQUEST_ERRORS = _httpx_errors("RequestError")
 _TIMEOUT_ERRORS = _httpx_errors("TimeoutException")
-
-
-def api_version() -> str:
-    """The Gemini API version every call uses: `v1beta` unless GOOGLE_GENAI_API_VERSION says."""
-    return os.environ.get(API_VERSION_ENV, "").strip() or API_VERSION
-
-
-@dataclass
-class SharedClient:
-    """A Client for one key and base URL, with what was learnt about its models."""
-
-    client: genai.Client
-    facts: dict[str, tuple[ModelFacts, float]] = field(default_factory=dict)
-    dropped: dict[str, set[str]] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-_clients: OrderedDict[tuple[str, str | None, str], SharedClient] = OrderedDict()
-_clients_lock = threading.Lock()
-
-
-def shared_client(api_key: str, base_url: str | None = None) -> SharedClient:
-    """The process-wide client for this key, base URL and API version (SDK retries off)."""
-    version = api_version()
-    cache_key = (api_key, base_url, version)
-    with _clients_lock:
-        shared = _clients.get(cache_key)
-        if shared is None:
-            shared = SharedClient(genai.Client(
-                vertexai=False,
-                api_key=api_key,
-                http_options=types.HttpOptions(
-                    base_url=base_url, api_version=version,
-                    retry_options=types.HttpRetryOptions(attempts=1),
-                ),
-            ))
-            _clients[cache_key] = shared
-            while len(_clients) > _MAX_CLIENTS:
-                _clients.popitem(last=False)
-        _clients.move_to_end(cache_key)
-        return shared
 
 
 class GeminiTransport(Transport):
@@ -238,8 +187,6 @@ class GeminiTransport(Transport):
 
     def batch_jobs(self, prefix: tuple[str, str]) -> BatchJobs | None:
         """Gemini's Batch API for this model, or None when its facts say it has none."""
-        from geminiteacher.backends.gemini_batch import GeminiBatchJobs  # it reads answers here
-
         facts = self.facts()
         if facts.is_gemma or (facts.known and "batchGenerateContent" not in facts.actions):
             return None
@@ -410,57 +357,9 @@ class GeminiTransport(Transport):
         return " ".join(text.replace(self._key, "***").split()).rstrip(". ")
 
 
-def read_answer(response: types.GenerateContentResponse, structured: bool,
-                notes: list[str] | tuple[str, ...] = ()) -> Answer:
-    """The Answer in `response` (online or from a batch job), or the typed error that says
-    why there is none."""
-    usage = _usage(response)
-    try:
-        text = _answer_text(response, structured=structured)
-    except EngineError as exc:  # an empty or blocked answer is billed all the same
-        exc.usage = usage
-        raise
-    return Answer(text, usage, response.model_version or "", tuple(notes))
-
-
-def _answer_text(response: types.GenerateContentResponse, *, structured: bool) -> str:
-    """The answer's text, or the typed error that says why there is none."""
-    feedback = response.prompt_feedback
-    if feedback is not None and feedback.block_reason is not None:
-        raise BlockedAnswerError(_enum_name(feedback.block_reason))
-    candidate = (response.candidates or [None])[0]
-    if candidate is None:
-        raise EmptyAnswerError("no candidates")
-    finish = _enum_name(candidate.finish_reason) if candidate.finish_reason else ""
-    if finish in _BLOCKING_FINISH:
-        raise BlockedAnswerError(finish)
-    text = response.text or ""
-    if not text.strip():
-        raise EmptyAnswerError(finish or "no text")
-    if structured and finish == "MAX_TOKENS":
-        raise EmptyAnswerError("MAX_TOKENS: the structured answer was cut off")
-    return text
-
-
-def _usage(response: types.GenerateContentResponse) -> Usage:
-    meta = response.usage_metadata
-    if meta is None:
-        return Usage()
-    return Usage(
-        input_tokens=meta.prompt_token_count or 0,
-        cached_tokens=meta.cached_content_token_count or 0,
-        output_tokens=meta.candidates_token_count or 0,
-        thinking_tokens=meta.thoughts_token_count or 0,
-    )
-
-
 def _cache_gone(exc: genai_errors.APIError) -> bool:
     """Gemini's answer when a named cache expired or was deleted."""
     return exc.code in (403, 404) and "cachedcontent" in (exc.message or "").lower()
-
-
-def _enum_name(value: Any) -> str:
-    return str(getattr(value, "value", value))
 
 
 def _error_details(exc: genai_errors.APIError) -> list:

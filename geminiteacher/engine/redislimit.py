@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 import redis
 from pyrate_limiter import Rate, RateItem, RedisBucket
 
+from geminiteacher.engine.caps import REDIS_URL, Caps
 from geminiteacher.errors import ServiceError, SettingsError, describe
-from geminiteacher.ratelimit import REDIS_URL, Caps
 
 PREFIX = "geminiteacher:limit:"
 TOKEN_UNIT = 100  # tokens per entry of the token log: a 4M-token cap is 40,000 entries

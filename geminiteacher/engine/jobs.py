@@ -28,7 +28,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from geminiteacher.coursemaker import run_course
+from geminiteacher.course.store import CourseStore, course_dir
+from geminiteacher.engine.runner import run_course
 from geminiteacher.errors import (
     CancelledError,
     GeminiTeacherError,
@@ -38,7 +39,6 @@ from geminiteacher.errors import (
     describe,
 )
 from geminiteacher.models import Event
-from geminiteacher.store import CourseStore, course_dir
 
 logger = logging.getLogger(__name__)
 

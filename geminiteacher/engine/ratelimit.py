@@ -16,7 +16,7 @@ it, the stricter of their caps applies, and when a job leaves its caps (and any 
    stretched by a small margin because the server counts arrivals, not our starts.
    A fractional cap (0.5 per minute) becomes one request per proportionally longer window.
    The log is a `Window`: `SlidingLog` in this process, or, with `GEMINITEACHER_REDIS_URL`
-   set, `geminiteacher.redislimit.RedisWindow`, which also shares the pause after a 429
+   set, `geminiteacher.engine.redislimit.RedisWindow`, which also shares the pause after a 429
    with every process on the same quota (concurrency always stays per process).
 
 The limiter never sleeps past a cancel: waiting polls the cancel event.
@@ -24,55 +24,18 @@ The limiter never sleeps past a cancel: waiting polls the cancel event.
 
 from __future__ import annotations
 
-import math
 import os
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
 from typing import Protocol
 
+from geminiteacher.engine.caps import REDIS_URL, Caps, stricter
 from geminiteacher.errors import CancelledError
 
 _POLL = 0.2
-REDIS_URL = "GEMINITEACHER_REDIS_URL"
-
-
-@dataclass(frozen=True)
-class Caps:
-    """One job's limits: requests in flight, and optional requests/tokens per `window` s."""
-
-    concurrency: int = 4
-    requests: float | None = None
-    tokens: float | None = None
-    window: float = 60.0
-
-    def whole_requests(self) -> Caps:
-        """The same rate with a whole number of requests per window (0.5/60 s -> 1/120 s)."""
-        if not self.requests or float(self.requests).is_integer():
-            return self
-        whole = max(1, math.floor(self.requests))
-        stretch = whole / self.requests
-        tokens = self.tokens * stretch if self.tokens else self.tokens
-        return Caps(self.concurrency, whole, tokens, self.window * stretch)
-
-    def span(self) -> float:
-        """The window as counted: stretched by a margin, since the server counts arrivals."""
-        return self.window + min(1.0, 0.02 * self.window + 0.05)
-
-
-def stricter(caps: list[Caps]) -> Caps:
-    """Caps no looser than any of `caps`: the fewest workers, requests and tokens, over the
-    longest window of the capped ones."""
-    requests = [c.requests for c in caps if c.requests]
-    tokens = [c.tokens for c in caps if c.tokens]
-    capped = [c.window for c in caps if c.requests or c.tokens]
-    return Caps(min(c.concurrency for c in caps), min(requests, default=None),
-                min(tokens, default=None), max(capped or [c.window for c in caps]))
-
-
 class Window(Protocol):
     """Where request and token starts are counted against the caps, and 429 pauses shared."""
 
@@ -250,7 +213,7 @@ class LimiterRegistry:
             if limiter is None:
                 log = None
                 if url:
-                    from geminiteacher.redislimit import RedisWindow  # imports redis: only here
+                    from geminiteacher.engine.redislimit import RedisWindow  # redis: only here
 
                     log = RedisWindow(url, key)
                 limiter = self._limiters[(key, url)] = Limiter(

@@ -1,0 +1,1 @@
+"""Small text facts every layer shares: where Markdown code fences are, language names."""
