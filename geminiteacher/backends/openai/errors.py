@@ -27,11 +27,11 @@ from geminiteacher.errors import (
 _CONTEXT = re.compile(
     r"context[ _]length|context window|context size|maximum context|too many tokens|"
     r"prompt is too long|exceeds? the (?:available )?context|n_ctx", re.I)
-_SIZES = (  # (window, request) from each server's words
-    re.compile(r"maximum context length is (\d+) tokens.*?(?:resulted in|requested) (\d+)",
-               re.I | re.S),
-    re.compile(r"context length of only (\d+) tokens.*?(?:keep|contains?|of) (\d+)",
-               re.I | re.S),
+_SIZES = (  # (pattern, group of the window, group of the request's tokens)
+    (re.compile(r"maximum context length is (\d+) tokens.*?(?:resulted in|requested) (\d+)",
+                re.I | re.S), 1, 2),
+    (re.compile(r"keep the first (\d+) tokens.*?context length of only (\d+)", re.I | re.S),
+     2, 1),  # LM Studio
 )
 
 
@@ -89,10 +89,10 @@ def context_sizes(body: Any, message: str) -> tuple[int | None, int | None]:
     window, asked = _field(body, "n_ctx"), _field(body, "n_prompt_tokens")  # llama.cpp
     if isinstance(window, int) and isinstance(asked, int):
         return window, asked
-    for pattern in _SIZES:
+    for pattern, window_at, asked_at in _SIZES:
         match = pattern.search(message)
         if match:
-            return int(match.group(1)), int(match.group(2))
+            return int(match.group(window_at)), int(match.group(asked_at))
     return None, None
 
 
