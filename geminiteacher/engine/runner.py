@@ -64,7 +64,8 @@ def as_engine(llm: Engine | None, settings: CourseSettings, api_key: str | None 
         return resolve_engine(settings, api_key)
     if not isinstance(llm, Engine):
         raise SettingsError(
-            "llm must be a geminiteacher engine (GeminiEngine, OfflineEngine) or None, "
+            "llm must be a geminiteacher engine (GeminiEngine, OpenAIEngine, OfflineEngine) or "
+            "None, "
             f"not {type(llm).__name__}"
         )
     return llm
