@@ -173,9 +173,11 @@ def check_size(source: Source, context_window: int,
     """The source's token count; SourceTooLargeError if it does not fit the model's window.
 
     `count` is the Gemini count when one is configured, else the local estimate;
-    `reserve` tokens are kept free for the instructions sent with the document.
+    `reserve` tokens (at most half of a small local model's window) are kept free for the
+    instructions sent with the document and the answer.
     """
     tokens = count(source.markdown)
+    reserve = min(reserve, context_window // 2)
     room = context_window - reserve
     if tokens <= room:
         return tokens
