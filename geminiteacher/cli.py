@@ -50,9 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Turn documents into a structured course (Gemini with a key, else offline).",
         argument_default=argparse.SUPPRESS,
     )
-    p.add_argument("--input", "-i", action="append", metavar="FILE",
-                   help="a document to learn from (repeat for several; PDF, DOCX, PPTX, HTML, "
-                        "EPUB, MD, TXT)")
+    p.add_argument("--input", "-i", action="append", metavar="FILE|URL",
+                   help="a document or link to learn from (repeat for several; PDF, DOCX, PPTX, "
+                        "HTML, EPUB, MD, TXT; a web page, PDF or YouTube video by its address)")
     p.add_argument("--output-dir", "-o", help="folder for courses (default: output)")
     p.add_argument("--title", "-t", help="course title (default: the first file's name)")
     p.add_argument("--mode", choices=MODES, help="how chapters are written (default: sequential)")
@@ -232,12 +232,14 @@ def run(options: dict[str, Any], stderr: TextIO) -> int:
     from geminiteacher.ingest.convert import estimate_tokens, load_sources
 
     if not options["input"]:
-        raise SettingsError("no --input given: name at least one document (--input FILE)")
-    source, problems = load_sources([Path(p) for p in options["input"]])
+        raise SettingsError("no --input given: name at least one document or link "
+                            "(--input FILE or --input URL)")
+    source, problems = load_sources([str(p) for p in options["input"]])
     for problem in problems:
         stderr.write(f"geminiteacher: skipped {problem}\n")
-    if not source.parts:
-        raise SettingsError("none of the --input files could be read; see the lines above")
+    if not source.parts and not source.media:
+        raise SettingsError("none of the --input files or links could be read; see the lines "
+                            "above")
     settings = settings_from(options)
     formats = parse_formats(options["export"] or [])
     configure_logging(options["verbose"], options["log_file"])

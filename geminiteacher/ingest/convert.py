@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geminiteacher.errors import ConversionError, SettingsError, SourceTooLargeError
+from geminiteacher.ingest import links
 from geminiteacher.ingest.formats import epub, html, pdf, slides, word
 from geminiteacher.ingest.formats.text import decode_text
-from geminiteacher.models import Source, SourcePart
+from geminiteacher.models import MediaPart, Source, SourcePart
 
 MB = 1024 * 1024
 MAX_FILE_BYTES = 50 * MB  # per file; GEMINITEACHER_MAX_FILE_MB overrides it
@@ -141,24 +142,46 @@ def convert_to_markdown(file_path: str | os.PathLike[str],
 def load_sources(
     items: Iterable[str | os.PathLike[str] | tuple[str, bytes]],
 ) -> tuple[Source, list[ConversionError]]:
-    """Convert paths and (filename, bytes) uploads, in order, into one Source.
+    """Convert paths, links (http/https strings) and (filename, bytes) uploads, in order,
+    into one Source.
 
-    A file that fails becomes a ConversionError in the returned list; the rest still convert.
+    A YouTube link becomes a media part; any other link is fetched (`ingest.links`) and
+    converted like an upload. A file or link that fails becomes a ConversionError in the
+    returned list; the rest still convert.
     """
     if isinstance(items, (str, os.PathLike)):
         items = [items]
     parts: list[SourcePart] = []
+    media: list[MediaPart] = []
     errors: list[ConversionError] = []
     for item in items:
         try:
-            if isinstance(item, tuple):
+            if links.is_link(item):
+                found = read_link(str(item))
+                if isinstance(found, MediaPart):
+                    media.append(found)
+                else:
+                    parts.append(found)
+            elif isinstance(item, tuple):
                 filename, data = item
                 parts.append(convert_bytes(data, filename))
             else:
                 parts.append(convert_file(item))
         except ConversionError as error:
             errors.append(error)
-    return Source(parts), errors
+    return Source(parts, media), errors
+
+
+def read_link(url: str) -> SourcePart | MediaPart:
+    """A link as material: a YouTube video's media part, or the fetched page, text or PDF
+    converted like an upload. Problems name the link."""
+    found = links.open_link(url, max_bytes=max_file_bytes())
+    if isinstance(found, MediaPart):
+        return found
+    try:
+        return convert_bytes(found.data, found.name)
+    except ConversionError as error:
+        raise ConversionError(url, error.problem) from None
 
 
 def estimate_tokens(text: str) -> int:
