@@ -29,6 +29,11 @@ class ConversionError(GeminiTeacherError):
         super().__init__(f"{filename}: {problem}")
 
 
+class NoTextError(ConversionError):
+    """A document holds no text to read (a scan, or only pictures): a model that reads it
+    natively (Gemini) can still use it."""
+
+
 class SourceTooLargeError(GeminiTeacherError):
     """The material does not fit the model's context window."""
 

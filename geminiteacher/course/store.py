@@ -20,6 +20,7 @@ import logging
 import os
 import re
 import secrets
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -34,6 +35,7 @@ from geminiteacher.models import (
     CourseSettings,
     Event,
     EventKind,
+    MediaPart,
     Source,
     SourcePart,
     Usage,
@@ -51,6 +53,7 @@ SUMMARY = "summary.md"
 OWNER = "owner_token"  # course.json field: the token in the page's link to this course
 INDEX = "index.md"
 EXPORTS = "exports"  # the exports' folder inside the course folder
+MEDIA = "media"  # the originals of the media Gemini reads natively, for follow-ups
 FORMAT = 2  # 2: chapter data files beside the chapter files
 FLUSH_INTERVAL = 0.25
 EXTRACTIVE_NOTE = (
@@ -136,6 +139,7 @@ class CourseStore:
         self._last_flush = 0.0
         self._timer: threading.Timer | None = None
         self._lock_file: io.TextIOWrapper | None = None
+        self.source: Source | None = None  # the material as kept here (media in media/)
 
     # ---- reading (page, CLI, exports) -------------------------------------------------
 
@@ -255,7 +259,7 @@ class CourseStore:
             if owner_token is not None:
                 store._data[OWNER] = owner_token
             store._adopt_files_on_disk()
-            store._save_source(source)
+            store.source = store._save_source(source)
             store.flush()
         except BaseException:
             store.close()
@@ -288,21 +292,62 @@ class CourseStore:
                     self._lock_file.close()
                 self._lock_file = None
 
-    def _save_source(self, source: Source) -> None:
+    def _save_source(self, source: Source) -> Source:
         """Keep the material beside the course, so it can be resumed without re-uploading
-        (written again when anything about it changed, such as the pages of its sections)."""
+        (written again when anything about it changed, such as the pages of its sections):
+        the text parts and media list in source.json, each media original in media/.
+        Returns the source with its media pointing at those copies."""
+        kept = Source(source.parts, [self._keep_media(n, item)
+                                     for n, item in enumerate(source.media, 1)])
         saved = self.saved_source()
-        if saved is None or saved.parts != source.parts:
-            atomic_write(self.path / SOURCE, json.dumps(
-                [dataclasses.asdict(part) for part in source.parts], ensure_ascii=False))
+        if saved is None or saved.parts != kept.parts or saved.media != kept.media:
+            atomic_write(self.path / SOURCE, json.dumps({
+                "parts": [dataclasses.asdict(part) for part in kept.parts],
+                "media": [self._relative(item.to_dict()) for item in kept.media],
+            }, ensure_ascii=False))
+        return kept
+
+    def _keep_media(self, number: int, item: MediaPart) -> MediaPart:
+        """The media part with its original copied into media/ (a link has none)."""
+        if item.data is None and item.path is None:
+            return item
+        stem, dot, ext = item.name.rpartition(".")
+        name = f"{number:02d}_{safe_name(stem or ext, 60)}{dot and '.' + safe_name(ext, 8)}"
+        target = self.path / MEDIA / name
+        if item.path is not None and Path(item.path).resolve() == target.resolve():
+            return item
+        if not (target.exists() and target.stat().st_size == item.size):
+            target.parent.mkdir(exist_ok=True)
+            if item.data is not None:
+                atomic_write(target, item.data)
+            else:
+                temp = target.with_name(f".{name}.tmp")
+                shutil.copyfile(item.path, temp)
+                os.replace(temp, target)
+        return dataclasses.replace(item, path=str(target), data=None)
+
+    def _relative(self, data: dict[str, Any]) -> dict[str, Any]:
+        if data.get("path"):
+            data["path"] = Path(data["path"]).relative_to(self.path).as_posix()
+        return data
 
     def saved_source(self) -> Source | None:
-        """The material this course was made from, or None when it was not saved."""
+        """The material this course was made from, or None when it was not saved. Media
+        originals are looked up in media/ (never outside the course folder)."""
         try:
-            parts = json.loads((self.path / SOURCE).read_text(encoding="utf-8"))
-            return Source([SourcePart(**part) for part in parts])
-        except (OSError, ValueError, TypeError):
+            saved = json.loads((self.path / SOURCE).read_text(encoding="utf-8"))
+            if isinstance(saved, list):  # before media: the parts alone
+                saved = {"parts": saved}
+            parts = [SourcePart(**part) for part in saved.get("parts") or []]
+            media = [MediaPart.from_dict(item) for item in saved.get("media") or []]
+        except (OSError, ValueError, TypeError, AttributeError):
             return None
+        for item in media:
+            if item.path:
+                where = (self.path / item.path).resolve()
+                inside = where.parent == (self.path / MEDIA).resolve()
+                item.path = str(where) if inside else None
+        return Source(parts, media)
 
     def _archive_previous(self) -> None:
         stamp = time.strftime("_previous_%Y%m%d-%H%M%S")
@@ -312,7 +357,7 @@ class CourseStore:
                 target.mkdir()
                 break
         for item in self.path.iterdir():
-            if (item.is_file() and item.name != LOCK) or item.name == EXPORTS:
+            if (item.is_file() and item.name != LOCK) or item.name in (EXPORTS, MEDIA):
                 os.replace(item, target / item.name)
 
     def _adopt_files_on_disk(self) -> None:
@@ -501,6 +546,12 @@ class CourseStore:
         """Remember the course's explicit cache (its name while alive, its life for cost)."""
         with self._lock:
             self._data["cache"] = state
+            self._changed(force=True)
+
+    def set_files(self, state: dict[str, Any]) -> None:
+        """Remember the course's media uploaded to the provider while they live (by hash)."""
+        with self._lock:
+            self._data["files"] = state
             self._changed(force=True)
 
     @property
