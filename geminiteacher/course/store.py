@@ -38,6 +38,7 @@ from geminiteacher.models import (
     SourcePart,
     Usage,
 )
+from geminiteacher.text.titles import markdown_line, numbered
 
 try:  # POSIX advisory locks; elsewhere the page's own job registry is the only guard
     import fcntl
@@ -597,11 +598,11 @@ class CourseStore:
             lines += [f"> {data['note']}", ""]
         lines += ["## Outline", ""]
         for c in data["chapters"]:
-            label = f"{c['index']}. "
+            label = numbered(c["index"], c["title"])
             if c.get("file") and c["status"] == str(ChapterStatus.DONE):
-                lines.append(f"{label}[{c['title']}]({c['file']})")
+                lines.append(f"- [{label}]({c['file']})")
             else:
-                lines.append(f"{label}{c['title']} ({c['status']})")
+                lines.append(f"- {markdown_line(label)} ({c['status']})")
         summary = self.path / SUMMARY
         if data.get("summary_file") and summary.exists():
             body = summary.read_text(encoding="utf-8").partition("\n")[2].strip()
