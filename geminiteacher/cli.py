@@ -31,6 +31,7 @@ from geminiteacher.models import (
     Event,
     EventKind,
 )
+from geminiteacher.text.titles import numbered
 
 log = logging.getLogger("geminiteacher")
 
@@ -218,7 +219,8 @@ class Progress:
         width = 24
         filled = int(width * self.done / self.total) if self.total else 0
         bar = f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total or '?'}"
-        what = f"{event.kind.value} {event.index or ''} {event.title}".strip()
+        label = numbered(event.index, event.title) if event.index else event.title
+        what = f"{event.kind.value} {label}".strip()
         if event.kind is EventKind.WAITING:
             what += f" - waiting {event.wait:.1f}s: {event.reason}"
         elif event.kind is EventKind.FAILED:

@@ -128,5 +128,19 @@ class StoreError(GeminiTeacherError):
     """The course folder could not be written (disk full, permissions)."""
 
 
+class ManifestError(StoreError):
+    """A course folder's `course.json` is not a course manifest (damaged or hand-edited).
+
+    `folder` is the course folder; `owner` the owner token when the file still names one, so
+    the course's own link can say what is wrong with it.
+    """
+
+    def __init__(self, folder: str, problem: str, owner: str | None = None) -> None:
+        self.folder = folder
+        self.owner = owner
+        super().__init__(f"{folder}/course.json is damaged ({problem}), so the course is "
+                         "skipped; restore the file or move the folder out of the output folder")
+
+
 class QueueFullError(GeminiTeacherError):
     """One visitor already has as many courses queued or running as allowed."""

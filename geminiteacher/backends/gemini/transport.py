@@ -1,12 +1,9 @@
 """The Gemini transport: one google-genai call per prompt, and the GeminiEngine built on it.
 
-One SDK Client per (API key, base URL) lives in a small process-wide registry and is shared by
-all threads, so HTTP connections stay open across calls; beside it are the model facts read
-from the API and the parameters each model rejected, both per key and model. The API version
-is pinned (`v1beta`, where explicit caches and batches live; `GOOGLE_GENAI_API_VERSION`
-overrides). The SDK's own retries are off (`HttpRetryOptions(attempts=1)`), because
-`geminiteacher.engine.retrying` is the only retry layer. Every failure leaves here as a
-`geminiteacher.errors` type whose message never contains the key.
+Calls go through the process-wide client of `client.py` (one per key, base URL and API
+version, SDK retries off); the model's facts and the parameters it rejected are kept beside
+that client. Every failure leaves here as a `geminiteacher.errors` type whose message never
+contains the key.
 """
 
 from __future__ import annotations
