@@ -24,11 +24,14 @@ from geminiteacher.models import (
     MAX_WAIT,
     MAX_WORKERS,
     MODES,
+    READING,
+    RESOLUTIONS,
     THINKING,
     CourseSettings,
     Event,
     EventKind,
 )
+from geminiteacher.text.titles import numbered
 
 log = logging.getLogger("geminiteacher")
 
@@ -41,6 +44,7 @@ DEFAULTS: dict[str, Any] = {
     "engine": "auto", "requests_per_minute": None, "max_wait": MAX_WAIT, "thinking": "auto",
     "thinking_budget": None, "cache": "auto", "api_key": None, "quiz_questions": 5,
     "export": None, "batch": False, "batch_retry": "online", "rate_window": 60.0,
+    "read": "auto", "media_resolution": "auto",
 }
 
 
@@ -52,7 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--input", "-i", action="append", metavar="FILE|URL",
                    help="a document or link to learn from (repeat for several; PDF, DOCX, PPTX, "
-                        "HTML, EPUB, MD, TXT; a web page, PDF or YouTube video by its address)")
+                        "HTML, EPUB, MD, TXT; a web page, PDF or YouTube video by its address; "
+                        "with Gemini also pictures (PNG, JPEG, WebP, HEIC), recordings (WAV, "
+                        "MP3, M4A/AAC, OGG, FLAC) and videos (MP4, WebM, MOV, MPEG))")
     p.add_argument("--output-dir", "-o", help="folder for courses (default: output)")
     p.add_argument("--title", "-t", help="course title (default: the first file's name)")
     p.add_argument("--mode", choices=MODES, help="how chapters are written (default: sequential)")
@@ -86,6 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache", choices=CACHING,
                    help="explicit Gemini context cache of the document: auto (when it pays, "
                         "default), on, off")
+    p.add_argument("--read", choices=READING,
+                   help="how documents are read: auto (Gemini reads PDFs natively, pages as "
+                        "images, so scans, figures and formulas count; text elsewhere; "
+                        "default), text, native")
+    p.add_argument("--media-resolution", choices=RESOLUTIONS,
+                   help="Gemini's media resolution for pages, pictures and video frames: "
+                        "auto (the model's default), low (fewest tokens), medium, high")
     p.add_argument("--batch", action="store_true",
                    help="write the chapters as one Gemini batch job: half price, results "
                         "within hours (the outline and the summary run online)")
@@ -151,6 +164,7 @@ def settings_from(options: dict[str, Any]) -> CourseSettings:
         cache=options["cache"],
         quiz_questions=int(options["quiz_questions"]),
         batch=bool(options["batch"]), batch_retry=options["batch_retry"],
+        read=options["read"], media_resolution=options["media_resolution"],
     )
 
 
@@ -205,7 +219,8 @@ class Progress:
         width = 24
         filled = int(width * self.done / self.total) if self.total else 0
         bar = f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total or '?'}"
-        what = f"{event.kind.value} {event.index or ''} {event.title}".strip()
+        label = numbered(event.index, event.title) if event.index else event.title
+        what = f"{event.kind.value} {label}".strip()
         if event.kind is EventKind.WAITING:
             what += f" - waiting {event.wait:.1f}s: {event.reason}"
         elif event.kind is EventKind.FAILED:
@@ -230,22 +245,24 @@ def run(options: dict[str, Any], stderr: TextIO) -> int:
     from geminiteacher.engine.runner import run_course
     from geminiteacher.exports import export_course, parse_formats
     from geminiteacher.ingest.convert import estimate_tokens, load_sources
+    from geminiteacher.ingest.media import readable
 
     if not options["input"]:
         raise SettingsError("no --input given: name at least one document or link "
                             "(--input FILE or --input URL)")
+    settings = settings_from(options)
+    engine = resolve_engine(settings, options["api_key"])
     source, problems = load_sources([str(p) for p in options["input"]])
-    for problem in problems:
+    source, refused = readable(source, engine.media_kinds, settings.read)
+    for problem in [*problems, *refused]:
         stderr.write(f"geminiteacher: skipped {problem}\n")
     if not source.parts and not source.media:
         raise SettingsError("none of the --input files or links could be read; see the lines "
                             "above")
-    settings = settings_from(options)
     formats = parse_formats(options["export"] or [])
     configure_logging(options["verbose"], options["log_file"])
     progress = Progress(stderr, options["verbose"])
     cancel = threading.Event()
-    engine = resolve_engine(settings, options["api_key"])
     priced = not engine.extractive
     if priced:
         engine.context_window()  # reads the model's facts: a wrong key or model stops here
