@@ -87,25 +87,31 @@ def test_a_web_page_link_is_converted_like_an_uploaded_page(fake_web):
     assert fake_web.requests == ["/tides.html"]  # the page's remote <img> was not fetched
 
 
-def test_a_pdf_link_is_read_as_a_pdf_with_its_pages(fake_web):
-    part = read_link(fake_web.url("glaciers.pdf"))
-    assert part.kind == "pdf" and part.pages == 2
-    assert part.name == "glaciers (127.0.0.1).pdf"
-    assert "rivers of ice" in part.markdown
+def text_of(url: str):
+    """The one text part a link loads as (and no media)."""
+    [part], media = read_link(url)
+    assert media == []
+    return part
+
+
+def test_a_pdf_link_is_kept_whole_for_native_reading_like_an_uploaded_pdf(fake_web):
+    [part], [pdf] = read_link(fake_web.url("glaciers.pdf"))
+    assert part.kind == "pdf" and part.pages == 2 and "rivers of ice" in part.markdown
+    assert (pdf.kind, pdf.name, pdf.pages) == ("pdf", "glaciers (127.0.0.1).pdf", 2)
+    assert pdf.data == fake_web.pdf and pdf.mime_type == "application/pdf"
 
 
 def test_a_pdf_sent_as_untyped_bytes_is_recognised_by_its_content(fake_web):
-    part = read_link(fake_web.url("download"))
-    assert part.kind == "pdf" and part.name == "download (127.0.0.1).pdf"
+    [part], [pdf] = read_link(fake_web.url("download"))
+    assert part.name == pdf.name == "download (127.0.0.1).pdf"
 
 
 def test_text_is_decoded_from_the_charset_the_server_names(fake_web):
-    part = read_link(fake_web.url("notes.txt"))
-    assert "Caff\u00e9ine dissolves" in part.markdown
+    assert "Caff\u00e9ine dissolves" in text_of(fake_web.url("notes.txt")).markdown
 
 
 def test_a_compressed_page_is_decompressed(fake_web):
-    assert "## Tide tables" in read_link(fake_web.url("zipped")).markdown
+    assert "## Tide tables" in text_of(fake_web.url("zipped")).markdown
 
 
 def test_links_and_files_mix_in_order_and_a_failing_link_leaves_the_rest(fake_web, tmp_path):
@@ -168,7 +174,7 @@ def test_a_server_that_hangs_or_drips_is_given_up_on_at_the_time_limit(fake_web,
 
 
 def test_each_redirect_is_followed(fake_web):
-    part = read_link(fake_web.url("hop1"))
+    part = text_of(fake_web.url("hop1"))
     assert part.name == "tides (127.0.0.1).html"
     assert fake_web.requests == ["/hop1", "/hop2", "/hop3", "/tides.html"]
 

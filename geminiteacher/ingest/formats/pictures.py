@@ -30,6 +30,8 @@ READ_AS_IS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 TO_PNG = ("GIF", "BMP", "TIFF", "MPO")
 _HEIF = re.compile(rb"^....ftyp(heic|heix|hevc|hevx|heim|heis|mif1|msf1|heif)", re.DOTALL)
 _DATA_URI = re.compile(r"^data:image/[\w.+-]+(?:;[\w=.+-]+)*;base64,", re.IGNORECASE)
+_FILE_NAME = re.compile(r"^[^\s/\\]+\.(png|jpe?g|gif|bmp|tiff?|webp|heic|emf|wmf|svg)$",
+                        re.IGNORECASE)
 _EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp",
                "image/heic": ".heic", "image/heif": ".heif"}
 
@@ -70,7 +72,10 @@ class Pictures:
             return None
         data, mime_type = kept
         self._bytes += len(data)
-        picture = Picture(len(self.found) + 1, data, mime_type, md.inline(alt)[:300])
+        alt = md.inline(alt)
+        if _FILE_NAME.match(alt):  # what tools put there when nobody wrote a description
+            alt = ""
+        picture = Picture(len(self.found) + 1, data, mime_type, alt[:300])
         self.found.append(picture)
         return marker(picture)
 
