@@ -25,6 +25,8 @@ from geminiteacher.models import (
     MAX_WAIT,
     MAX_WORKERS,
     MODES,
+    READING,
+    RESOLUTIONS,
     THINKING,
     CourseSettings,
     Event,
@@ -44,6 +46,7 @@ DEFAULTS: dict[str, Any] = {
     "engine": "auto", "requests_per_minute": None, "max_wait": MAX_WAIT, "thinking": "auto",
     "thinking_budget": None, "cache": "auto", "api_key": None, "quiz_questions": 5,
     "export": None, "batch": False, "batch_retry": "online", "rate_window": 60.0,
+    "read": "auto", "media_resolution": "auto",
 }
 
 
@@ -55,7 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--input", "-i", action="append", metavar="FILE",
                    help="a document to learn from (repeat for several; PDF, DOCX, PPTX, HTML, "
-                        "EPUB, MD, TXT)")
+                        "EPUB, MD, TXT; with Gemini also pictures (PNG, JPEG, WebP, HEIC), "
+                        "recordings (WAV, MP3, M4A/AAC, OGG, FLAC) and videos (MP4, WebM, "
+                        "MOV, MPEG))")
     p.add_argument("--output-dir", "-o", help="folder for courses (default: output)")
     p.add_argument("--title", "-t", help="course title (default: the first file's name)")
     p.add_argument("--mode", choices=MODES, help="how chapters are written (default: sequential)")
@@ -89,6 +94,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache", choices=CACHING,
                    help="explicit Gemini context cache of the document: auto (when it pays, "
                         "default), on, off")
+    p.add_argument("--read", choices=READING,
+                   help="how documents are read: auto (Gemini reads PDFs natively, pages as "
+                        "images, so scans, figures and formulas count; text elsewhere; "
+                        "default), text, native")
+    p.add_argument("--media-resolution", choices=RESOLUTIONS,
+                   help="Gemini's media resolution for pages, pictures and video frames: "
+                        "auto (the model's default), low (fewest tokens), medium, high")
     p.add_argument("--batch", action="store_true",
                    help="write the chapters as one Gemini batch job: half price, results "
                         "within hours (the outline and the summary run online)")
@@ -154,6 +166,7 @@ def settings_from(options: dict[str, Any]) -> CourseSettings:
         cache=options["cache"],
         quiz_questions=int(options["quiz_questions"]),
         batch=bool(options["batch"]), batch_retry=options["batch_retry"],
+        read=options["read"], media_resolution=options["media_resolution"],
     )
 
 
@@ -272,19 +285,21 @@ def run(options: dict[str, Any], stderr: TextIO) -> int:
     from geminiteacher.engine.runner import run_course
     from geminiteacher.exports import export_course, parse_formats
     from geminiteacher.ingest.convert import estimate_tokens, load_sources
+    from geminiteacher.ingest.media import readable
 
     if not options["input"]:
         raise SettingsError("no --input given: name at least one document (--input FILE)")
-    source, problems = load_sources([Path(p) for p in options["input"]])
-    for problem in problems:
-        stderr.write(f"geminiteacher: skipped {problem}\n")
-    if not source.parts:
-        raise SettingsError("none of the --input files could be read; see the lines above")
     settings = settings_from(options)
+    engine = resolve_engine(settings, options["api_key"])
+    source, problems = load_sources([Path(p) for p in options["input"]])
+    source, refused = readable(source, engine.media_kinds, settings.read)
+    for problem in [*problems, *refused]:
+        stderr.write(f"geminiteacher: skipped {problem}\n")
+    if not source.parts and not source.media:
+        raise SettingsError("none of the --input files could be read; see the lines above")
     formats = parse_formats(options["export"] or [])
     configure_logging(options["verbose"], options["log_file"])
     cancel = threading.Event()
-    engine = resolve_engine(settings, options["api_key"])
     priced = not engine.extractive
     spent_before: list[float] = []
 

@@ -9,6 +9,7 @@ what to do; `load_sources` keeps converting the other files when one fails.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 import os
@@ -20,10 +21,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from geminiteacher.errors import ConversionError, SettingsError, SourceTooLargeError
+from geminiteacher.errors import ConversionError, NoTextError, SettingsError, SourceTooLargeError
+from geminiteacher.ingest import media
 from geminiteacher.ingest.formats import epub, html, pdf, slides, word
 from geminiteacher.ingest.formats.text import decode_text
-from geminiteacher.models import Source, SourcePart
+from geminiteacher.models import MediaPart, Source, SourcePart
 
 MB = 1024 * 1024
 MAX_FILE_BYTES = 50 * MB  # per file; GEMINITEACHER_MAX_FILE_MB overrides it
@@ -99,7 +101,7 @@ def convert_bytes(data: bytes, filename: str) -> SourcePart:
             "file may be damaged: open it, save a fresh copy (or export it to PDF) and upload that"
         ) from error
     if not markdown.strip():
-        raise ConversionError(
+        raise NoTextError(
             name, f"no text found in this {LABELS[found.kind]} (it may hold only pictures); "
             "upload a version that contains text"
         )
@@ -110,21 +112,40 @@ def convert_bytes(data: bytes, filename: str) -> SourcePart:
 def convert_file(path: str | os.PathLike[str]) -> SourcePart:
     """Convert the file at `path` to a SourcePart; its size is checked before it is read."""
     path = Path(path)
+    return convert_bytes(_read(path, _regular_size(path)), path.name or str(path))
+
+
+def _regular_size(path: Path) -> int:
+    """The size of the regular file at `path`; ConversionError for folders, devices and
+    files that cannot be opened."""
     name = path.name or str(path)
     try:
         info = path.stat()
-        if stat.S_ISDIR(info.st_mode):
-            raise ConversionError(name, "this is a folder; choose the documents inside it")
-        if not stat.S_ISREG(info.st_mode):
-            raise ConversionError(name, "this is not a regular file; save the document to disk "
-                                  "and choose that file")
-        _check_file_size(info.st_size, name)
-        data = path.read_bytes()
     except OSError as error:
-        raise ConversionError(
-            name, f"cannot be opened ({error.strerror or error}); check the path and permissions"
-        ) from None
-    return convert_bytes(data, name)
+        raise _unopened(name, error) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ConversionError(name, "this is a folder; choose the documents inside it")
+    if not stat.S_ISREG(info.st_mode):
+        raise ConversionError(name, "this is not a regular file; save the document to disk "
+                              "and choose that file")
+    return info.st_size
+
+
+def _read(path: Path, size: int, limit: int | None = None) -> bytes:
+    """The file's bytes (at most `limit`, else all of it after the size check)."""
+    name = path.name or str(path)
+    if limit is None:
+        _check_file_size(size, name)
+    try:
+        with path.open("rb") as handle:
+            return handle.read(limit if limit is not None else -1)
+    except OSError as error:
+        raise _unopened(name, error) from None
+
+
+def _unopened(name: str, error: OSError) -> ConversionError:
+    return ConversionError(
+        name, f"cannot be opened ({error.strerror or error}); check the path and permissions")
 
 
 def convert_to_markdown(file_path: str | os.PathLike[str],
@@ -143,22 +164,70 @@ def load_sources(
 ) -> tuple[Source, list[ConversionError]]:
     """Convert paths and (filename, bytes) uploads, in order, into one Source.
 
-    A file that fails becomes a ConversionError in the returned list; the rest still convert.
+    Documents become text parts. PDFs, pictures, recordings and videos (recognised by their
+    content) also become media parts, for a model that reads them natively; a PDF without a
+    text layer becomes a media part only. `geminiteacher.ingest.media.readable` later decides
+    what the chosen model gets. A file that fails becomes a ConversionError in the returned
+    list; the rest still convert.
     """
     if isinstance(items, (str, os.PathLike)):
         items = [items]
     parts: list[SourcePart] = []
+    found: list[MediaPart] = []
     errors: list[ConversionError] = []
     for item in items:
         try:
             if isinstance(item, tuple):
                 filename, data = item
-                parts.append(convert_bytes(data, filename))
+                text, more = load_bytes(data, Path(filename).name or "upload")
             else:
-                parts.append(convert_file(item))
+                text, more = _load_path(Path(item))
         except ConversionError as error:
             errors.append(error)
-    return Source(parts), errors
+            continue
+        parts += text
+        found += more
+    return Source(parts, found), errors
+
+
+def load_bytes(data: bytes, name: str, path: Path | None = None
+               ) -> tuple[list[SourcePart], list[MediaPart]]:
+    """One file's text part (documents, PDFs with a text layer) and media part (PDFs,
+    pictures, recordings, videos). With `path`, the media part names that file instead of
+    holding the bytes."""
+    sniffed = media.sniff(data[:media.HEADER_BYTES])
+    if sniffed is None:
+        return [convert_bytes(data, name)], []
+    if sniffed.kind != "pdf":
+        return [], [_media(name, data, path, sniffed)]
+    _check_file_size(len(data), name)
+    try:
+        part = convert_bytes(data, name)
+    except NoTextError:
+        part = None
+    pages = part.pages if part is not None else pdf.page_count(data, name)
+    item = MediaPart(name, "pdf", sniffed.mime_type, path=str(path) if path else None,
+                     size=len(data), pages=pages, data=None if path else data,
+                     sha256=hashlib.sha256(data).hexdigest())
+    return ([part] if part is not None else []), [item]
+
+
+def _load_path(path: Path) -> tuple[list[SourcePart], list[MediaPart]]:
+    name = path.name or str(path)
+    size = _regular_size(path)
+    sniffed = media.sniff(_read(path, size, media.HEADER_BYTES))
+    if sniffed is not None and sniffed.kind != "pdf":  # recordings are hashed, never read whole
+        return [], [_media(name, None, path, sniffed)]
+    return load_bytes(_read(path, size), name, path)
+
+
+def _media(name: str, data: bytes | None, path: Path | None,
+           sniffed: media.Sniffed) -> MediaPart:
+    """A picture, recording or video: its bytes in memory (an upload) or its file on disk."""
+    found = media.media_part(name, data=data, path=path if data is None else None,
+                             sniffed=sniffed)
+    assert found is not None  # its type is already known
+    return found
 
 
 def estimate_tokens(text: str) -> int:
@@ -169,18 +238,22 @@ def estimate_tokens(text: str) -> int:
 
 def check_size(source: Source, context_window: int,
                count: Callable[[str], int] = estimate_tokens, *,
-               reserve: int = PROMPT_RESERVE_TOKENS) -> int:
+               reserve: int = PROMPT_RESERVE_TOKENS,
+               media_tokens: Iterable[tuple[str, int]] = ()) -> int:
     """The source's token count; SourceTooLargeError if it does not fit the model's window.
 
     `count` is the Gemini count when one is configured, else the local estimate;
-    `reserve` tokens are kept free for the instructions sent with the document.
+    `media_tokens` are (name, tokens) of the media read natively; `reserve` tokens are kept
+    free for the instructions sent with the document.
     """
-    tokens = count(source.markdown)
+    media_sizes = list(media_tokens)
+    tokens = (count(source.markdown) if source.parts else 0) + sum(n for _, n in media_sizes)
     room = context_window - reserve
     if tokens <= room:
         return tokens
-    largest = sorted(source.parts, key=lambda part: len(part.markdown), reverse=True)[:3]
-    listing = ", ".join(f"{part.name} ~{estimate_tokens(part.markdown):,}" for part in largest)
+    sizes = [(part.name, estimate_tokens(part.markdown)) for part in source.parts] + media_sizes
+    largest = sorted(sizes, key=lambda size: size[1], reverse=True)[:3]
+    listing = ", ".join(f"{name} ~{size:,}" for name, size in largest)
     raise SourceTooLargeError(
         f"the material is about {tokens:,} tokens but the model can take {room:,} "
         f"({context_window:,} in its context window, {reserve:,} kept for instructions); "

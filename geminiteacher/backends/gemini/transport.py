@@ -15,7 +15,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, NoReturn
 
 from google.genai import errors as genai_errors
@@ -43,7 +43,7 @@ from geminiteacher.errors import (
     RateLimitedError,
     ServiceError,
 )
-from geminiteacher.models import DEFAULT_MODEL, CourseSettings
+from geminiteacher.models import DEFAULT_MODEL, CourseSettings, MediaPart
 
 FACTS_RETRY_SECONDS = 60.0  # how long "the API could not say" is believed before asking again
 
@@ -209,6 +209,9 @@ class GeminiTransport(Transport):
         calls: int,
         saved: Mapping[str, Any],
         save: Callable[[dict[str, Any]], None],
+        media: Sequence[MediaPart] = (),
+        saved_files: Mapping[str, Any] | None = None,
+        save_files: Callable[[dict[str, Any]], None] | None = None,
     ) -> Iterator[list[str]]:
         """An explicit cache of the course's prefix while it runs, when it is worth one."""
         if not self.caches_worth_trying(prefix, settings, calls):
