@@ -10,6 +10,7 @@ import argparse
 import logging
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -30,6 +31,7 @@ from geminiteacher.models import (
     CourseSettings,
     Event,
     EventKind,
+    RunPlan,
 )
 from geminiteacher.text.titles import numbered
 
@@ -168,13 +170,40 @@ def settings_from(options: dict[str, Any]) -> CourseSettings:
     )
 
 
-class Progress:
-    """A per-chapter progress bar on stderr (one line per event when not a terminal)."""
+def plan_line(plan: RunPlan) -> str | None:
+    """What a resumed run does, in words ("6 of 10 chapters done before; this run writes
+    4 and the course summary"); None for a new course."""
+    if plan.outline or not plan.done_before:
+        return None
+    parts = [f"{len(plan.todo)}"] if plan.todo else []
+    if plan.summary:
+        parts.append("the course summary")
+    return (f"{plan.done_before} of {plan.total} chapters done before; this run writes "
+            + (" and ".join(parts) or "nothing"))
 
-    def __init__(self, stream: TextIO, verbose: bool) -> None:
+
+def work_words(plan: RunPlan) -> str:
+    """What a cost estimate covers: "up to 10 chapters", "the 4 chapters left and the course
+    summary", "the course summary"."""
+    if plan.outline:
+        return f"up to {plan.total} chapters"
+    parts = [f"the {len(plan.todo)} chapter(s) left"] if plan.todo else []
+    if plan.summary:
+        parts.append("the course summary")
+    return " and ".join(parts)
+
+
+class Progress:
+    """A progress bar on stderr (one line per event when not a terminal) that counts this
+    run's chapters, after the ones done before it (see `RunPlan`)."""
+
+    def __init__(self, stream: TextIO, verbose: bool,
+                 on_plan: Callable[[RunPlan, Path], None] | None = None) -> None:
         self.stream = stream
         self.verbose = verbose
+        self.on_plan = on_plan
         self.total = 0
+        self.before = 0
         self.done = 0
         self.failed = 0
         self.live = stream.isatty()
@@ -183,10 +212,11 @@ class Progress:
 
     def __call__(self, event: Event) -> None:
         with self.lock:
+            if event.kind is EventKind.PLANNED and event.plan is not None:
+                self._plan(event.plan, Path(event.reason))
+                return
             if event.kind is EventKind.OUTLINE:
                 self.total = int(event.reason.split()[0])
-            elif event.kind is EventKind.QUEUED:
-                self.total = max(self.total, event.index or 0)
             elif event.kind is EventKind.DONE:
                 self.done += 1
             elif event.kind is EventKind.FAILED:
@@ -204,6 +234,14 @@ class Progress:
                                               EventKind.WAITING, EventKind.OUTLINE):
                 self._show(event)
 
+    def _plan(self, plan: RunPlan, folder: Path) -> None:
+        self.total, self.before = plan.chapters, plan.done_before
+        line = plan_line(plan)
+        if line:
+            self.stream.write(f"geminiteacher: {line}\n")
+        if self.on_plan is not None:
+            self.on_plan(plan, folder)
+
     def _batch(self, line: str) -> None:
         """The batch job's state: each poll on a terminal (one line, rewritten), and in a log
         only when the state changes (`batch job NAME: STATE, ...`)."""
@@ -218,7 +256,9 @@ class Progress:
     def _show(self, event: Event) -> None:
         width = 24
         filled = int(width * self.done / self.total) if self.total else 0
-        bar = f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total or '?'}"
+        before = f"{self.before} done before, " if self.before else ""
+        bar = (f"[{'#' * filled}{'.' * (width - filled)}] {before}"
+               f"{self.done}/{self.total or '?'}")
         label = numbered(event.index, event.title) if event.index else event.title
         what = f"{event.kind.value} {label}".strip()
         if event.kind is EventKind.WAITING:
@@ -261,16 +301,27 @@ def run(options: dict[str, Any], stderr: TextIO) -> int:
                             "above")
     formats = parse_formats(options["export"] or [])
     configure_logging(options["verbose"], options["log_file"])
-    progress = Progress(stderr, options["verbose"])
     cancel = threading.Event()
     priced = not engine.extractive
-    if priced:
-        engine.context_window()  # reads the model's facts: a wrong key or model stops here
-        estimate = estimate_cost(estimate_tokens(source.markdown), settings, engine.model)
+    spent_before: list[float] = []
+
+    def estimate(plan: RunPlan, folder: Path) -> None:
+        """The cost of what this run has left to do, told once the source is known to fit
+        and before the first billable call; what the course cost before, to tell this run's
+        own cost at the end."""
+        if not priced:
+            return
+        if not plan.outline:
+            spent_before.append(course_cost(CourseStore(folder).manifest()))
+        if not (plan.chapters or plan.outline or plan.summary):
+            return
+        cost = estimate_cost(estimate_tokens(source.markdown), settings, engine.model, plan=plan)
         how = " as a batch job (chapters at half price)" if settings.batch else ""
-        stderr.write(f"geminiteacher: estimated cost about {dollars(estimate)} for up to "
-                     f"{settings.max_chapters} chapters on {engine.model}{how} (prices as of "
+        stderr.write(f"geminiteacher: estimated cost about {dollars(cost)} for "
+                     f"{work_words(plan)} on {engine.model}{how} (prices as of "
                      f"{PRICES_AS_OF})\n")
+
+    progress = Progress(stderr, options["verbose"], estimate)
     try:
         course = run_course(source, settings, engine=engine, title=options["title"],
                             output_dir=options["output_dir"], on_event=progress, cancel=cancel)
@@ -285,8 +336,10 @@ def run(options: dict[str, Any], stderr: TextIO) -> int:
     failed = progress.failed
     if priced and course.path is not None:
         spent = course_cost(CourseStore.open(course.path).manifest())
-        stderr.write(f"geminiteacher: cost about {dollars(spent)} "
-                     f"(prices as of {PRICES_AS_OF})\n")
+        earlier = sum(spent_before)
+        what = (f"{dollars(spent - earlier)} this run, {dollars(spent)} for the course over "
+                "all its runs" if earlier else dollars(spent))
+        stderr.write(f"geminiteacher: cost about {what} (prices as of {PRICES_AS_OF})\n")
     answered = f" (model {course.model})" if course.model else ""
     print(f"Course written to {course.path}: {len(course.chapters) - failed} chapter(s) done, "
           f"{failed} failed{answered}")

@@ -46,6 +46,7 @@ from geminiteacher.models import (
     Event,
     EventKind,
     Reply,
+    RunPlan,
     Source,
     Usage,
 )
@@ -258,6 +259,28 @@ class CourseRun:
         return str(reply.value or "").strip(), reply.usage
 
 
+def adopt_outline(store: CourseStore, titles: list[str]) -> list[str]:
+    """The outline's titles, trimmed, made the course's outline; an empty one is an error."""
+    titles = [t.strip() for t in titles if t and t.strip()]
+    if not titles:
+        raise OutlineError("the outline is empty: add at least one chapter title")
+    if titles != store.outline:
+        store.set_outline(titles)
+    return titles
+
+
+def chapters_to_write(store: CourseStore, count: int, retry_failed: bool,
+                      redo: Iterable[int] | None) -> list[int]:
+    """The chapters this run writes: the failed ones (`retry_failed`) or every one not done,
+    and the ones to `redo`."""
+    if retry_failed:
+        todo = store.chapters_with(ChapterStatus.FAILED)
+    else:
+        already = set(store.chapters_with(ChapterStatus.DONE))
+        todo = [i for i in range(1, count + 1) if i not in already]
+    return sorted(set(todo) | {i for i in (redo or ()) if 1 <= i <= count})
+
+
 def run_course(
     source: Source | str,
     settings: CourseSettings | None = None,
@@ -298,25 +321,24 @@ def run_course(
         run.warn(f"skipped {error}" for error in refused)
         run.warn(engine.notes(settings))
         known = outline or store.outline
-        calls = (0 if known else 1) + (len(known) if known else settings.max_chapters) + 1
+        titles = adopt_outline(store, known) if known else []
+        todo = chapters_to_write(store, len(titles), retry_failed, redo)
         manifest = store.manifest()
+        plan = RunPlan(
+            total=len(titles) or settings.max_chapters, todo=tuple(todo),
+            done_before=len(set(store.chapters_with(ChapterStatus.DONE)) - set(todo)),
+            outline=not known, summary=bool(todo) or not known
+            or not manifest.get("summary_file"))
+        run.emit(Event(EventKind.PLANNED, None, reason=store.path.as_posix(), plan=plan))
+        calls = int(plan.outline) + plan.chapters + int(plan.summary)
         run.warn(held.enter_context(engine.course_context(
             source.markdown, settings, calls=calls,
             saved=manifest.get("cache") or {}, save=store.set_cache, media=source.media,
             saved_files=manifest.get("files") or {}, save_files=store.set_files)))
-        titles = known or run.plan_outline()
-        titles = [t.strip() for t in titles if t and t.strip()]
-        if not titles:
-            raise OutlineError("the outline is empty: add at least one chapter title")
-        if titles != store.outline:
-            store.set_outline(titles)
+        if not known:
+            titles = adopt_outline(store, run.plan_outline())
+            todo = chapters_to_write(store, len(titles), retry_failed, redo)
         store.set_state("writing")
-        if retry_failed:
-            todo = store.chapters_with(ChapterStatus.FAILED)
-        else:
-            already = set(store.chapters_with(ChapterStatus.DONE))
-            todo = [i for i in range(1, len(titles) + 1) if i not in already]
-        todo = sorted(set(todo) | {i for i in (redo or ()) if 1 <= i <= len(titles)})
         done = {i: c for i, c in store.done_chapters().items() if i not in todo}
         if todo and (settings.batch or store.batch):  # a saved job is resumed, never lost
             results = write_chapters_in_batch(run, titles, todo, done)
