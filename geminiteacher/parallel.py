@@ -34,7 +34,8 @@ def parallel_map_with_delay(
 ) -> list[T]:
     """Apply `func(item, **kwargs)` to every item in parallel; results come in input order.
 
-    Starts are spaced by a random gap from `delay_range`. `executor` is "thread" (default,
+    Submissions are spaced by a random gap from `delay_range`, as documented upstream (one
+    that had to wait for a free worker goes at once). `executor` is "thread" (default,
     for work that waits on the network), "process" (CPU work; `func` must be picklable), or
     any `concurrent.futures.Executor`. The first exception an item raises propagates.
     """
@@ -45,7 +46,8 @@ def parallel_map_with_delay(
     call = functools.partial(func, **kwargs) if kwargs else func
     stop = threading.Event()
     try:
-        futures = spaced_submit(pool, call, items, workers, delay_range, stop)
+        futures = spaced_submit(pool, call, items, workers, delay_range, stop,
+                                every_start=True)
         return [future.result() for future in futures if future is not None]
     finally:
         if owned:
