@@ -53,24 +53,20 @@ def test_a_start_after_a_finish_goes_at_once_whatever_the_gap():
         assert log.starts[item] - latest_finish < 0.5
 
 
-def test_slots_freed_at_the_same_moment_are_refilled_staggered():
-    release = threading.Event()
+def test_two_starts_closer_than_the_minimum_gap_have_a_finish_between_them():
     log = Log()
+    _submit(log, lambda item: time.sleep(0.01 + 0.03 * (item % 5)), 30, 4, (0.06, 0.1))
+    starts = sorted(log.starts.values())
+    for earlier, later in itertools.pairwise(starts):
+        if later - earlier < 0.055:
+            assert any(earlier <= end <= later for end in log.ends.values())
 
-    def work(item: int) -> None:
-        if item < 3:
-            release.wait(5)
-        else:
-            time.sleep(0.5)  # the refills run on, so none of them frees a slot
 
-    thread = threading.Thread(target=_submit, args=(log, work, 6, 3, (0.1, 0.1)))
-    thread.start()
-    while len(log.starts) < 3:
-        time.sleep(0.01)
-    release.set()
-    thread.join(10)
-    refills = sorted(log.starts[i] for i in range(3, 6))
-    assert min(b - a for a, b in itertools.pairwise(refills)) >= 0.095
+def test_the_number_in_flight_grows_by_at_most_one_per_gap():
+    log = Log()
+    _submit(log, lambda item: time.sleep(0.3), 8, 8, (0.05, 0.05))
+    starts = sorted(log.starts.values())
+    assert starts[-1] - starts[0] >= 7 * 0.05 - 0.005
 
 
 def test_no_task_starts_once_stop_is_set():
