@@ -80,7 +80,6 @@ def spaced_submit(
     low, high = delay_range
     futures: list[Future[T] | None] = [None] * len(items)
     running: set[Future[T]] = set()
-    submitted = 0
     seen = 0  # tasks finished at the previous start
     next_growth = 0.0  # earliest start that adds to the number in flight
     not_before = 0.0  # earliest such start after a start of any kind (`low` later)
@@ -89,11 +88,11 @@ def spaced_submit(
         if not future.cancelled() and future.exception() is not None:
             stop.set()
 
-    for position, item in enumerate(items):
+    for position, item in enumerate(items):  # `position` tasks were submitted before
         waited = False
         while not stop.is_set():
             running = {f for f in running if not f.done()}
-            finished = submitted - len(running)
+            finished = position - len(running)
             left = None
             if len(running) < workers:
                 if waited if every_start else finished > seen:
@@ -110,13 +109,12 @@ def spaced_submit(
                 stop.wait(nap)
         if stop.is_set():
             break
-        replaces = waited if every_start else submitted - len(running) > seen
+        replaces = waited if every_start else position - len(running) > seen
         future = executor.submit(call, item)
         future.add_done_callback(watch)
         futures[position] = future
         running.add(future)
-        seen = submitted - len(running) + 1
-        submitted += 1
+        seen = position + 1 - len(running)
         now = time.monotonic()
         if every_start or not replaces:
             next_growth = now + (random.uniform(low, high) if high > 0 else 0.0)
