@@ -7,7 +7,10 @@ out. Errors are one line on stderr and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import logging
+import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -350,11 +353,34 @@ def run(options: dict[str, Any], stderr: TextIO) -> int:
     return 0
 
 
+def _stopping(signum: int, frame: object) -> None:
+    """Ctrl-C: say so at once, then stop (no new request starts; those in flight are left)."""
+    sys.stderr.write("\ngeminiteacher: stopping - no new requests; those in flight are "
+                     "abandoned\n")
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _announce_interrupt():
+    """While the CLI runs in the main thread, Ctrl-C is announced the moment it arrives."""
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() \
+            or previous is signal.SIG_IGN:  # signals are not ours to handle
+        yield
+        return
+    signal.signal(signal.SIGINT, _stopping)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `geminiteacher` and `python -m geminiteacher`; returns the exit code."""
     try:
-        options = load_options(argv)
-        return run(options, sys.stderr)
+        with _announce_interrupt():
+            options = load_options(argv)
+            return run(options, sys.stderr)
     except CancelledError as exc:
         sys.stderr.write(f"\ngeminiteacher: {exc}\n")
         return 130
@@ -368,3 +394,6 @@ def main(argv: list[str] | None = None) -> int:
         log.exception("unexpected error")
         sys.stderr.write(f"geminiteacher: unexpected error: {describe(exc)}\n")
         return 3
+    finally:
+        if argv is None:  # the process exits next: spare it a last full collection of the
+            gc.freeze()  # SDK's objects (half a second on a busy machine, e.g. after Ctrl-C)
