@@ -17,6 +17,7 @@ from geminiteacher.errors import ConversionError, SettingsError
 from geminiteacher.ingest import links
 from geminiteacher.ingest.convert import load_sources, read_link
 from geminiteacher.ingest.links import ALLOW_PRIVATE_ENV, fetch, youtube_part, youtube_video
+from tests.fakes.web_server import FakeWeb, tls_files
 
 ROOT = Path(__file__).resolve().parents[1]
 MB = 1024 * 1024
@@ -196,6 +197,31 @@ def test_a_redirect_to_a_private_address_is_checked_again(fake_web, monkeypatch)
     assert "10.1.2.3 is a private address (10.1.2.3) (it redirects to" in message
     assert ALLOW_PRIVATE_ENV in message
     assert fake_web.requests == ["/to-private"]
+
+
+# The connection goes to the checked address, under the link's own name
+
+def test_the_request_carries_the_links_host_name_to_the_checked_address(fake_web):
+    text_of(fake_web.url("tides.html").replace("127.0.0.1", "localhost"))
+    assert fake_web.hosts == [f"localhost:{fake_web.server.server_address[1]}"]
+
+
+@pytest.fixture
+def secure_web(tmp_path, monkeypatch):
+    """FakeWeb over HTTPS with a certificate for `localhost` from a CA the client trusts."""
+    ca, cert, key = tls_files(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+    monkeypatch.setenv(ALLOW_PRIVATE_ENV, "1")
+    with FakeWeb(tls=(cert, key)) as web:
+        yield web
+
+
+def test_https_checks_the_certificate_for_the_links_name_while_connecting_to_its_address(
+        secure_web):
+    part = text_of(secure_web.url("tides.html").replace("127.0.0.1", "localhost"))
+    assert part.markdown.startswith("# Tides")
+    assert "its secure connection failed" in refusal(secure_web.url("tides.html"))
+    assert secure_web.requests == ["/tides.html"]  # the mismatched name sent nothing
 
 
 # Private addresses: refused before any connection
