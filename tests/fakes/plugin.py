@@ -9,6 +9,7 @@ import pytest
 
 from tests.fakes.gemini_server import FakeGemini
 from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.web_server import FakeWeb
 
 TEST_KEY = "test-key"
 
@@ -44,3 +45,11 @@ def openai_env(fake_openai: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> Iter
     for name in ("OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY"):
         monkeypatch.delenv(name, raising=False)
     yield fake_openai
+
+
+@pytest.fixture
+def fake_web(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeWeb]:
+    """A started FakeWeb on 127.0.0.1, with private addresses allowed so links can reach it."""
+    monkeypatch.setenv("GEMINITEACHER_ALLOW_PRIVATE_URLS", "1")
+    with FakeWeb() as web:
+        yield web
