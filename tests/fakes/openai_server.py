@@ -23,6 +23,7 @@ Faults are scripted (`fail_next`, `html_next`, `bare_string_next`, `empty_next`,
 from __future__ import annotations
 
 import json
+import random
 import re
 import time
 from collections import deque
@@ -103,13 +104,16 @@ class FakeOpenAI(LocalService):
     """The fake server; `url` + "/v1" is its base URL. Knobs are plain attributes."""
 
     def __init__(self, flavour: str = "openai", *, models: tuple[str, ...] = ("test-model",),
-                 window: int = 32_768, latency: float = 0.0, key: str | None = None) -> None:
+                 window: int = 32_768, latency: float = 0.0, jitter: float = 0.0, seed: int = 0,
+                 key: str | None = None) -> None:
         super().__init__()
         assert flavour in FLAVOURS, flavour
         self.flavour = flavour
         self.models = list(models)
         self.window = window  # every model's context window, in the fake's tokens
         self.latency = latency
+        self.jitter = jitter  # each answer's latency is drawn from latency ± jitter (seeded)
+        self._rng = random.Random(seed)
         self.key = key  # the key the server wants; None takes any (or none)
         self.refuse: set[str] = {"json_object"} if flavour == "lmstudio" else set()
         self.no_temperature: set[str] = set()  # models that refuse a temperature
@@ -356,7 +360,9 @@ class FakeOpenAI(LocalService):
                               content_type="text/html")
             if fault is not None and fault.kind == "bare":
                 return Answer(200, "upstream connect error or disconnect/reset before headers")
-            self._sleep(self.latency + (fault.seconds if fault and fault.kind == "hang" else 0))
+            with self._lock:
+                delay = max(0.0, self.latency + self._rng.uniform(-self.jitter, self.jitter))
+            self._sleep(delay + (fault.seconds if fault and fault.kind == "hang" else 0))
             if self._stopping.is_set():
                 return self._error(503, "The fake server is shutting down.", "server_error")
             return Answer(200, self._completion(rec, model, prompt, fault))
