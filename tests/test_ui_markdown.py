@@ -106,7 +106,7 @@ def test_headings_move_two_levels_down_and_stop_at_six():
 @pytest.mark.parametrize("title", [
     f"1. ![x]({URL}) **bold** :red[hi] :material/home: $x^2$ <img src={URL}>",
     "# Heading\nsecond line\x01\u202eevil", "[link](https://site.example) `code` ~~gone~~",
-    "\\escaped\\ *and* _more_ | pipes | & &amp; entities",
+    "\\escaped\\ *and* _more_ | pipes | & &amp; entities", "snake_case __dunder__ _x",
 ])
 def test_a_label_shows_exactly_what_was_typed_on_one_line(title):
     label = safe_label(title)

@@ -30,7 +30,8 @@ _HEADING = re.compile(r"^(\s{0,3})(#{1,6})(?=\s|$)")
 # opener, or "<" starting an HTML tag, comment or declaration (an autolink has a ":").
 _INLINE = re.compile(r"\\.|(`+)|(!+)\[(\]?)|<(?=[A-Za-z][A-Za-z0-9-]*(?:[\s/>]|$)|[/!?])",
                      re.DOTALL)
-_MARKUP = re.compile(r"([\\`*_\[\]<>~$|#&]|:(?=\S))")  # what starts Markdown, HTML, icons
+# What can start Markdown, HTML or an icon; "_" inside a word (max_chapters) cannot.
+_MARKUP = re.compile(r"([\\`*\[\]<>~$|#&]|:(?=\S)|(?<![^\W_])_|_(?![^\W_]))")
 _BLOCK_START = re.compile(r"^([-+=>]|\d{1,9}(?=[.)]))")  # a list, quote or heading at the start
 _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]+")
 
