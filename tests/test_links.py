@@ -282,16 +282,18 @@ def test_a_malformed_allow_list_is_a_settings_error(monkeypatch):
 
 # The command line
 
-def test_a_course_from_a_web_page_link_on_the_command_line(fake_web, tmp_path):
+def test_a_course_from_a_web_page_link_on_the_command_line_offline(fake_web, tmp_path):
     env = {k: v for k, v in os.environ.items()
            if k not in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL")}
     result = subprocess.run(
         [sys.executable, "-m", "geminiteacher", "--input", fake_web.url("tides.html"),
-         "--input", fake_web.url("photo.png"), "--output-dir", str(tmp_path), "--max-chapters",
-         "2"], capture_output=True, text=True, timeout=120, cwd=ROOT,
+         "--input", fake_web.url("photo.png"), "--input", "https://youtu.be/9hE5-98ZeCg",
+         "--output-dir", str(tmp_path), "--max-chapters", "2"], capture_output=True, text=True, timeout=120, cwd=ROOT,
         env={**env, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 0, result.stderr
     assert f"skipped {fake_web.url('photo.png')}: its content is image/png" in result.stderr
+    [youtube] = [line for line in result.stderr.splitlines() if "YouTube 9hE5-98ZeCg" in line]
+    assert "only Gemini reads it" in youtube  # offline: refused in one line, the rest goes on
     [folder] = tmp_path.iterdir()
     data = json.loads((folder / "course.json").read_text())
     assert all(c["status"] == "done" for c in data["chapters"])

@@ -167,6 +167,8 @@ def _request(url: str, target: str, connect_timeout: float, deadline: float,
              timeout: float) -> tuple[http.client.HTTPResponse, socket.socket]:
     """Send a GET for `target` to an address of its host that passed the checks; returns
     the response and its socket (whose timeout bounds each read)."""
+    if _left(deadline) <= 0:  # the redirects so far took all the time
+        raise _too_slow(url, timeout)
     parts = urlsplit(target)
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
