@@ -288,7 +288,8 @@ def test_a_course_from_a_web_page_link_on_the_command_line_offline(fake_web, tmp
     result = subprocess.run(
         [sys.executable, "-m", "geminiteacher", "--input", fake_web.url("tides.html"),
          "--input", fake_web.url("photo.png"), "--input", "https://youtu.be/9hE5-98ZeCg",
-         "--output-dir", str(tmp_path), "--max-chapters", "2"], capture_output=True, text=True, timeout=120, cwd=ROOT,
+         "--output-dir", str(tmp_path), "--max-chapters", "2"],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
         env={**env, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 0, result.stderr
     assert f"skipped {fake_web.url('photo.png')}: its content is image/png" in result.stderr
