@@ -426,6 +426,26 @@ class EventKind(str, enum.Enum):
     FINISHED = "finished"
     WARNING = "warning"
     BATCH = "batch"  # the course's batch job: its state and counts, in `reason`
+    PLANNED = "planned"  # what this run does (`plan`), before any billable call
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """What one run of a course has to do, told before its first billable call so progress
+    and cost count this run and not the whole course again: the chapters it writes, how
+    many were done before it, whether it plans the outline first (then it writes every
+    chapter of it, up to `total`) and whether it writes the course summary."""
+
+    total: int  # chapters in the outline; the most it may have while it is still to plan
+    todo: tuple[int, ...] = ()  # the chapters written (every one when `outline`)
+    done_before: int = 0
+    outline: bool = False
+    summary: bool = True
+
+    @property
+    def chapters(self) -> int:
+        """How many chapters this run writes (at most, while the outline is to plan)."""
+        return self.total if self.outline else len(self.todo)
 
 
 @dataclass
@@ -443,4 +463,5 @@ class Event:
     chapter: ChapterContent | None = None
     model: str = ""
     batch: bool = False  # a chapter written by a batch job (billed at the batch discount)
+    plan: RunPlan | None = None  # PLANNED: what this run does
     at: float = field(default_factory=time.time)

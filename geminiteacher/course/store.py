@@ -582,6 +582,13 @@ class CourseStore:
                     self._data["batch"]["status"] = event.reason
                     self._changed(force=True)
             return
+        if event.kind is EventKind.PLANNED and event.plan is not None:
+            with self._lock:  # what this run writes, so the page counts it (see RunPlan)
+                self._data["run"] = {"at": event.at, "todo": list(event.plan.todo),
+                                     "done_before": event.plan.done_before,
+                                     "outline": event.plan.outline}
+                self._changed(force=True)
+            return
         if event.index is None:
             return
         with self._lock:

@@ -46,6 +46,7 @@ from geminiteacher.models import (
     Event,
     EventKind,
     Reply,
+    RunPlan,
     Source,
     Usage,
 )
@@ -225,20 +226,32 @@ class CourseRun:
             self.emit(Event(EventKind.DONE, i, title, usage=reply.usage, chapter=chapter,
                             seconds=time.monotonic() - started, model=reply.model_version))
 
+        ended: set[int] = set()
+
+        def task(i: int) -> None:
+            try:
+                one(i)
+            finally:
+                ended.add(i)
+
         workers = self.settings.max_workers if self.settings.mode == "parallel" else 1
         executor, _ = make_executor("thread", max(1, min(workers, len(todo) or 1)))
+        futures: list[Future[None] | None] = []
+        interrupted: BaseException | None = None
         try:
             delays = self.settings.delay_range if self.engine.remote else (0.0, 0.0)
-            futures = spaced_submit(executor, one, todo, workers, delays, self.cancel)
+            futures = spaced_submit(executor, task, todo, workers, delays, self.cancel)
             executor.shutdown(wait=True)
-        except BaseException:  # Ctrl-C: stop at once; requests in flight end on their own
+        except BaseException as exc:  # Ctrl-C: the workers stop waiting on their calls at once
             self.cancel.set()
-            executor.shutdown(wait=False, cancel_futures=True)
-            raise
-        self._raise_task_bugs(futures)
-        for i, future in zip(todo, futures, strict=True):
-            if future is None:
+            executor.shutdown(wait=True, cancel_futures=True)
+            interrupted = exc
+        for i in todo:
+            if i not in ended:  # never started, or stopped before it could say so
                 self.emit(Event(EventKind.CANCELLED, i, titles[i - 1]))
+        if interrupted is not None:
+            raise interrupted
+        self._raise_task_bugs(futures)
         if fatal:
             raise fatal[0]
         if self.cancel.is_set():
@@ -256,6 +269,28 @@ class CourseRun:
         reply = self.call(lambda: self.engine.write_summary(self.content, chapters,
                                                             self.settings))
         return str(reply.value or "").strip(), reply.usage
+
+
+def adopt_outline(store: CourseStore, titles: list[str]) -> list[str]:
+    """The outline's titles, trimmed, made the course's outline; an empty one is an error."""
+    titles = [t.strip() for t in titles if t and t.strip()]
+    if not titles:
+        raise OutlineError("the outline is empty: add at least one chapter title")
+    if titles != store.outline:
+        store.set_outline(titles)
+    return titles
+
+
+def chapters_to_write(store: CourseStore, count: int, retry_failed: bool,
+                      redo: Iterable[int] | None) -> list[int]:
+    """The chapters this run writes: the failed ones (`retry_failed`) or every one not done,
+    and the ones to `redo`."""
+    if retry_failed:
+        todo = store.chapters_with(ChapterStatus.FAILED)
+    else:
+        already = set(store.chapters_with(ChapterStatus.DONE))
+        todo = [i for i in range(1, count + 1) if i not in already]
+    return sorted(set(todo) | {i for i in (redo or ()) if 1 <= i <= count})
 
 
 def run_course(
@@ -298,25 +333,24 @@ def run_course(
         run.warn(f"skipped {error}" for error in refused)
         run.warn(engine.notes(settings))
         known = outline or store.outline
-        calls = (0 if known else 1) + (len(known) if known else settings.max_chapters) + 1
+        titles = adopt_outline(store, known) if known else []
+        todo = chapters_to_write(store, len(titles), retry_failed, redo)
         manifest = store.manifest()
+        plan = RunPlan(
+            total=len(titles) or settings.max_chapters, todo=tuple(todo),
+            done_before=len(set(store.chapters_with(ChapterStatus.DONE)) - set(todo)),
+            outline=not known, summary=bool(todo) or not known
+            or not manifest.get("summary_file"))
+        run.emit(Event(EventKind.PLANNED, None, reason=store.path.as_posix(), plan=plan))
+        calls = int(plan.outline) + plan.chapters + int(plan.summary)
         run.warn(held.enter_context(engine.course_context(
             source.markdown, settings, calls=calls,
             saved=manifest.get("cache") or {}, save=store.set_cache, media=source.media,
             saved_files=manifest.get("files") or {}, save_files=store.set_files)))
-        titles = known or run.plan_outline()
-        titles = [t.strip() for t in titles if t and t.strip()]
-        if not titles:
-            raise OutlineError("the outline is empty: add at least one chapter title")
-        if titles != store.outline:
-            store.set_outline(titles)
+        if not known:
+            titles = adopt_outline(store, run.plan_outline())
+            todo = chapters_to_write(store, len(titles), retry_failed, redo)
         store.set_state("writing")
-        if retry_failed:
-            todo = store.chapters_with(ChapterStatus.FAILED)
-        else:
-            already = set(store.chapters_with(ChapterStatus.DONE))
-            todo = [i for i in range(1, len(titles) + 1) if i not in already]
-        todo = sorted(set(todo) | {i for i in (redo or ()) if 1 <= i <= len(titles)})
         done = {i: c for i, c in store.done_chapters().items() if i not in todo}
         if todo and (settings.batch or store.batch):  # a saved job is resumed, never lost
             results = write_chapters_in_batch(run, titles, todo, done)

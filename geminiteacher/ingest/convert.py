@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geminiteacher.errors import ConversionError, NoTextError, SettingsError, SourceTooLargeError
-from geminiteacher.ingest import media
+from geminiteacher.ingest import links, media
 from geminiteacher.ingest.formats import epub, html, pdf, slides, word
+from geminiteacher.ingest.formats.pictures import Pictures
 from geminiteacher.ingest.formats.text import decode_text
 from geminiteacher.models import MediaPart, Source, SourcePart
 
@@ -86,13 +87,20 @@ def max_file_bytes() -> int:
 
 def convert_bytes(data: bytes, filename: str) -> SourcePart:
     """Convert one uploaded file (its bytes and its name) to a SourcePart."""
+    return convert_document(data, filename)[0]
+
+
+def convert_document(data: bytes, filename: str) -> tuple[SourcePart, list[MediaPart]]:
+    """One uploaded document as a SourcePart, and the pictures inside it (Word, PowerPoint,
+    EPUB, HTML) as media parts `within` it, each marked in the Markdown where it stood."""
     name = Path(filename).name or "upload"
     _check_file_size(len(data), name)
     if not data.strip():
         raise ConversionError(name, "the file is empty; choose the right file or save it again")
     found = _detect(data, name)
+    pictures = Pictures()
     try:
-        markdown, pages, sections = _convert(found, data, name)
+        markdown, pages, sections = _convert(found, data, name, pictures)
     except ConversionError:
         raise
     except Exception as error:  # parsers of untrusted files fail in many ways
@@ -105,8 +113,11 @@ def convert_bytes(data: bytes, filename: str) -> SourcePart:
             name, f"no text found in this {LABELS[found.kind]} (it may hold only pictures); "
             "upload a version that contains text"
         )
-    return SourcePart(name=name, markdown=markdown, pages=pages, words=len(markdown.split()),
+    part = SourcePart(name=name, markdown=markdown, pages=pages, words=len(markdown.split()),
                       kind=found.kind, sections=sections)
+    return part, [MediaPart(name=f"{name}, figure {picture.number}{picture.extension}",
+                            kind="image", mime_type=picture.mime_type, data=picture.data,
+                            within=name) for picture in pictures.found]
 
 
 def convert_file(path: str | os.PathLike[str]) -> SourcePart:
@@ -162,13 +173,15 @@ def convert_to_markdown(file_path: str | os.PathLike[str],
 def load_sources(
     items: Iterable[str | os.PathLike[str] | tuple[str, bytes]],
 ) -> tuple[Source, list[ConversionError]]:
-    """Convert paths and (filename, bytes) uploads, in order, into one Source.
+    """Convert paths, links (http/https strings) and (filename, bytes) uploads, in order,
+    into one Source.
 
     Documents become text parts. PDFs, pictures, recordings and videos (recognised by their
     content) also become media parts, for a model that reads them natively; a PDF without a
-    text layer becomes a media part only. `geminiteacher.ingest.media.readable` later decides
-    what the chosen model gets. A file that fails becomes a ConversionError in the returned
-    list; the rest still convert.
+    text layer becomes a media part only. A YouTube link becomes a media part; any other link
+    is fetched (`ingest.links`) and converted like an upload. `ingest.media.readable` later
+    decides what the chosen model gets. A file or link that fails becomes a ConversionError
+    in the returned list; the rest still convert.
     """
     if isinstance(items, (str, os.PathLike)):
         items = [items]
@@ -177,7 +190,9 @@ def load_sources(
     errors: list[ConversionError] = []
     for item in items:
         try:
-            if isinstance(item, tuple):
+            if links.is_link(item):
+                text, more = read_link(str(item))
+            elif isinstance(item, tuple):
                 filename, data = item
                 text, more = load_bytes(data, Path(filename).name or "upload")
             else:
@@ -190,6 +205,18 @@ def load_sources(
     return Source(parts, found), errors
 
 
+def read_link(url: str) -> tuple[list[SourcePart], list[MediaPart]]:
+    """A link as material: a YouTube video's media part, or the fetched page, text or PDF
+    loaded like an upload (`load_bytes`). Problems name the link."""
+    found = links.open_link(url, max_bytes=max_file_bytes())
+    if isinstance(found, MediaPart):
+        return [], [found]
+    try:
+        return load_bytes(found.data, found.name)
+    except ConversionError as error:
+        raise ConversionError(url, error.problem) from None
+
+
 def load_bytes(data: bytes, name: str, path: Path | None = None
                ) -> tuple[list[SourcePart], list[MediaPart]]:
     """One file's text part (documents, PDFs with a text layer) and media part (PDFs,
@@ -197,7 +224,8 @@ def load_bytes(data: bytes, name: str, path: Path | None = None
     holding the bytes."""
     sniffed = media.sniff(data[:media.HEADER_BYTES])
     if sniffed is None:
-        return [convert_bytes(data, name)], []
+        part, pictures = convert_document(data, name)
+        return [part], pictures
     if sniffed.kind != "pdf":
         return [], [_media(name, data, path, sniffed)]
     _check_file_size(len(data), name)
@@ -350,20 +378,21 @@ def _check_expansion(entries: list[zipfile.ZipInfo], name: str) -> None:
         )
 
 
-def _convert(found: _Detected, data: bytes,
-             name: str) -> tuple[str, int | None, dict[str, tuple[int, int]]]:
+def _convert(found: _Detected, data: bytes, name: str,
+             pictures: Pictures) -> tuple[str, int | None, dict[str, tuple[int, int]]]:
     """The Markdown, the page count when the format has pages, and the pages of each
-    heading's section when the format knows them (PDF)."""
+    heading's section when the format knows them (PDF). Pictures inside Word, PowerPoint,
+    EPUB and HTML documents are collected into `pictures` (a PDF is read whole natively)."""
     if found.kind == "pdf":
         return pdf.to_markdown(data, name)
     if found.kind == "pptx":
-        return (*slides.to_markdown(data), {})
+        return (*slides.to_markdown(data, pictures), {})
     if found.kind == "docx":
-        return word.to_markdown(data), None, {}
+        return word.to_markdown(data, pictures), None, {}
     if found.kind == "epub":
-        return epub.to_markdown(found.archive, name), None, {}
+        return epub.to_markdown(found.archive, name, pictures), None, {}
     if found.kind == "html":
-        return html.to_markdown(found.text), None, {}
+        return html.to_markdown(found.text, pictures=pictures), None, {}
     return found.text, None, {}  # Markdown and plain text pass through as written
 
 

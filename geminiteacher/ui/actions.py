@@ -91,7 +91,8 @@ def course_actions(path: Path, manifest: Mapping[str, Any], key: str | None) -> 
 def job_actions(job: Job, snap: JobSnapshot, key: str | None) -> None:
     """Cancel while running; afterwards the follow-ups of `course_actions`."""
     if not snap.finished:
-        if st.button("Cancel", icon=":material/stop_circle:", disabled=snap.cancel_requested):
+        label = "Cancelling…" if snap.cancel_requested else "Cancel"
+        if st.button(label, icon=":material/stop_circle:", disabled=snap.cancel_requested):
             registry().cancel(job.id)
             st.rerun()
         return
