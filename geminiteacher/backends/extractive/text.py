@@ -20,7 +20,13 @@ _TOKEN = re.compile(r"\w+(?:['’-]\w+)*|[^\w\s]")
 _END = re.compile(r"([。！？]+|[.!?…]+)([\"'”’)\]」』）]*)")
 _INITIALISM = re.compile(r"^(?:[A-Za-z]\.)*[A-Za-z]$")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_OPAQUE = re.compile(r"\]\([^)\s]*(?:\s+\"[^\"]*\")?\)|`[^`]+`")
 _MARKUP = re.compile(r"<[^>]+>|[*`~]+|(?<!\w)_+|_+(?!\w)")
+# A permalink mark an HTML manual leaves after a heading ("Events#", "close()#", "Intro ¶");
+# "C#" keeps its sign.
+_PERMALINK = re.compile(r"(?:\s+[#¶§🔗]|(?<=\w\w)#|(?<=\))#|[¶§🔗])+$")
+# A number the document already gave, repeated ("2. 2. How to use bzip2").
+_DOUBLED_NUMBER = re.compile(r"^(\d+(?:\.\d+)*\.?)(?:\s+\1(?=\s))+")
 _FILENAME = re.compile(
     r"^([\w .()\[\]-]+)\.(?:pdf|docx?|pptx?|html?|xhtml|epub|md|markdown|txt|rst)$", re.I
 )
@@ -139,7 +145,43 @@ def is_clean_sentence(text: str) -> bool:
     opening = _OPENING.match(text) or _LOWER_NAME.match(text)
     if not opening or not _ENDING.search(text) or _CODE.search(text) or _LABELLED.match(text):
         return False
+    if text.count("(") != text.count(")") or text.count("[") != text.count("]"):
+        return False  # half a link or an aside cut off
     return text_size(text) >= (8 if _CJK_CHAR.match(text) else 5)
+
+
+_AUXILIARIES = _words(
+    "is are was were has have had can could will would must may might should does do did "
+    "es son est sont ist sind hat haben"
+)
+_NOT_AFTER_VERB = _words("a an the of in on at to for and or with by from as")
+_DEMONSTRATIVES = _words("this that these those")
+
+
+def as_statement(item: str) -> str | None:
+    """A bullet that states something ("Photosystem II splits water and releases O2"), as
+    a sentence with its full stop; None for a label or a noun phrase ("Light reactions in
+    the thylakoid"). A statement opens with a capital and has a finite verb: an auxiliary,
+    or a word in -s or -ed between a word that is no article and a word that is no
+    preposition."""
+    text = item.strip()
+    words = text.split()
+    if len(words) < 4 or _ENDING.search(text) or not _OPENING.match(text) or ":" in text:
+        return None
+    for i in range(1, len(words) - 1):
+        word = words[i].strip(",;()")
+        if word in _AUXILIARIES:
+            return text + "."
+        inflected = word.endswith("ed") or (
+            word.endswith("s") and not word.endswith(("ss", "us", "is"))
+        )
+        if (
+            inflected and word.isascii() and word.isalpha() and word.islower()
+            and words[i - 1].casefold() not in _NOT_AFTER_VERB | _DEMONSTRATIVES
+            and words[i + 1].casefold() not in _NOT_AFTER_VERB
+        ):
+            return text + "."
+    return None
 
 
 def refers_back(text: str) -> bool:
@@ -173,11 +215,13 @@ def flatten(text: str) -> str:
 def split_sentences(text: str) -> list[str]:
     """Split prose into sentences: . ! ? (minding abbreviations and initials) and 。！？."""
     text = flatten(text)
+    # link targets and inline code are opaque: their dots never end a sentence
+    masked = _OPAQUE.sub(lambda m: "x" * len(m.group()), text)
     sentences: list[str] = []
     start = 0
-    for match in _END.finditer(text):
+    for match in _END.finditer(masked):
         end = match.end()
-        if match.group(1)[0] not in "。！？" and not _latin_boundary(text, match):
+        if match.group(1)[0] not in "。！？" and not _latin_boundary(masked, match):
             continue
         piece = text[start:end].strip()
         if piece:
@@ -335,7 +379,7 @@ def is_file_name(text: str) -> bool:
 def clean_title(text: str, limit: int = 80) -> str:
     """A readable title from heading or sentence text: no markup, no trailing punctuation."""
     text = _MARKUP.sub("", _LINK.sub(r"\1", text))
-    text = " ".join(text.split())
+    text = _DOUBLED_NUMBER.sub(r"\1", _PERMALINK.sub("", " ".join(text.split())))
     filename = _FILENAME.match(text)
     if filename:
         text = " ".join(re.split(r"[_\s-]+", filename.group(1))).strip()
