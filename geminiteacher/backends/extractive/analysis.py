@@ -45,6 +45,12 @@ class Analysis:
             df.update(block.terms.keys())
         documents = max(1, sum(1 for b in self.blocks if b.terms))
         self.idf = {term: math.log((documents + 1) / count) for term, count in df.items()}
+        self.files: list[list[Block]] = [[]]  # each joined file's blocks, in order
+        for block in self.blocks:
+            if block.opens_file and any(b.size for b in self.files[-1]):
+                self.files.append([])
+            self.files[-1].append(block)
+        self._file_of = {id(b): k for k, blocks in enumerate(self.files) for b in blocks}
         flags = matter_flags(self.blocks)
         teaching = [b for b, matter in zip(self.blocks, flags, strict=True) if not matter]
         # A source that is all front or back matter (a licence on its own) is taught as it is.
@@ -52,6 +58,10 @@ class Analysis:
         self._lock = threading.Lock()
         self._plans: dict[tuple[int, bool, bool], list[Chapter]] = {}
         self._sections: list[tuple[Block, list[Block]]] | None = None
+
+    def file_of(self, block: Block) -> int:
+        """Which of the joined files (0, 1, ...) a block belongs to."""
+        return self._file_of.get(id(block), 0)
 
     @staticmethod
     def sentences(blocks: Sequence[Block]) -> list[Sentence]:

@@ -76,6 +76,11 @@ def matter_flags(blocks: Sequence[Block]) -> list[bool]:
     return flags
 
 
+def is_legal(text: str) -> bool:
+    """Whether a sentence holds a legal notice (copyright, permission, warranty, licence)."""
+    return bool(_LEGAL.search(text))
+
+
 def _legal_block(block: Block) -> bool:
     """A paragraph or list made (almost) only of legal notices."""
     return bool(block.size) and _legal_words([block]) >= 0.8 * block.size

@@ -158,6 +158,31 @@ _NOT_AFTER_VERB = _words("a an the of in on at to for and or with by from as")
 _DEMONSTRATIVES = _words("this that these those")
 
 
+# Words that open an object: a word right before one was used as a verb ("releases all").
+_OBJECT_AFTER = re.compile(r"^\s+(?:a|an|the|all|both|its|their|this|these|how|what|whether)\b")
+
+
+def opens_object(text: str) -> bool:
+    """Whether `text` (what follows a word) opens with an article or the like."""
+    return bool(_OBJECT_AFTER.match(text))
+
+
+_ADJECTIVE = re.compile(r"(?:al|ar|ic|ous|ive|ed|ful|less|able|ible|ary|ent|ant)$")
+
+
+def adjectival(word: str) -> bool:
+    """A word shaped like an adjective ("nuclear", "genetic", "portable")."""
+    return bool(_ADJECTIVE.search(word))
+
+
+def inflected(word: str) -> bool:
+    """A lower-case English word in -s or -ed: often a verb ("splits", "returned")."""
+    return (
+        word.isascii() and word.isalpha() and word.islower() and len(word) > 3
+        and (word.endswith("ed") or (word.endswith("s") and not word.endswith(("ss", "us", "is"))))
+    )
+
+
 def as_statement(item: str) -> str | None:
     """A bullet that states something ("Photosystem II splits water and releases O2"), as
     a sentence with its full stop; None for a label or a noun phrase ("Light reactions in
@@ -172,11 +197,8 @@ def as_statement(item: str) -> str | None:
         word = words[i].strip(",;()")
         if word in _AUXILIARIES:
             return text + "."
-        inflected = word.endswith("ed") or (
-            word.endswith("s") and not word.endswith(("ss", "us", "is"))
-        )
         if (
-            inflected and word.isascii() and word.isalpha() and word.islower()
+            inflected(word)
             and words[i - 1].casefold() not in _NOT_AFTER_VERB | _DEMONSTRATIVES
             and words[i + 1].casefold() not in _NOT_AFTER_VERB
         ):
