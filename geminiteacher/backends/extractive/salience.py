@@ -360,6 +360,8 @@ def defines_outright(term: Term) -> bool:
 def glosses(term: Term) -> bool:
     """Whether the term's sentence can gloss it: it defines the term, or the term is what
     the sentence is about (its opening words), not a word it merely mentions."""
+    if refers_back(term.sentence.text):
+        return False  # "These flags are ...": about something the reader has not seen
     if term.defined or not term.surface.isascii():
         return True
     text = _ARTICLE.sub("", term.sentence.text.strip(), count=1)

@@ -183,6 +183,26 @@ def inflected(word: str) -> bool:
     )
 
 
+_LEADING_ARTICLE = re.compile(r"^(?:an?|the)\s+", re.IGNORECASE)
+
+
+def subject_of(sentence: Sentence) -> tuple[str, list[str]]:
+    """The noun phrase a sentence opens with, as written, and its term keys ("The
+    sodium-potassium pump moves ..." → "sodium-potassium pump"); ("", []) when it opens
+    otherwise (with a clause, a verb, a pronoun)."""
+    text = _LEADING_ARTICLE.sub("", sentence.text.lstrip("\"'“‘(["))
+    if not sentence.runs or not text.startswith(sentence.runs[0][0][1]):
+        return "", []
+    words: list[tuple[str, str]] = []
+    for key, surface in sentence.runs[0]:
+        if words and inflected(surface):
+            break
+        words.append((key, surface))
+    if len(words) > 4 or (len(words) == 1 and len(words[0][1]) < 3):
+        return "", []
+    return " ".join(s for _, s in words), [k for k, _ in words]
+
+
 def as_statement(item: str) -> str | None:
     """A bullet that states something ("Photosystem II splits water and releases O2"), as
     a sentence with its full stop; None for a label or a noun phrase ("Light reactions in
