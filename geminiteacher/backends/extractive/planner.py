@@ -111,6 +111,9 @@ def _fold_tiny(chunks: list[_Chunk]) -> list[_Chunk]:
         if carry and folded and _starts_file(chunk) and not _starts_file(_Chunk(carry)):
             folded[-1].blocks.extend(carry)  # a file's small last section stays in its file
             carry = []
+        if folded and not carry and _table_only(chunk) and not _starts_file(chunk):
+            folded[-1].blocks.extend(chunk.blocks)  # a table under its own heading is no chapter
+            continue
         if chunk.size < threshold:
             carry.extend(chunk.blocks)
             continue
@@ -122,6 +125,13 @@ def _fold_tiny(chunks: list[_Chunk]) -> list[_Chunk]:
         else:
             folded.append(_Chunk(carry))
     return folded
+
+
+def _table_only(chunk: _Chunk) -> bool:
+    """A chunk with tables but no prose to teach from ("Summary table")."""
+    return any(b.kind == "table" for b in chunk.blocks) and not any(
+        b.sentences for b in chunk.blocks
+    )
 
 
 def _choose_cut(blocks: Sequence[Block], limit: int, fixed: bool) -> list[_Chunk]:
