@@ -19,7 +19,7 @@ from geminiteacher.backends.extractive.labels import ENGLISH, labels_for
 from geminiteacher.backends.extractive.matching import NEAREST, SIMILAR, locate
 from geminiteacher.backends.extractive.planner import Chapter
 from geminiteacher.backends.extractive.provenance import section_headings
-from geminiteacher.backends.extractive.quiz import build_quiz
+from geminiteacher.backends.extractive.quiz import blanked, build_quiz
 from geminiteacher.backends.extractive.salience import (
     Term,
     central_sentences,
@@ -262,14 +262,12 @@ def _related_pair(terms: Sequence[Term], sentences: Sequence[Sentence]) -> tuple
 
 
 def _gap_fill(summary: Sequence[Sentence], terms: Sequence[Term]) -> tuple[Sentence, str] | None:
-    """A summary sentence with the first key term it contains blanked out."""
+    """A summary sentence with the first key term that stands whole in it blanked out."""
     for sentence in summary:
         if sentence.words() < 6:
             continue
         for term in terms:
-            written = surface_of(term.key, sentence)
-            at = sentence.text.find(written) if written else -1
-            if written and at >= 0:
-                text = sentence.text
-                return sentence, f"{text[:at]}_____{text[at + len(written) :]}"
+            gapped = blanked(sentence, term)
+            if gapped:
+                return sentence, gapped
     return None

@@ -27,8 +27,9 @@ _TITLES = re.compile(
     r"|(?:(?:{kinds})(?: and (?:{kinds}))? )?index(?:es)?|indices|index of .*"
     r"|bibliography|references|works cited|further reading|literature"
     r"|(?:the |software |open source )?licen[cs](?:e|es|ing)(?: (?:and|&) copyright| information"
-    r"| terms| agreement| notice)?|(?:gnu|mit|bsd|apache|mozilla|eclipse|isc|creative commons)"
-    r"\b.*licen[cs]e.*|copying(?: conditions| this manual)?"
+    r"| terms| agreement| notice)?"
+    r"|(?:the )?(?:gnu|mit|bsd|apache|mozilla|eclipse|isc|creative commons)\b.*licen[cs]e.*"
+    r"|copying(?: conditions| this manual)?"
     r"|change ?log|changes|release notes|(?:version|revision) history|(?:old(?:er)? )?news"
     r"|acknowledge?ments|about the authors?)$".replace(
         "{kinds}", "general|concept|function|variable|type|data type|data|program|command"
@@ -40,6 +41,7 @@ _LEGAL = re.compile(
     r"permission is (?:hereby )?granted|all rights reserved|gnu (?:free documentation|general "
     r"public|lesser general public) license|provided \W?as is\W?|without warranty|isbn[\s:-]*\d"
     r"|copyright\s*(?:©|\(c\)|\d{4}|notice|holders?)|permission notice|licensed under"
+    r"|without (?:any )?warranty|implied warranty"
     r"|creative commons|this program is free software|in no event shall|liable for any"
     r"|redistribution and use in|redistributions? of (?:source|binary)|must not be misrepresented"
     r"|endorse or promote products|warranties of merchantability",
@@ -73,7 +75,30 @@ def matter_flags(blocks: Sequence[Block]) -> list[bool]:
         for k in range(start, end):
             flags[k] = flags[k] or _legal_block(blocks[k])
         i = max(end, i + 1)
-    return flags
+    return _emptied_headings(blocks, flags)
+
+
+def _emptied_headings(blocks: Sequence[Block], flags: list[bool]) -> list[bool]:
+    """Flag the headings whose whole section turned out to be matter (a licence appendix
+    recognised by its paragraphs), so they leave no empty chapter behind."""
+    kept = [0]  # prefix sums of the words that teach, and of those that do not
+    dropped = [0]
+    for block, flag in zip(blocks, flags, strict=True):
+        kept.append(kept[-1] + (0 if flag else block.size))
+        dropped.append(dropped[-1] + (block.size if flag else 0))
+    open_headings: list[int] = []
+    ends: dict[int, int] = {}
+    for i, block in enumerate(blocks):
+        if block.kind == "heading":
+            while open_headings and blocks[open_headings[-1]].level >= block.level:
+                ends[open_headings.pop()] = i
+            open_headings.append(i)
+    ends.update((i, len(blocks)) for i in open_headings)
+    out = list(flags)
+    for i, end in ends.items():
+        if not blocks[i].opens_file and kept[end] == kept[i] and dropped[end] > dropped[i]:
+            out[i] = True
+    return out
 
 
 def is_legal(text: str) -> bool:

@@ -3,9 +3,11 @@
 1. Cut the blocks at every heading level present; a cut at level L opens a chapter at each
    heading of level <= L. Headings with (almost) no text of their own, such as the
    `# file name` headings of joined sources, fold into the chapter that follows.
-2. Pick a level: among those whose chapter count fits the limit, the one nearest a count
-   suited to the length (about 300 words a chapter, at least 3), deeper on ties; with a
-   fixed count, the level whose count is nearest N.
+2. Pick a level: among those whose chapter count fits the limit, one where no part holds
+   most of the text (else that part, a user manual among small appendices, would be one
+   chapter), then the one nearest a count suited to the length (about 300 words a
+   chapter, at least 3), deeper on ties; with a fixed count, the level whose count is
+   nearest N. A part too large for one chapter is split at its own chapters (step 3).
 3. Group neighbours into balanced runs when there are too many (cutting between siblings
    of different parents first), then split chapters that are too large (or, with a fixed
    count, the largest, until there are N) at sub-headings or quiet paragraph boundaries.
@@ -26,6 +28,7 @@ from geminiteacher.errors import OutlineError
 
 WORDS_PER_CHAPTER = 300
 MIN_PART_WORDS = 1000
+DOMINANT = 0.5  # share of the words above which one part dominates a level
 
 
 @dataclass
@@ -152,7 +155,16 @@ def _choose_cut(blocks: Sequence[Block], limit: int, fixed: bool) -> list[_Chunk
     if fitting:
         words = sum(b.size for b in blocks)
         ideal = max(min(3, limit), min(limit, round(words / WORDS_PER_CHAPTER)))
-        return cuts[min(fitting, key=lambda lv: (abs(len(cuts[lv]) - ideal), -lv))]
+
+        def fit(lv: int) -> tuple[bool, int, int]:
+            # a level where one part holds most of the text (and more than two chapters' worth)
+            # teaches it in one chapter:
+            # a deeper level that shows that part's own chapters wins when it fits
+            largest = max(c.size for c in cuts[lv])
+            dominant = largest > DOMINANT * words and largest > 2 * WORDS_PER_CHAPTER
+            return dominant, abs(len(cuts[lv]) - ideal), -lv
+
+        return cuts[min(fitting, key=fit)]
     over = [lv for lv in levels if len(cuts[lv]) > limit]
     return cuts[min(over)] if over else whole
 

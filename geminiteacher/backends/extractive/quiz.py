@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import lru_cache
 
 from geminiteacher.backends.extractive.analysis import Analysis
@@ -33,6 +33,7 @@ from geminiteacher.backends.extractive.salience import (
 from geminiteacher.backends.extractive.text import (
     Sentence,
     adjectival,
+    find_words,
     inflected,
     opens_object,
     surface_of,
@@ -40,7 +41,7 @@ from geminiteacher.backends.extractive.text import (
 from geminiteacher.models import OPTIONS, QuizQuestion
 
 BLANK = "_____"
-MIN_WORDS, MAX_WORDS = 8, 60
+MIN_WORDS, MAX_WORDS = 6, 60
 WORDS_PER_QUESTION = 100
 FILE_TERMS = 60
 SAMPLE = 2000  # sentences
@@ -84,6 +85,7 @@ def build_quiz(
     asked: list[Sentence] = [t.sentence for t in terms if t.defined]
     asked += central_sentences(sentences, analysis.idf, 3 * count, eligible=askable)
     asked = [s for s in dict.fromkeys(asked) if askable(s)]
+    known = {t.key for t in pool if " " in t.key}
     quiz: list[tuple[int, QuizQuestion]] = []
     seen: set[str] = set()
     answered: set[str] = set()
@@ -93,7 +95,7 @@ def build_quiz(
                 break
             if sentence.text in seen:
                 continue
-            present = [t for t in terms if _whole_term(t, sentence)]
+            present = [t for t in terms if _whole_term(t, sentence, known)]
             term = next((t for t in present if t.key not in answered), None)
             term = term or (present[0] if again and present else None)
             if term is None:
@@ -121,7 +123,16 @@ def _worth_asking(term: Term) -> bool:
     return " " in term.key or term.defined or _kind(term) != "word"
 
 
-def _whole_term(term: Term, sentence: Sentence) -> bool:
+def blanked(sentence: Sentence, term: Term) -> str | None:
+    """The sentence with the term blanked out, when it stands there as a whole term."""
+    written = surface_of(term.key, sentence)
+    at = find_words(sentence.text, written) if written else -1
+    if at < 0 or not _whole_term(term, sentence):
+        return None
+    return sentence.text[:at] + BLANK + sentence.text[at + len(written):]
+
+
+def _whole_term(term: Term, sentence: Sentence, known: Collection[str] = ()) -> bool:
     """Whether the term stands in the sentence as a whole noun phrase: in its run of
     content words only a verb or an adjective comes before it ("calls BZ2_bzCompress"), a verb
     with its object after it ("membrane lets water"), never more of a noun ("file names")."""
@@ -132,6 +143,10 @@ def _whole_term(term: Term, sentence: Sentence) -> bool:
         for i in range(len(keys) - n + 1):
             if keys[i : i + n] == wanted:
                 end = i + n
+                if " ".join(keys[max(0, i - 1) : end + 1]) in known or any(
+                    " ".join(keys[a:b]) in known for a, b in ((i - 1, end), (i, end + 1)) if a >= 0
+                ):
+                    return False  # part of a longer term ("allocation" of "allocation sites")
                 verb_after = end < len(keys) and inflected(run[end][1]) and (
                     end + 1 < len(keys) or _object_follows(sentence.text, run[end][1])
                 )
@@ -155,7 +170,7 @@ def _question(
 ) -> QuizQuestion | None:
     """The sentence with `term` blanked; `turn` rotates the wrong options between questions."""
     written = surface_of(term.key, sentence)
-    at = sentence.text.find(written) if written else -1
+    at = find_words(sentence.text, written) if written else -1
     if at < 0:
         return None
     gapped = sentence.text[:at] + BLANK + sentence.text[at + len(written):]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from geminiteacher.backends.extractive.text import (
     Sentence,
     adjectival,
+    find_words,
     inflected,
     is_clean_sentence,
     opens_object,
@@ -282,11 +283,12 @@ def _introduce(phrase: str, sentences: Sequence[Sentence]) -> Term | None:
             continue
         spellings[surface] += 1
         head = head or _stands_alone(phrase, sentence)
-        at = _word_at(sentence.text, surface)
+        at = max(0, find_words(sentence.text, surface))
         after = sentence.text[at + len(surface):]
         if _VERSION_TAIL.match(after):
             return None  # "bzip2-0" of "bzip2-0.1": a version, not a term
-        verb_uses += opens_object(after)
+        last = surface.split(" ")[-1]
+        verb_uses += opens_object(after) and (" " not in surface or inflected(last))
         words = sentence.text[:at].split()
         before = words[-1].casefold() if words else ""
         # after an article or a preposition (perhaps with an adjective between: "a nuclear
@@ -306,8 +308,8 @@ def _introduce(phrase: str, sentences: Sequence[Sentence]) -> Term | None:
                 definition = (sentence, surface)
     if first is None or not (definition or (noun and head) or proper):
         return None
-    if " " not in phrase and not definition and (verb_uses or phrase.endswith("ed")):
-        return None  # "describes both ...", "returned": a verb, not a term
+    if not definition and (verb_uses or (" " not in phrase and phrase.endswith("ed"))):
+        return None  # "describes both ...", "returned", "Heapwatch reports the": verbs
     # Prefer the lower-case spelling on ties: a capital is often just the sentence start.
     usual = min(spellings, key=lambda s: (-spellings[s], s != s.lower(), s))
     article = "an" if articles["an"] else "a" if articles["a"] else "the" if articles else ""
@@ -319,17 +321,6 @@ def _introduce(phrase: str, sentences: Sequence[Sentence]) -> Term | None:
         return Term(phrase, usual, definition[0], True, article=article, proper=proper,
                     agrees_plural=plural)
     return Term(phrase, usual, first, False, article=article, proper=proper)
-
-
-def _word_at(text: str, words: str) -> int:
-    """Where `words` stand as whole words in `text` (0 when they do not)."""
-    at = text.find(words)
-    while at >= 0:
-        end = at + len(words)
-        if (not at or not text[at - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
-            return at
-        at = text.find(words, at + 1)
-    return 0
 
 
 def _introduces(sentence: Sentence, surface: str) -> bool:

@@ -154,12 +154,26 @@ _AUXILIARIES = _words(
     "is are was were has have had can could will would must may might should does do did "
     "es son est sont ist sind hat haben"
 )
-_NOT_AFTER_VERB = _words("a an the of in on at to for and or with by from as")
+_NOT_AFTER_VERB = _words("of in on at to for and or nor with by from as")
 _DEMONSTRATIVES = _words("this that these those")
 
 
 # Words that open an object: a word right before one was used as a verb ("releases all").
-_OBJECT_AFTER = re.compile(r"^\s+(?:a|an|the|all|both|its|their|this|these|how|what|whether)\b")
+_OBJECT_AFTER = re.compile(
+    r"^\s+(?:a|an|the|all|both|its|their|this|these|how|what|whether|your|our|my|them"
+    r"|every|each)\b"
+)
+
+
+def find_words(text: str, words: str) -> int:
+    """Where `words` stand as whole words in `text` ("call" not inside "caller"), or -1."""
+    at = text.find(words)
+    while at >= 0:
+        end = at + len(words)
+        if (not at or not text[at - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
+            return at
+        at = text.find(words, at + 1)
+    return -1
 
 
 def opens_object(text: str) -> bool:
@@ -213,6 +227,9 @@ def as_statement(item: str) -> str | None:
     words = text.split()
     if len(words) < 4 or _ENDING.search(text) or not _OPENING.match(text) or ":" in text:
         return None
+    second = words[1].strip(",;()")
+    if inflected(words[0].casefold()) and second.islower() and second not in ENGLISH_STOPWORDS:
+        return text + "."  # a plural subject and its verb ("Plants turn light ...")
     for i in range(1, len(words) - 1):
         word = words[i].strip(",;()")
         if word in _AUXILIARIES:
