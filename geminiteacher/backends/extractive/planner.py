@@ -157,11 +157,11 @@ def _choose_cut(blocks: Sequence[Block], limit: int, fixed: bool) -> list[_Chunk
         ideal = max(min(3, limit), min(limit, round(words / WORDS_PER_CHAPTER)))
 
         def fit(lv: int) -> tuple[bool, int, int]:
-            # a level where one part holds most of the text (and more than two chapters' worth)
+            # a level where one part holds most of the text (and more than a chapter's worth)
             # teaches it in one chapter:
             # a deeper level that shows that part's own chapters wins when it fits
             largest = max(c.size for c in cuts[lv])
-            dominant = largest > DOMINANT * words and largest > 2 * WORDS_PER_CHAPTER
+            dominant = largest > DOMINANT * words and largest > WORDS_PER_CHAPTER
             return dominant, abs(len(cuts[lv]) - ideal), -lv
 
         return cuts[min(fitting, key=fit)]
