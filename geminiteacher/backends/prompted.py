@@ -19,7 +19,7 @@ from geminiteacher.backends.prompts import (
 )
 from geminiteacher.backends.transport import Answer, BatchJobs, Transport
 from geminiteacher.errors import OutlineError
-from geminiteacher.models import ChapterContent, CourseSettings, Reply
+from geminiteacher.models import ChapterContent, CourseSettings, MediaPart, Reply
 
 
 def _prefix(source: str, settings: CourseSettings) -> tuple[str, str]:
@@ -90,6 +90,13 @@ class PromptedEngine(Engine):
     def notes(self, settings: CourseSettings) -> list[str]:
         return self.transport.notes(settings)
 
+    @property
+    def media_kinds(self) -> frozenset[str]:  # type: ignore[override]
+        return self.transport.media_kinds
+
+    def media_tokens(self, item: MediaPart, resolution: str = "auto") -> int:
+        return self.transport.media_tokens(item, resolution)
+
     def batch_jobs(self, source: str, settings: CourseSettings) -> BatchJobs | None:
         """The transport's batch service for this course's calls, or None without one."""
         return self.transport.batch_jobs(_prefix(source, settings))
@@ -103,7 +110,12 @@ class PromptedEngine(Engine):
         calls: int,
         saved: Mapping[str, Any],
         save: Callable[[dict[str, Any]], None],
+        media: Sequence[MediaPart] = (),
+        saved_files: Mapping[str, Any] | None = None,
+        save_files: Callable[[dict[str, Any]], None] | None = None,
     ) -> Iterator[list[str]]:
         with self.transport.course_context(_prefix(source, settings), settings, calls=calls,
-                                           saved=saved, save=save) as notes:
+                                           saved=saved, save=save, media=media,
+                                           saved_files=saved_files,
+                                           save_files=save_files) as notes:
             yield notes

@@ -1,12 +1,9 @@
 """The Gemini transport: one google-genai call per prompt, and the GeminiEngine built on it.
 
-One SDK Client per (API key, base URL) lives in a small process-wide registry and is shared by
-all threads, so HTTP connections stay open across calls; beside it are the model facts read
-from the API and the parameters each model rejected, both per key and model. The API version
-is pinned (`v1beta`, where explicit caches and batches live; `GOOGLE_GENAI_API_VERSION`
-overrides). The SDK's own retries are off (`HttpRetryOptions(attempts=1)`), because
-`geminiteacher.engine.retrying` is the only retry layer. Every failure leaves here as a
-`geminiteacher.errors` type whose message never contains the key.
+Calls go through the process-wide client of `client.py` (one per key, base URL and API
+version, SDK retries off); the model's facts and the parameters it rejected are kept beside
+that client. Every failure leaves here as a `geminiteacher.errors` type whose message never
+contains the key.
 """
 
 from __future__ import annotations
@@ -18,7 +15,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, NoReturn
 
 from google.genai import errors as genai_errors
@@ -46,7 +43,7 @@ from geminiteacher.errors import (
     RateLimitedError,
     ServiceError,
 )
-from geminiteacher.models import DEFAULT_MODEL, CourseSettings
+from geminiteacher.models import DEFAULT_MODEL, CourseSettings, MediaPart
 
 FACTS_RETRY_SECONDS = 60.0  # how long "the API could not say" is believed before asking again
 
@@ -212,6 +209,9 @@ class GeminiTransport(Transport):
         calls: int,
         saved: Mapping[str, Any],
         save: Callable[[dict[str, Any]], None],
+        media: Sequence[MediaPart] = (),
+        saved_files: Mapping[str, Any] | None = None,
+        save_files: Callable[[dict[str, Any]], None] | None = None,
     ) -> Iterator[list[str]]:
         """An explicit cache of the course's prefix while it runs, when it is worth one."""
         if not self.caches_worth_trying(prefix, settings, calls):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
 from geminiteacher.ingest.formats import markdown as md
+from geminiteacher.ingest.formats.pictures import Pictures
 
 DROP = frozenset({
     "script", "style", "nav", "noscript", "template", "head", "svg", "math", "iframe", "object",
@@ -35,11 +37,15 @@ _LIST_START = re.compile(r"^(?:- |\d+\. )")
 _LANGUAGE = re.compile(r"^(?:language|lang)-(\S+)$")
 
 
-def to_markdown(markup: str | bytes, fallback_title: str | None = None) -> str:
+def to_markdown(markup: str | bytes, fallback_title: str | None = None, *,
+                pictures: Pictures | None = None,
+                packaged: Callable[[str], bytes | None] | None = None) -> str:
     """Convert an HTML or XHTML document (text or bytes) to Markdown.
 
     When the result does not open with a heading, `fallback_title` (or, if the page has
-    no heading at all, its `<title>`) is put on top as `# title`.
+    no heading at all, its `<title>`) is put on top as `# title`. With `pictures`, embedded
+    pictures (`data:` URIs, and files `packaged(src)` finds inside a book) are kept there and
+    marked in place; a remote `<img>` is never fetched and stays its alt text.
     """
     soup = BeautifulSoup(markup, "lxml")
     title = fallback_title
@@ -52,7 +58,7 @@ def to_markdown(markup: str | bytes, fallback_title: str | None = None) -> str:
         if not tag.decomposed:  # not already gone with an enclosing bar
             tag.decompose()
     try:
-        blocks = _Walker().blocks(body)
+        blocks = _Walker(pictures, packaged).blocks(body)
     except RecursionError:  # absurdly deep nesting: keep the text, lose the structure
         blocks = [md.inline(text) for text in body.stripped_strings]
     text = md.join_blocks(blocks)
@@ -74,6 +80,11 @@ def _navigation(body: Tag) -> list[Tag]:
 
 class _Walker:
     """Turns a subtree into Markdown blocks; inline runs are gathered into paragraphs."""
+
+    def __init__(self, pictures: Pictures | None,
+                 packaged: Callable[[str], bytes | None] | None) -> None:
+        self.pictures = pictures
+        self.packaged = packaged
 
     def blocks(self, node: Tag) -> list[str]:
         out: list[str] = []
@@ -120,6 +131,9 @@ class _Walker:
             return "\n"
         if node.name == "img":
             alt = md.inline(node.get("alt") or "")
+            figure = self.picture(node.get("src") or "", alt)
+            if figure:
+                return f"\n{figure}\n"
             return f" {alt} " if alt else ""
         inner = self.content(node)
         if node.name in BLOCK or node.name in _CELLS:  # e.g. a <div> in a <span>: its own line
@@ -131,6 +145,15 @@ class _Walker:
         if node.name in _EMPHASIS:
             return _wrap(inner, "*")
         return inner
+
+    def picture(self, src: str, alt: str) -> str | None:
+        """The marker of an embedded picture kept for the model, or None."""
+        if self.pictures is None or not isinstance(src, str):
+            return None
+        if src.strip().lower().startswith("data:"):
+            return self.pictures.add_data_uri(src, alt)
+        data = self.packaged(src) if self.packaged is not None else None
+        return self.pictures.add(data, alt) if data else None
 
     def content(self, tag: Tag) -> str:
         """The inline Markdown of a tag's children."""

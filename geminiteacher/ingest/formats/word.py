@@ -1,4 +1,4 @@
-"""DOCX → Markdown with python-docx: headings, lists, tables and code, in body order."""
+"""DOCX → Markdown with python-docx: headings, lists, tables, code and pictures, in body order."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from geminiteacher.ingest.formats import markdown as md
+from geminiteacher.ingest.formats.pictures import Pictures
 
 MONOSPACE = frozenset({
     "courier", "courier new", "consolas", "menlo", "monaco", "lucida console",
@@ -25,15 +26,17 @@ _CODE_STYLE = re.compile(r"code|preformatted|verbatim|listing|macro text", re.IG
 _MAX_STYLE_DEPTH = 10
 
 
-def to_markdown(data: bytes) -> str:
-    """Convert a .docx file's bytes to Markdown."""
+def to_markdown(data: bytes, pictures: Pictures | None = None) -> str:
+    """Convert a .docx file's bytes to Markdown; with `pictures`, the pictures in its body
+    are kept there and marked where they stand."""
     document = docx.Document(io.BytesIO(data))
-    return _Writer(document).render()
+    return _Writer(document, pictures).render()
 
 
 class _Writer:
-    def __init__(self, document: Document) -> None:
+    def __init__(self, document: Document, pictures: Pictures | None) -> None:
         self.document = document
+        self.pictures = pictures
         self.formats = _list_formats(document)
         self.counters: dict[str, list[int]] = {}
         self.blocks: list[str] = []
@@ -45,8 +48,10 @@ class _Writer:
             if isinstance(block, Table):
                 self._flush()
                 self.blocks.extend(self.table(block))
+                self.figures(block._tbl)
             else:
                 self.paragraph(block)
+                self.figures(block._p)
         self._flush()
         return md.join_blocks(self.blocks)
 
@@ -74,6 +79,23 @@ class _Writer:
             return
         self._flush()
         self.blocks.append(md.prose(md.inline(text)))
+
+    def figures(self, element) -> None:
+        """The markers of the pictures drawn inside `element`, each as its own block."""
+        if self.pictures is None:
+            return
+        for blip in element.iter(qn("a:blip")):
+            part = self.document.part.related_parts.get(blip.get(qn("r:embed")) or "")
+            if part is None or not hasattr(part, "blob"):
+                continue  # a linked (remote) picture, or a broken reference
+            holder = next(blip.iterancestors(qn("wp:inline"), qn("wp:anchor")), None)
+            described = holder.find(qn("wp:docPr")) if holder is not None else None
+            alt = "" if described is None else (described.get("descr") or
+                                                 described.get("title") or "")
+            found = self.pictures.add(part.blob, alt)
+            if found:
+                self._flush()
+                self.blocks.append(found)
 
     def _item(self, numbering: tuple[str, int, int, bool], text: str) -> str:
         key, level, depth, numbered = numbering
