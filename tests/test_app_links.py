@@ -35,14 +35,14 @@ def test_links_are_listed_with_their_kind_and_refusals_in_one_line_each(page, fa
     ])).run()
     table = links_table(page)
     assert list(table["Kind"]) == ["web page", "PDF", "YouTube video"]
-    assert list(table["Read as"])[:2] == ["tides (127.0.0.1).html", "glaciers (127.0.0.1).pdf"]
+    assert list(table["Read as"])[:2] == ["Tides (127.0.0.1).html", "glaciers (127.0.0.1).pdf"]
     errors = [e.value for e in page.error]
     assert [e.split(": ")[0] for e in errors] == [fake_web.url("photo.png"),
                                                  fake_web.url("loop")]
     assert all("\n" not in e for e in errors)
     files = page.dataframe[-1].value
-    assert "tides (127.0.0.1).html" in list(files["File"])
-    assert page.text_input(key="title").value == "tides (127.0.0.1)"
+    assert "Tides (127.0.0.1).html" in list(files["File"])
+    assert page.text_input(key="title").value == "Tides (127.0.0.1)"
 
 
 def test_a_private_link_is_refused_on_the_page_without_connecting(page, fake_web, monkeypatch):

@@ -3,6 +3,9 @@ listed with its kind or its problem in one line."""
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -16,11 +19,18 @@ MAX_LINKS = 20  # per course, so one pasted list cannot keep the page fetching f
 KINDS = {"html": "web page", "pdf": "PDF", "txt": "text", "md": "Markdown"}
 
 
-@st.cache_data(max_entries=64, ttl=600, show_spinner="Reading your links…")
-def fetched(url: str) -> tuple[list[SourcePart], list[MediaPart]]:
-    """One link's material, kept ten minutes so reruns do not fetch it again (a failure
-    raises, so it is not kept: the next rerun tries again)."""
-    return read_link(url)
+KEEP_SECONDS = 600.0  # a fetched link is read again after this long
+
+
+def fetched(url: str, kept: dict[str, tuple[float, Any]]) -> tuple[list[SourcePart],
+                                                                  list[MediaPart]]:
+    """One link's material, kept in this session for ten minutes so reruns do not fetch it
+    again (a failure raises and is not kept: the next rerun tries again)."""
+    now = time.monotonic()
+    if url not in kept or now - kept[url][0] > KEEP_SECONDS:
+        with st.spinner(f"Reading {url}…"):
+            kept[url] = (now, read_link(url))
+    return kept[url][1]
 
 
 def links() -> tuple[list[SourcePart], list[MediaPart], list[str]]:
@@ -34,13 +44,17 @@ def links() -> tuple[list[SourcePart], list[MediaPart], list[str]]:
     lines = list(dict.fromkeys(line.strip() for line in text.splitlines() if line.strip()))
     problems = [f"Only the first {MAX_LINKS} links are read; make a second course for the "
                 "rest."] if len(lines) > MAX_LINKS else []
+    urls = [line if is_link(line) else f"https://{line}" for line in lines[:MAX_LINKS]]
+    # only the links in the box stay kept: a session holds at most MAX_LINKS downloads
+    kept = {url: found for url, found in st.session_state.get("links_kept", {}).items()
+            if url in urls}
+    st.session_state["links_kept"] = kept
     parts: list[SourcePart] = []
     media: list[MediaPart] = []
     rows = []
-    for line in lines[:MAX_LINKS]:
-        url = line if is_link(line) else f"https://{line}"
+    for url in urls:
         try:
-            text_parts, media_parts = fetched(url)
+            text_parts, media_parts = fetched(url, kept)
         except GeminiTeacherError as exc:
             problems.append(describe(exc))
             continue
