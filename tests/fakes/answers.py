@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -24,22 +25,25 @@ def outline_titles(document: str, instruction: str, size: int | None = None) -> 
     return titles
 
 
-def chapter(document: str, instruction: str, asked: dict[str, Any]) -> dict[str, Any]:
-    """A chapter for the instruction's `Chapter title:`, with sources and a quiz when the
-    schema's properties (`asked`) name them."""
+def chapter(document: str, instruction: str, asked: dict[str, Any],
+            notes: Sequence[str] = (), cited: Sequence[str] = ()) -> dict[str, Any]:
+    """A chapter for the instruction's `Chapter title:`, with sources (`cited` added) and a
+    quiz when the schema's properties (`asked`) name them; `notes` close its explanation."""
     match = re.search(r"^Chapter title: (.*)$", instruction, re.M)
     title = match.group(1).strip() if match else "Chapter"
     written: dict[str, Any] = {
         "title": title,
         "summary": f"This chapter covers {title} and why it matters.",
         "explanation": f"{title} is explained here step by step, with the examples "
-        "from the document and the reasoning that connects them.",
+        "from the document and the reasoning that connects them."
+        + "".join(f"\n\n{note}" for note in notes),
         "extension": f"Further reading on {title}; try applying it to a new case.",
     }
     if "sources" in asked:  # the heading named like the chapter, and one made up
         headings = re.findall(r"^#{1,3}\s+(.+?)\s*$", document, re.M)
         written["sources"] = [h for h in headings if h.lower() == title.lower()][:1]
         written["sources"].append("A section the document does not have")
+        written["sources"] += cited
     if "quiz" in asked:  # n questions, the correct option moving through A-D
         written["quiz"] = [{
             "question": f"Question {q} on {title}: which statement is right?",
@@ -52,16 +56,17 @@ def chapter(document: str, instruction: str, asked: dict[str, Any]) -> dict[str,
 
 
 def course_text(kind: str, document: str, instruction: str, asked: dict[str, Any],
-                as_json: bool, outline_size: int | None = None) -> str:
+                as_json: bool, outline_size: int | None = None, *,
+                notes: Sequence[str] = (), cited: Sequence[str] = ()) -> str:
     """The answer to one call of `kind` (outline, chapter, summary): JSON when `as_json`,
-    else Markdown."""
+    else Markdown; `notes` and `cited` as in `chapter`."""
     if kind == "outline":
         titles = outline_titles(document, instruction, outline_size)
         if as_json:
             return json.dumps({"chapters": titles}, ensure_ascii=False)
         return "\n".join(f"{i}. {t}" for i, t in enumerate(titles, 1))
     if kind == "chapter":
-        written = chapter(document, instruction, asked)
+        written = chapter(document, instruction, asked, notes, cited)
         if as_json:
             return json.dumps(written, ensure_ascii=False)
         return (f"# {written['title']}\n\n## Summary\n\n{written['summary']}\n\n"

@@ -38,6 +38,7 @@ from tests.fakes.answers import course_text
 from tests.fakes.batches import BatchService
 from tests.fakes.caches import Cache, CacheService
 from tests.fakes.catalog import ModelSpec, catalog, lookup, request_problem
+from tests.fakes.files import FileService
 from tests.fakes.http import Answer as _Answer
 from tests.fakes.http import LocalService
 from tests.fakes.wire import texts as _texts
@@ -179,20 +180,49 @@ def _quota_error(retry_delay: float | None, daily: bool) -> _Answer:
     )
 
 
+_ATTACHED = re.compile(r"^- (?P<name>.+?) \((?P<what>PDF|picture|recording|video|YouTube video)"
+                       r"(?:, (?P<pages>\d+) pages?|, (?P<time>[\d:]+))?\)$", re.M)
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}:{secs:02d}"
+
+
+def _media_citations(document: str) -> list[str]:
+    """Sources for each attached file the document part lists: a range inside the material
+    and one outside it (which the reader must drop)."""
+    cited = []
+    for match in _ATTACHED.finditer(document):
+        name = match["name"]
+        if match["pages"]:
+            pages = int(match["pages"])
+            cited += [f"{name}, pp. 1\u2013{min(2, pages)}", f"{name}, pp. {pages + 5}-{pages + 6}"]
+        elif match["time"]:
+            parts = [int(p) for p in match["time"].split(":")]
+            total = sum(v * 60 ** i for i, v in enumerate(reversed(parts)))
+            cited += [f"{name}, {_clock(total / 4)}\u2013{_clock(total / 2)}",
+                      f"{name}, {_clock(total + 60)}-{_clock(total + 120)}"]
+        else:
+            cited.append(name)
+    return cited
+
+
 class FakeGemini(LocalService):
     """The fake Gemini service. Start it, point GOOGLE_GEMINI_BASE_URL at `url`, observe."""
 
     def __init__(self, *, latency: float = 0.0, jitter: float = 0.0, seed: int = 0) -> None:
-        self.latency = latency
         super().__init__()
+        self.latency = latency
         self.jitter = jitter
         self.faults: dict = {}
         self.outline_size: int | None = None
         self.hang_seconds = 30.0  # how long a random "hang" fault sleeps
         self.echo_key = False  # error messages quote the API key they were sent with
         self.serve_models = True  # False: a gateway without /models (list and get answer 404)
-        self.caches = CacheService()
-        self.batches = BatchService(self._batch_item)
+        self.files = FileService()
+        self.caches = CacheService(self.files)
+        self.batches = BatchService(self._batch_item, self.files)
         self.requests: list[Recorded] = []
         self.batch_items: list[Recorded] = []  # the requests inside batch jobs, answered
         self.max_in_flight = 0
@@ -356,7 +386,14 @@ class FakeGemini(LocalService):
             return _not_found(version, model or "")
         spec, concrete = served
         if action == "countTokens":
-            return _Answer(200, {"totalTokens": tokens(json.dumps(rec.body or {}))})
+            parts = self._media_parts(rec.body or {})
+            refused = self.files.check_parts(parts)
+            if refused is not None:
+                return _error(*refused)
+            media = sum(n for *_, n in self.files.describe(parts))
+            text = json.dumps({k: v for k, v in (rec.body or {}).items()}) if not parts else \
+                "".join(t for c in (rec.body or {}).get("contents") or [] for t in _texts(c))
+            return _Answer(200, {"totalTokens": tokens(text) + media})
         if action == "batchGenerateContent" and isinstance(rec.body, dict):
             if version == "v1":
                 return _error(404, f"Unknown path {rec.path.split('?')[0]}")
@@ -371,6 +408,9 @@ class FakeGemini(LocalService):
             cache, refusal = self.caches.for_request(concrete, rec.body)
             if refusal is not None:
                 return _error(404 if "not found" in refusal else 400, refusal)
+            refused = self.files.check_parts(self._media_parts(rec.body))
+            if refused is not None:
+                return _error(*refused)
             return self._generate(rec, spec, concrete, cache,
                                   stream=action == "streamGenerateContent")
         return _error(400, "Invalid JSON payload received.")
@@ -391,18 +431,22 @@ class FakeGemini(LocalService):
         version, kind, name, action = groups
         if version == "v1":
             return _error(404, f"Unknown path {url.path}")
-        service = self.batches
+        service, files = self.batches, self.files
         if url.path.startswith("/upload/"):
             command = {k.lower(): v for k, v in headers.items()}.get("x-goog-upload-command", "")
             upload_id = (parse_qs(url.query).get("upload_id") or [""])[0]
             if upload_id:
-                return self._reply(*service.upload(upload_id, command, raw))
-            return self._reply(*service.start_upload(body or {}, self.url))
+                return self._reply(*files.upload(upload_id, command, raw))
+            return self._reply(*files.start_upload(body or {}, self.url, headers))
         full = f"{kind}/{name}"
         if kind == "files" and method == "GET" and action == "download":
-            data = service.download(full)
+            data = files.data(full)
             return _Answer(200, None, raw=data) if data is not None \
                 else _error(404, f"File {full} not found.")
+        if kind == "files" and method == "GET":
+            return self._reply(*(files.get(full) if name else files.list()))
+        if kind == "files" and method == "DELETE" and name:
+            return self._reply(*files.delete(full))
         if kind == "batches" and method == "GET" and not action:
             return self._reply(*service.get(full))
         if kind == "batches" and method == "POST" and action == "cancel":
@@ -427,7 +471,9 @@ class FakeGemini(LocalService):
             answer = _error(400, problem)
         else:
             cache, refusal = self.caches.for_request(concrete, body)
+            refused = self.files.check_parts(self._media_parts(body))
             answer = _error(404 if "not found" in refusal else 400, refusal) if refusal \
+                else _error(*refused) if refused \
                 else self._generate(rec, spec, concrete, cache, stream=False, wait=False)
         with self._lock:
             self.batch_items.append(rec)
@@ -486,13 +532,34 @@ class FakeGemini(LocalService):
                     return _Fault(name, seconds=self.hang_seconds), delay, None
             return None, delay, None
 
+    @staticmethod
+    def _media_parts(body: dict) -> list[dict]:
+        return [p for c in body.get("contents") or [] if isinstance(c, dict)
+                for p in c.get("parts") or [] if isinstance(p, dict) and "text" not in p]
+
+    def seen_media(self, rec: Recorded, cache: Cache | None = None) -> list[tuple[str, str, int]]:
+        """(name, modality, tokens) of the media a request carried, its cache's first."""
+        resolution = rec.generation_config.get("mediaResolution")
+        cached = [p for c in (cache.contents if cache else []) for p in c.get("parts") or []
+                  if "text" not in p]
+        return self.files.describe(cached + self._media_parts(rec.body or {}), resolution)
+
     def _answer(self, rec: Recorded, fault: _Fault | None, spec: ModelSpec,
                 concrete: str, cache: Cache | None, cached: int) -> dict:
         prompt_text = rec.system + "".join(
             t for c in rec.body.get("contents") or [] for t in _texts(c)
         )
-        prompt = tokens(prompt_text) + (cache.tokens if cache else 0)
-        usage: dict[str, Any] = {"promptTokenCount": prompt, "totalTokenCount": prompt}
+        seen = self.seen_media(rec, cache)
+        in_cache = sum(n for *_, n in self.seen_media(
+            Recorded("", "", "", "", {}, 0.0), cache)) if cache else 0
+        text = tokens(prompt_text) + (cache.tokens - in_cache if cache else 0)
+        details: dict[str, int] = {"TEXT": text}
+        for _, kind, count in seen:
+            details[kind] = details.get(kind, 0) + count
+        prompt = sum(details.values())
+        usage: dict[str, Any] = {"promptTokenCount": prompt, "totalTokenCount": prompt,
+                                 "promptTokensDetails": [{"modality": k, "tokenCount": v}
+                                                         for k, v in details.items()]}
         if cached:
             usage["cachedContentTokenCount"] = cached
         kind = fault.kind if fault is not None else ""
@@ -506,7 +573,7 @@ class FakeGemini(LocalService):
         else:
             as_json = (kind != "markdown"
                        and rec.generation_config.get("responseMimeType") == "application/json")
-            text = self._text(rec, as_json, cache)
+            text = self._text(rec, as_json, cache, self.seen_media(rec, cache))
             candidate = {"content": {"role": "model", "parts": [{"text": text}]},
                          "finishReason": "STOP"}
         output = tokens(text)
@@ -558,8 +625,12 @@ class FakeGemini(LocalService):
 
     # -- deterministic answers --------------------------------------------------------------
 
-    def _text(self, rec: Recorded, as_json: bool, cache: Cache | None = None) -> str:
+    def _text(self, rec: Recorded, as_json: bool, cache: Cache | None = None,
+              seen: list[tuple[str, str, int]] = ()) -> str:
         document = cache.document if cache else (rec.parts[0] if rec.parts else "")
         asked = (rec.generation_config.get("responseJsonSchema") or {}).get("properties", {})
         return course_text(rec.kind, document, rec.instruction, asked, as_json,
-                           self.outline_size)
+                           self.outline_size,
+                           notes=[f"Media seen: {name} ({kind}, {count} tokens)."
+                                  for name, kind, count in seen],
+                           cited=_media_citations(document))
