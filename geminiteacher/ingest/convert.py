@@ -2,7 +2,9 @@
 
 The type of a file is read from its content (magic bytes, the entries of a ZIP
 container, whether it decodes as text), not trusted from its name; the limits below
-are checked before anything is parsed. Each format lives in `geminiteacher.ingest.formats`.
+are checked before anything is parsed, and each file's output is drawn from its own
+`Budget` (see `geminiteacher.ingest.budget`). Control characters are dropped from every
+result. Each format lives in `geminiteacher.ingest.formats`.
 Every problem with a file is a `ConversionError` naming the file, what is wrong and
 what to do; `load_sources` keeps converting the other files when one fails.
 """
@@ -21,16 +23,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geminiteacher.errors import ConversionError, SettingsError, SourceTooLargeError
+from geminiteacher.ingest.budget import Budget
 from geminiteacher.ingest.formats import epub, html, pdf, slides, word
 from geminiteacher.ingest.formats.text import decode_text
 from geminiteacher.models import Source, SourcePart
+from geminiteacher.text.controls import clean_text
 
 MB = 1024 * 1024
 MAX_FILE_BYTES = 50 * MB  # per file; GEMINITEACHER_MAX_FILE_MB overrides it
 MAX_FILE_ENV = "GEMINITEACHER_MAX_FILE_MB"
 MAX_ZIP_TOTAL_BYTES = 256 * MB  # DOCX/PPTX/EPUB: everything inside, unpacked
-MAX_ZIP_RATIO = 100  # unpacked / packed size of one entry...
-ZIP_RATIO_FLOOR = MB  # ...checked for entries that unpack to more than this
+MAX_ZIP_RATIO = 100  # unpacked / packed size of one entry, and of the whole container...
+ZIP_RATIO_FLOOR = MB  # ...checked for an entry that unpacks to more than this...
+ZIP_TOTAL_RATIO_FLOOR = 16 * MB  # ...and for a container that unpacks to more than this
 MAX_ZIP_ENTRIES = 10_000
 PROMPT_RESERVE_TOKENS = 8_192  # room kept for instructions beside the document
 
@@ -42,8 +47,9 @@ LABELS = {
 _CLAIMED = {".pdf": "pdf", ".docx": "docx", ".pptx": "pptx", ".epub": "epub"}
 _HTML_EXTENSIONS = (".html", ".htm", ".xhtml")
 _TEXT_EXTENSIONS = (".txt", ".text", ".md", ".markdown")
-_HTML_START = re.compile(r"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*(<!doctype\s+html|<html[\s>])",
-                         re.IGNORECASE | re.DOTALL)
+# A comment's body cannot hold "-->", so comments split one way only: linear, not exponential.
+_HTML_START = re.compile(r"^\s*(<\?xml[^>]*>\s*)?(<!--(?:(?!-->).)*-->\s*)*"
+                         r"(<!doctype\s+html|<html[\s>])", re.IGNORECASE | re.DOTALL)
 _CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 _OFFICE_HINT = "save it as .docx or .pptx (without a password) or as PDF, and upload that"
 _BINARY_TYPES = (
@@ -89,8 +95,11 @@ def convert_bytes(data: bytes, filename: str) -> SourcePart:
     if not data.strip():
         raise ConversionError(name, "the file is empty; choose the right file or save it again")
     found = _detect(data, name)
+    budget = Budget(name, len(data))
     try:
-        markdown, pages, sections = _convert(found, data, name)
+        markdown, pages, sections = _convert(found, data, name, budget)
+        budget.spend(max(0, len(markdown) - budget.spent))  # the result is bound too
+        markdown = clean_text(markdown)
     except ConversionError:
         raise
     except Exception as error:  # parsers of untrusted files fail in many ways
@@ -257,6 +266,7 @@ def _detect_zip(data: bytes, name: str, extension: str) -> _Detected:
 def _check_expansion(entries: list[zipfile.ZipInfo], name: str) -> None:
     """Refuse containers that would unpack to far more than they weigh (zip bombs)."""
     total = sum(entry.file_size for entry in entries)
+    packed = sum(entry.compress_size for entry in entries)
     problem = None
     if len(entries) > MAX_ZIP_ENTRIES:
         problem = f"it holds {len(entries):,} files, over the limit of {MAX_ZIP_ENTRIES:,}"
@@ -270,6 +280,9 @@ def _check_expansion(entries: list[zipfile.ZipInfo], name: str) -> None:
                 problem = (f"its part {entry.filename} would unpack {ratio:,.0f} times larger "
                            f"than it is stored (limit {MAX_ZIP_RATIO}x)")
                 break
+    if not problem and total > ZIP_TOTAL_RATIO_FLOOR and total > MAX_ZIP_RATIO * max(packed, 1):
+        problem = (f"it would unpack to {_human(total)}, {total / max(packed, 1):,.0f} times "
+                   f"what it stores (limit {MAX_ZIP_RATIO}x)")
     if problem:
         raise ConversionError(
             name, f"refused as unsafe: {problem}; open the document and save a fresh copy "
@@ -277,20 +290,20 @@ def _check_expansion(entries: list[zipfile.ZipInfo], name: str) -> None:
         )
 
 
-def _convert(found: _Detected, data: bytes,
-             name: str) -> tuple[str, int | None, dict[str, tuple[int, int]]]:
+def _convert(found: _Detected, data: bytes, name: str,
+             budget: Budget) -> tuple[str, int | None, dict[str, tuple[int, int]]]:
     """The Markdown, the page count when the format has pages, and the pages of each
     heading's section when the format knows them (PDF)."""
     if found.kind == "pdf":
-        return pdf.to_markdown(data, name)
+        return pdf.to_markdown(data, name, budget)
     if found.kind == "pptx":
-        return (*slides.to_markdown(data), {})
+        return (*slides.to_markdown(data, budget), {})
     if found.kind == "docx":
-        return word.to_markdown(data), None, {}
+        return word.to_markdown(data, budget), None, {}
     if found.kind == "epub":
-        return epub.to_markdown(found.archive, name), None, {}
+        return epub.to_markdown(found.archive, name, budget), None, {}
     if found.kind == "html":
-        return html.to_markdown(found.text), None, {}
+        return html.to_markdown(found.text, budget), None, {}
     return found.text, None, {}  # Markdown and plain text pass through as written
 
 

@@ -1,6 +1,8 @@
 """EPUB → Markdown: container.xml → OPF → spine order; each chapter through the HTML converter.
 
-The zip has already passed the size guard in `geminiteacher.ingest.convert`.
+The zip has already passed the size guard in `geminiteacher.ingest.convert`. A document the
+spine lists more than once is read once, where it first appears, so a book's text is never
+larger than the documents it holds.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from urllib.parse import unquote, urldefrag
 from lxml import etree
 
 from geminiteacher.errors import ConversionError
+from geminiteacher.ingest.budget import Budget
 from geminiteacher.ingest.formats import html
 from geminiteacher.ingest.formats import markdown as md
 
@@ -27,7 +30,7 @@ _XML = etree.XMLParser(resolve_entities=False, no_network=True, recover=True)
 _PAGES = ("application/xhtml+xml", "text/html")
 
 
-def to_markdown(archive: zipfile.ZipFile, name: str) -> str:
+def to_markdown(archive: zipfile.ZipFile, name: str, budget: Budget) -> str:
     """The book's chapters in reading order; a chapter without a heading gets its TOC title."""
     opf_path = _rootfile(archive, name)
     opf = _parse(archive, opf_path, name)
@@ -42,10 +45,12 @@ def to_markdown(archive: zipfile.ZipFile, name: str) -> str:
     titles = _toc_titles(archive, opf, manifest, spine)
     locked = _encrypted(archive)
     blocks = []
+    read: set[str] = set()
     for ref in spine.iterfind("opf:itemref", _NS):
         href, media, properties = manifest.get(ref.get("idref"), ("", "", ""))
-        if media not in _PAGES or "nav" in properties.split():
+        if media not in _PAGES or "nav" in properties.split() or href in read:
             continue
+        read.add(href)
         if href in locked:
             raise ConversionError(
                 name, "this EPUB is DRM-protected, so its text cannot be read; "
@@ -55,7 +60,7 @@ def to_markdown(archive: zipfile.ZipFile, name: str) -> str:
             page = archive.read(href)
         except KeyError:
             continue  # listed in the spine but missing: read the rest of the book
-        blocks.append(html.to_markdown(page, fallback_title=titles.get(href, "")))
+        blocks.append(html.to_markdown(page, budget, fallback_title=titles.get(href, "")))
     return md.join_blocks(blocks)
 
 

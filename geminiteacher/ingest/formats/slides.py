@@ -1,4 +1,8 @@
-"""PPTX → Markdown with python-pptx: a `##` section per slide, bullets, tables, speaker notes."""
+"""PPTX → Markdown with python-pptx: a `##` section per slide, bullets, tables, speaker notes.
+
+A slide the presentation lists more than once is read once, so a deck's text is never larger
+than the slides it holds.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import pptx
 from pptx.enum.shapes import PP_PLACEHOLDER
 from pptx.oxml.ns import qn
 
+from geminiteacher.ingest.budget import Budget
 from geminiteacher.ingest.formats import markdown as md
 
 _TITLES = {PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE, PP_PLACEHOLDER.VERTICAL_TITLE}
@@ -18,22 +23,28 @@ _BULLETED = {PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.OBJECT, PP_PLACEHOLDER.VERTICAL
              PP_PLACEHOLDER.VERTICAL_OBJECT}
 
 
-def to_markdown(data: bytes) -> tuple[str, int]:
-    """Convert a .pptx file's bytes to Markdown; also returns the number of slides."""
+def to_markdown(data: bytes, budget: Budget) -> tuple[str, int]:
+    """Convert a .pptx file's bytes to Markdown; also returns the number of slides.
+    Tables draw on `budget`."""
     deck = pptx.Presentation(io.BytesIO(data))
     blocks: list[str] = []
     count = 0
-    for count, slide in enumerate(deck.slides, start=1):
+    read: set[str] = set()
+    for slide in deck.slides:
+        if slide.part.partname in read:
+            continue
+        read.add(slide.part.partname)
+        count += 1
         title = slide.shapes.title.text if slide.shapes.title is not None else ""
         blocks.append(md.heading(2, title) or f"## Slide {count}")
-        blocks.extend(_shapes(slide.shapes))
+        blocks.extend(_shapes(slide.shapes, budget))
         notes = _notes(slide)
         if notes:
             blocks.append("\n".join(["> **Notes:**", *(f"> {line}" for line in notes)]))
     return md.join_blocks(blocks), count
 
 
-def _shapes(shapes: Iterable) -> list[str]:
+def _shapes(shapes: Iterable, budget: Budget) -> list[str]:
     """Blocks of every shape but the title, top-to-bottom then left-to-right."""
     blocks: list[str] = []
     for shape in sorted(shapes, key=lambda s: (s.top or 0, s.left or 0)):
@@ -41,10 +52,10 @@ def _shapes(shapes: Iterable) -> list[str]:
         if kind in _TITLES or kind in _FURNITURE:
             continue
         if getattr(shape, "shapes", None) is not None:  # a group
-            blocks.extend(_shapes(shape.shapes))
+            blocks.extend(_shapes(shape.shapes, budget))
         elif getattr(shape, "has_table", False) and shape.has_table:
             rows = [[cell.text for cell in row.cells] for row in shape.table.rows]
-            blocks.append(md.table(rows))
+            blocks.append(md.table(rows, budget))
         elif shape.has_text_frame:
             blocks.append(_text_frame(shape.text_frame, bulleted=kind in _BULLETED))
     return blocks
