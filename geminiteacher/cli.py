@@ -7,9 +7,13 @@ out. Errors are one line on stderr and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import logging
+import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -24,11 +28,15 @@ from geminiteacher.models import (
     MAX_WAIT,
     MAX_WORKERS,
     MODES,
+    READING,
+    RESOLUTIONS,
     THINKING,
     CourseSettings,
     Event,
     EventKind,
+    RunPlan,
 )
+from geminiteacher.text.titles import numbered
 
 log = logging.getLogger("geminiteacher")
 
@@ -41,6 +49,7 @@ DEFAULTS: dict[str, Any] = {
     "engine": "auto", "requests_per_minute": None, "max_wait": MAX_WAIT, "thinking": "auto",
     "thinking_budget": None, "cache": "auto", "api_key": None, "quiz_questions": 5,
     "export": None, "batch": False, "batch_retry": "online", "rate_window": 60.0,
+    "read": "auto", "media_resolution": "auto",
 }
 
 
@@ -50,9 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Turn documents into a structured course (Gemini with a key, else offline).",
         argument_default=argparse.SUPPRESS,
     )
-    p.add_argument("--input", "-i", action="append", metavar="FILE",
-                   help="a document to learn from (repeat for several; PDF, DOCX, PPTX, HTML, "
-                        "EPUB, MD, TXT)")
+    p.add_argument("--input", "-i", action="append", metavar="FILE|URL",
+                   help="a document or link to learn from (repeat for several; PDF, DOCX, PPTX, "
+                        "HTML, EPUB, MD, TXT; a web page, PDF or YouTube video by its address; "
+                        "with Gemini also pictures (PNG, JPEG, WebP, HEIC), recordings (WAV, "
+                        "MP3, M4A/AAC, OGG, FLAC) and videos (MP4, WebM, MOV, MPEG))")
     p.add_argument("--output-dir", "-o", help="folder for courses (default: output)")
     p.add_argument("--title", "-t", help="course title (default: the first file's name)")
     p.add_argument("--mode", choices=MODES, help="how chapters are written (default: sequential)")
@@ -86,6 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache", choices=CACHING,
                    help="explicit Gemini context cache of the document: auto (when it pays, "
                         "default), on, off")
+    p.add_argument("--read", choices=READING,
+                   help="how documents are read: auto (Gemini reads PDFs natively, pages as "
+                        "images, so scans, figures and formulas count; text elsewhere; "
+                        "default), text, native")
+    p.add_argument("--media-resolution", choices=RESOLUTIONS,
+                   help="Gemini's media resolution for pages, pictures and video frames: "
+                        "auto (the model's default), low (fewest tokens), medium, high")
     p.add_argument("--batch", action="store_true",
                    help="write the chapters as one Gemini batch job: half price, results "
                         "within hours (the outline and the summary run online)")
@@ -151,16 +169,44 @@ def settings_from(options: dict[str, Any]) -> CourseSettings:
         cache=options["cache"],
         quiz_questions=int(options["quiz_questions"]),
         batch=bool(options["batch"]), batch_retry=options["batch_retry"],
+        read=options["read"], media_resolution=options["media_resolution"],
     )
 
 
-class Progress:
-    """A per-chapter progress bar on stderr (one line per event when not a terminal)."""
+def plan_line(plan: RunPlan) -> str | None:
+    """What a resumed run does, in words ("6 of 10 chapters done before; this run writes
+    4 and the course summary"); None for a new course."""
+    if plan.outline or not plan.done_before:
+        return None
+    parts = [f"{len(plan.todo)}"] if plan.todo else []
+    if plan.summary:
+        parts.append("the course summary")
+    return (f"{plan.done_before} of {plan.total} chapters done before; this run writes "
+            + (" and ".join(parts) or "nothing"))
 
-    def __init__(self, stream: TextIO, verbose: bool) -> None:
+
+def work_words(plan: RunPlan) -> str:
+    """What a cost estimate covers: "up to 10 chapters", "the 4 chapters left and the course
+    summary", "the course summary"."""
+    if plan.outline:
+        return f"up to {plan.total} chapters"
+    parts = [f"the {len(plan.todo)} chapter(s) left"] if plan.todo else []
+    if plan.summary:
+        parts.append("the course summary")
+    return " and ".join(parts)
+
+
+class Progress:
+    """A progress bar on stderr (one line per event when not a terminal) that counts this
+    run's chapters, after the ones done before it (see `RunPlan`)."""
+
+    def __init__(self, stream: TextIO, verbose: bool,
+                 on_plan: Callable[[RunPlan, Path], None] | None = None) -> None:
         self.stream = stream
         self.verbose = verbose
+        self.on_plan = on_plan
         self.total = 0
+        self.before = 0
         self.done = 0
         self.failed = 0
         self.live = stream.isatty()
@@ -169,10 +215,11 @@ class Progress:
 
     def __call__(self, event: Event) -> None:
         with self.lock:
+            if event.kind is EventKind.PLANNED and event.plan is not None:
+                self._plan(event.plan, Path(event.reason))
+                return
             if event.kind is EventKind.OUTLINE:
                 self.total = int(event.reason.split()[0])
-            elif event.kind is EventKind.QUEUED:
-                self.total = max(self.total, event.index or 0)
             elif event.kind is EventKind.DONE:
                 self.done += 1
             elif event.kind is EventKind.FAILED:
@@ -190,6 +237,14 @@ class Progress:
                                               EventKind.WAITING, EventKind.OUTLINE):
                 self._show(event)
 
+    def _plan(self, plan: RunPlan, folder: Path) -> None:
+        self.total, self.before = plan.chapters, plan.done_before
+        line = plan_line(plan)
+        if line:
+            self.stream.write(f"geminiteacher: {line}\n")
+        if self.on_plan is not None:
+            self.on_plan(plan, folder)
+
     def _batch(self, line: str) -> None:
         """The batch job's state: each poll on a terminal (one line, rewritten), and in a log
         only when the state changes (`batch job NAME: STATE, ...`)."""
@@ -204,8 +259,11 @@ class Progress:
     def _show(self, event: Event) -> None:
         width = 24
         filled = int(width * self.done / self.total) if self.total else 0
-        bar = f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total or '?'}"
-        what = f"{event.kind.value} {event.index or ''} {event.title}".strip()
+        before = f"{self.before} done before, " if self.before else ""
+        bar = (f"[{'#' * filled}{'.' * (width - filled)}] {before}"
+               f"{self.done}/{self.total or '?'}")
+        label = numbered(event.index, event.title) if event.index else event.title
+        what = f"{event.kind.value} {label}".strip()
         if event.kind is EventKind.WAITING:
             what += f" - waiting {event.wait:.1f}s: {event.reason}"
         elif event.kind is EventKind.FAILED:
@@ -230,28 +288,43 @@ def run(options: dict[str, Any], stderr: TextIO) -> int:
     from geminiteacher.engine.runner import run_course
     from geminiteacher.exports import export_course, parse_formats
     from geminiteacher.ingest.convert import estimate_tokens, load_sources
+    from geminiteacher.ingest.media import readable
 
     if not options["input"]:
-        raise SettingsError("no --input given: name at least one document (--input FILE)")
-    source, problems = load_sources([Path(p) for p in options["input"]])
-    for problem in problems:
-        stderr.write(f"geminiteacher: skipped {problem}\n")
-    if not source.parts:
-        raise SettingsError("none of the --input files could be read; see the lines above")
+        raise SettingsError("no --input given: name at least one document or link "
+                            "(--input FILE or --input URL)")
     settings = settings_from(options)
+    engine = resolve_engine(settings, options["api_key"])
+    source, problems = load_sources([str(p) for p in options["input"]])
+    source, refused = readable(source, engine.media_kinds, settings.read)
+    for problem in [*problems, *refused]:
+        stderr.write(f"geminiteacher: skipped {problem}\n")
+    if not source.parts and not source.media:
+        raise SettingsError("none of the --input files or links could be read; see the lines "
+                            "above")
     formats = parse_formats(options["export"] or [])
     configure_logging(options["verbose"], options["log_file"])
-    progress = Progress(stderr, options["verbose"])
     cancel = threading.Event()
-    engine = resolve_engine(settings, options["api_key"])
     priced = not engine.extractive
-    if priced:
-        engine.context_window()  # reads the model's facts: a wrong key or model stops here
-        estimate = estimate_cost(estimate_tokens(source.markdown), settings, engine.model)
+    spent_before: list[float] = []
+
+    def estimate(plan: RunPlan, folder: Path) -> None:
+        """The cost of what this run has left to do, told once the source is known to fit
+        and before the first billable call; what the course cost before, to tell this run's
+        own cost at the end."""
+        if not priced:
+            return
+        if not plan.outline:
+            spent_before.append(course_cost(CourseStore(folder).manifest()))
+        if not (plan.chapters or plan.outline or plan.summary):
+            return
+        cost = estimate_cost(estimate_tokens(source.markdown), settings, engine.model, plan=plan)
         how = " as a batch job (chapters at half price)" if settings.batch else ""
-        stderr.write(f"geminiteacher: estimated cost about {dollars(estimate)} for up to "
-                     f"{settings.max_chapters} chapters on {engine.model}{how} (prices as of "
+        stderr.write(f"geminiteacher: estimated cost about {dollars(cost)} for "
+                     f"{work_words(plan)} on {engine.model}{how} (prices as of "
                      f"{PRICES_AS_OF})\n")
+
+    progress = Progress(stderr, options["verbose"], estimate)
     try:
         course = run_course(source, settings, engine=engine, title=options["title"],
                             output_dir=options["output_dir"], on_event=progress, cancel=cancel)
@@ -266,8 +339,10 @@ def run(options: dict[str, Any], stderr: TextIO) -> int:
     failed = progress.failed
     if priced and course.path is not None:
         spent = course_cost(CourseStore.open(course.path).manifest())
-        stderr.write(f"geminiteacher: cost about {dollars(spent)} "
-                     f"(prices as of {PRICES_AS_OF})\n")
+        earlier = sum(spent_before)
+        what = (f"{dollars(spent - earlier)} this run, {dollars(spent)} for the course over "
+                "all its runs" if earlier else dollars(spent))
+        stderr.write(f"geminiteacher: cost about {what} (prices as of {PRICES_AS_OF})\n")
     answered = f" (model {course.model})" if course.model else ""
     print(f"Course written to {course.path}: {len(course.chapters) - failed} chapter(s) done, "
           f"{failed} failed{answered}")
@@ -278,11 +353,34 @@ def run(options: dict[str, Any], stderr: TextIO) -> int:
     return 0
 
 
+def _stopping(signum: int, frame: object) -> None:
+    """Ctrl-C: say so at once, then stop (no new request starts; those in flight are left)."""
+    sys.stderr.write("\ngeminiteacher: stopping - no new requests; those in flight are "
+                     "abandoned\n")
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _announce_interrupt():
+    """While the CLI runs in the main thread, Ctrl-C is announced the moment it arrives."""
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() \
+            or previous is signal.SIG_IGN:  # signals are not ours to handle
+        yield
+        return
+    signal.signal(signal.SIGINT, _stopping)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `geminiteacher` and `python -m geminiteacher`; returns the exit code."""
     try:
-        options = load_options(argv)
-        return run(options, sys.stderr)
+        with _announce_interrupt():
+            options = load_options(argv)
+            return run(options, sys.stderr)
     except CancelledError as exc:
         sys.stderr.write(f"\ngeminiteacher: {exc}\n")
         return 130
@@ -296,3 +394,6 @@ def main(argv: list[str] | None = None) -> int:
         log.exception("unexpected error")
         sys.stderr.write(f"geminiteacher: unexpected error: {describe(exc)}\n")
         return 3
+    finally:
+        if argv is None:  # the process exits next: spare it a last full collection of the
+            gc.freeze()  # SDK's objects (half a second on a busy machine, e.g. after Ctrl-C)

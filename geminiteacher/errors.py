@@ -29,6 +29,11 @@ class ConversionError(GeminiTeacherError):
         super().__init__(f"{filename}: {problem}")
 
 
+class NoTextError(ConversionError):
+    """A document holds no text to read (a scan, or only pictures): a model that reads it
+    natively (Gemini) can still use it."""
+
+
 class SourceTooLargeError(GeminiTeacherError):
     """The material does not fit the model's context window."""
 
@@ -121,6 +126,20 @@ class CancelledError(GeminiTeacherError):
 
 class StoreError(GeminiTeacherError):
     """The course folder could not be written (disk full, permissions)."""
+
+
+class ManifestError(StoreError):
+    """A course folder's `course.json` is not a course manifest (damaged or hand-edited).
+
+    `folder` is the course folder; `owner` the owner token when the file still names one, so
+    the course's own link can say what is wrong with it.
+    """
+
+    def __init__(self, folder: str, problem: str, owner: str | None = None) -> None:
+        self.folder = folder
+        self.owner = owner
+        super().__init__(f"{folder}/course.json is damaged ({problem}), so the course is "
+                         "skipped; restore the file or move the folder out of the output folder")
 
 
 class QueueFullError(GeminiTeacherError):

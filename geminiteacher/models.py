@@ -13,6 +13,8 @@ DEFAULT_MODEL = "gemini-flash-latest"
 THINKING = ("auto", "off", "low", "medium", "high")
 CACHING = ("auto", "on", "off")
 BATCH_RETRY = ("online", "batch")  # how a batch's failed chapters are written again
+READING = ("auto", "text", "native")  # how documents are read: see CourseSettings.read
+RESOLUTIONS = ("auto", "low", "medium", "high")  # Gemini's media_resolution, "auto" = unset
 
 
 class ModelDefaultTemperature(float):
@@ -78,21 +80,44 @@ class QuizQuestion:
         return "\n".join([*lines, "", answer])
 
 
+def clock(seconds: float) -> str:
+    """`12:30`, or `1:02:03` from an hour on: a time in a recording."""
+    whole = max(0, int(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
 @dataclass
 class SourceRef:
-    """Where a chapter's material came from: file, section heading, pages when known."""
+    """Where a chapter's material came from: file, section heading, pages when known, and
+    for a recording (audio, video, YouTube) the time range in seconds (`start`, `end`)."""
 
     file: str = ""
     heading: str = ""
     pages: tuple[int, int] | None = None
+    start: float | None = None
+    end: float | None = None
 
     def label(self) -> str:
-        """`notes.pdf, 2.3 Simple parsing, pp. 4–5` (the parts that are known)."""
+        """`notes.pdf, 2.3 Simple parsing, pp. 4–5` or `lecture.mp3, 12:30–18:45` (the parts
+        that are known)."""
         parts = [p for p in (self.file, self.heading) if p]
         if self.pages:
             first, last = self.pages
             parts.append(f"p. {first}" if first == last else f"pp. {first}\u2013{last}")
+        if self.start is not None:
+            parts.append(clock(self.start) + (f"\u2013{clock(self.end)}"
+                                              if self.end is not None else ""))
         return ", ".join(parts)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SourceRef:
+        """The reference `asdict` saved (JSON gives lists for the page span)."""
+        pages = data.get("pages")
+        return cls(data.get("file", ""), data.get("heading", ""),
+                   (int(pages[0]), int(pages[1])) if pages else None,
+                   data.get("start"), data.get("end"))
 
 
 @dataclass
@@ -130,9 +155,7 @@ class ChapterContent:
     def from_dict(cls, data: dict[str, Any]) -> ChapterContent:
         """The chapter `to_dict` saved."""
         quiz = [QuizQuestion(**q) for q in data.get("quiz") or []]
-        sources = [SourceRef(s.get("file", ""), s.get("heading", ""),
-                             tuple(s["pages"]) if s.get("pages") else None)
-                   for s in data.get("sources") or []]
+        sources = [SourceRef.from_dict(s) for s in data.get("sources") or []]
         return cls(data["title"], data.get("summary", ""), data.get("explanation", ""),
                    data.get("extension", ""), quiz, sources)
 
@@ -188,8 +211,14 @@ MEDIA_KINDS = ("pdf", "image", "audio", "video", "youtube")
 @dataclass
 class MediaPart:
     """Material a model reads natively, not as text: a PDF, a picture, a recording or a
-    YouTube video. `path` is the original kept beside the course (None for YouTube, whose
-    `uri` is the video's address); `within` names the document a picture was taken from."""
+    YouTube video.
+
+    Its bytes are either in `data` (an upload or a picture taken out of a document; never
+    saved in JSON) or in the file at `path`; once the course folder holds the original
+    (`media/` beside the course), `path` is that copy. YouTube has neither: `uri` is the
+    video's address. `within` names the document a picture was taken from; `sha256` is the
+    bytes' hash (the media's identity: the course's source hash and the uploads follow it).
+    """
 
     name: str
     kind: str  # one of MEDIA_KINDS
@@ -200,6 +229,34 @@ class MediaPart:
     pages: int | None = None
     seconds: float | None = None
     within: str | None = None
+    sha256: str = ""
+    data: bytes | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.sha256:
+            if self.data is not None:
+                self.sha256 = hashlib.sha256(self.data).hexdigest()
+            elif self.uri:
+                self.sha256 = hashlib.sha256(self.uri.encode()).hexdigest()
+        if self.data is not None and not self.size:
+            self.size = len(self.data)
+
+    def read(self) -> bytes:
+        """The media's bytes (from memory, or from its file)."""
+        if self.data is not None:
+            return self.data
+        if self.path is None:
+            raise ValueError(f"{self.name} has no bytes (a link)")
+        return Path(self.path).read_bytes()
+
+    def to_dict(self) -> dict[str, Any]:
+        """What source.json keeps: everything but the bytes."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "data"}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MediaPart:
+        known = {f.name for f in fields(cls)} - {"data"}
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 @dataclass
@@ -222,7 +279,11 @@ class Source:
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.markdown.encode("utf-8")).hexdigest()
+        """The material's identity: its text and, in order, each media part's bytes."""
+        digest = hashlib.sha256(self.markdown.encode("utf-8"))
+        for item in self.media:
+            digest.update(f"\x00{item.kind}\x00{item.name}\x00{item.sha256}".encode())
+        return digest.hexdigest()
 
     @property
     def words(self) -> int:
@@ -268,6 +329,8 @@ class CourseSettings:
     max_wait: float = MAX_WAIT
     batch: bool = False  # chapters as one Gemini batch job: half price, results within hours
     batch_retry: str = "online"
+    read: str = "auto"  # auto: natively with Gemini, as text elsewhere; text; native
+    media_resolution: str = "auto"  # Gemini's media resolution (tokens per page/frame)
 
     def __post_init__(self) -> None:
         from geminiteacher.errors import SettingsError
@@ -287,6 +350,11 @@ class CourseSettings:
                                 f"not {self.thinking!r}")
         if self.cache not in CACHING:
             raise SettingsError(f"cache must be one of {', '.join(CACHING)}, not {self.cache!r}")
+        if self.read not in READING:
+            raise SettingsError(f"read must be one of {', '.join(READING)}, not {self.read!r}")
+        if self.media_resolution not in RESOLUTIONS:
+            raise SettingsError(f"media_resolution must be one of {', '.join(RESOLUTIONS)}, "
+                                f"not {self.media_resolution!r}")
         if self.batch_retry not in BATCH_RETRY:
             raise SettingsError(f"batch_retry must be one of {', '.join(BATCH_RETRY)}, "
                                 f"not {self.batch_retry!r}")
@@ -358,6 +426,26 @@ class EventKind(str, enum.Enum):
     FINISHED = "finished"
     WARNING = "warning"
     BATCH = "batch"  # the course's batch job: its state and counts, in `reason`
+    PLANNED = "planned"  # what this run does (`plan`), before any billable call
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """What one run of a course has to do, told before its first billable call so progress
+    and cost count this run and not the whole course again: the chapters it writes, how
+    many were done before it, whether it plans the outline first (then it writes every
+    chapter of it, up to `total`) and whether it writes the course summary."""
+
+    total: int  # chapters in the outline; the most it may have while it is still to plan
+    todo: tuple[int, ...] = ()  # the chapters written (every one when `outline`)
+    done_before: int = 0
+    outline: bool = False
+    summary: bool = True
+
+    @property
+    def chapters(self) -> int:
+        """How many chapters this run writes (at most, while the outline is to plan)."""
+        return self.total if self.outline else len(self.todo)
 
 
 @dataclass
@@ -375,4 +463,5 @@ class Event:
     chapter: ChapterContent | None = None
     model: str = ""
     batch: bool = False  # a chapter written by a batch job (billed at the batch discount)
+    plan: RunPlan | None = None  # PLANNED: what this run does
     at: float = field(default_factory=time.time)

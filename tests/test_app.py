@@ -624,3 +624,34 @@ def test_the_timeline_gives_every_row_its_own_height_and_thins_its_time_labels(g
     assert spec["height"] == {"step": ROW_PIXELS}  # three or four rows are never squashed
     axis = spec["encoding"]["x"]["axis"]
     assert axis["labelOverlap"] and axis["labelSeparation"] > 0  # labels never overlap
+
+
+def test_a_resumed_course_counts_this_runs_chapters_after_those_done_before(page, tmp_path,
+                                                                           monkeypatch):
+    import threading
+
+    from geminiteacher.engine.runner import run_course
+    from geminiteacher.errors import CancelledError
+    from geminiteacher.models import CourseSettings, EventKind
+
+    cancel = threading.Event()
+    done = []
+    settings = CourseSettings(engine="offline", mode="sequential", max_chapters=3,
+                              fixed_chapter_count=True)
+
+    def on_event(event):
+        if event.kind is EventKind.DONE:
+            done.append(event.index)
+            if len(done) == 2:
+                cancel.set()
+
+    with pytest.raises(CancelledError):
+        run_course(NOTES, settings, title="Halfway", output_dir=tmp_path, cancel=cancel,
+                   on_event=on_event)
+    monkeypatch.setenv("GEMINITEACHER_SHARED_WORKSPACE", "1")
+    page.run()
+    button(page, "Open course").click().run()
+    next(b for b in page.button if b.label.startswith("Resume")).click().run()
+    wait_until_finished(page)
+    status = [h.proto.body for h in page.get("html") if 'role="status"' in h.proto.body]
+    assert status and "1 of 1 chapters written (2 done before this run)." in status[0]

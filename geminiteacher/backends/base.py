@@ -7,7 +7,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from geminiteacher.models import ChapterContent, CourseSettings, Reply
+from geminiteacher.models import ChapterContent, CourseSettings, MediaPart, Reply
 
 
 class Engine(ABC):
@@ -22,6 +22,7 @@ class Engine(ABC):
     model: str = ""
     extractive: bool = False
     remote: bool = True  # calls a service, so its requests are spaced out (`delay_range`)
+    media_kinds: frozenset[str] = frozenset()  # media (MEDIA_KINDS) its model reads natively
 
     @property
     def limiter_key(self) -> str:
@@ -63,6 +64,10 @@ class Engine(ABC):
         """Warnings about `settings` for this engine's model, known before any call."""
         return []
 
+    def media_tokens(self, item: MediaPart, resolution: str = "auto") -> int:
+        """Input tokens one natively read media part costs (0 for an engine without media)."""
+        return 0
+
     @contextlib.contextmanager
     def course_context(
         self,
@@ -72,10 +77,15 @@ class Engine(ABC):
         calls: int,
         saved: Mapping[str, Any],
         save: Callable[[dict[str, Any]], None],
+        media: Sequence[MediaPart] = (),
+        saved_files: Mapping[str, Any] | None = None,
+        save_files: Callable[[dict[str, Any]], None] | None = None,
     ) -> Iterator[list[str]]:
         """What the engine holds while one course runs (Gemini: an explicit cache).
 
         `calls` is how many calls the course expects; `saved` is what `save` stored for the
-        previous run of this course, so a resume can reuse it. Yields notes for the course.
+        previous run of this course, so a resume can reuse it. `media` are read natively by
+        every call (Gemini uploads them once; `saved_files`/`save_files` keep the uploads
+        while they live). Yields notes for the course.
         """
         yield []

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from geminiteacher.errors import SettingsError
-from geminiteacher.models import CourseSettings, Usage
+from geminiteacher.models import CourseSettings, RunPlan, Usage
 
 PRICES_AS_OF = "2026-11"
 PRICES_ENV = "GEMINITEACHER_PRICES"
@@ -94,29 +94,28 @@ def wants_cache(tokens: int, calls: int, settings: CourseSettings, model: str) -
     return cache_pays(tokens, calls, hours, price_for(model))
 
 
-def course_calls(chapters: int) -> int:
-    """The calls of a whole course: the outline, one per chapter, the summary."""
-    return chapters + 2
-
-
 def estimate_cost(tokens: int, settings: CourseSettings, model: str, *,
-                  output_per_call: int = 2_000) -> float:
-    """A before-the-run estimate for a course of `settings.max_chapters` chapters: every call
-    reads the document (from the cache after the first when one is made) and writes about
-    `output_per_call` tokens, thinking included; with `settings.batch` the chapters bill at
-    the batch discount."""
-    calls = course_calls(settings.max_chapters)
+                  plan: RunPlan | None = None, output_per_call: int = 2_000) -> float:
+    """A before-the-run estimate for a course of `settings.max_chapters` chapters, or for
+    what the run `plan` has left to do (its chapters, and the outline and summary when it
+    writes them): every call reads the document (from the cache after the first when one is
+    made) and writes about `output_per_call` tokens, thinking included; with
+    `settings.batch` the chapters bill at the batch discount."""
+    plan = plan or RunPlan(settings.max_chapters, outline=True)
+    chapters = plan.chapters
+    calls = chapters + int(plan.outline) + int(plan.summary)
+    if not calls:
+        return 0.0
     price = price_for(model)
     cached = wants_cache(tokens, calls, settings, model)
 
     def cost(n: int, cache_first: bool, batch: bool = False) -> float:
         """`n` calls; with a cache, every call but the course's first reads it."""
-        hits = (n - 1 if cache_first else n) if cached else 0
+        hits = max(0, n - 1 if cache_first else n) if cached else 0
         return usage_cost(Usage(input_tokens=tokens * n, cached_tokens=tokens * hits,
                                 output_tokens=output_per_call * n), price, batch=batch)
 
     if settings.batch:
-        chapters = settings.max_chapters
         calls_cost = cost(calls - chapters, True) + cost(chapters, False, batch=True)
     else:
         calls_cost = cost(calls, True)

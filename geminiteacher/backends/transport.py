@@ -16,7 +16,7 @@ from typing import Any
 
 from geminiteacher.backends.prompts import Prompt
 from geminiteacher.errors import EngineError
-from geminiteacher.models import CourseSettings, Usage
+from geminiteacher.models import CourseSettings, MediaPart, Usage
 
 
 @dataclass
@@ -74,6 +74,7 @@ class Transport(ABC):
 
     name: str = "transport"
     model: str = ""
+    media_kinds: frozenset[str] = frozenset()  # media its model reads natively
 
     @property
     def limiter_key(self) -> str:
@@ -96,6 +97,10 @@ class Transport(ABC):
         """Warnings about `settings` for this model, known before any call (none by default)."""
         return []
 
+    def media_tokens(self, item: MediaPart, resolution: str = "auto") -> int:
+        """Input tokens one media part costs this model (0 without media input)."""
+        return 0
+
     def batch_jobs(self, prefix: tuple[str, str]) -> BatchJobs | None:
         """The batch service for calls that start with `prefix`, or None when this provider
         or model has none."""
@@ -110,6 +115,9 @@ class Transport(ABC):
         calls: int,
         saved: Mapping[str, Any],
         save: Callable[[dict[str, Any]], None],
+        media: Sequence[MediaPart] = (),
+        saved_files: Mapping[str, Any] | None = None,
+        save_files: Callable[[dict[str, Any]], None] | None = None,
     ) -> Iterator[list[str]]:
         """Resources for one course whose calls all start with `prefix` (system instruction,
         document part); see `Engine.course_context`. None by default."""

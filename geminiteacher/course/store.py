@@ -20,6 +20,7 @@ import logging
 import os
 import re
 import secrets
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -27,17 +28,19 @@ from typing import Any
 
 from geminiteacher.backends.base import Engine
 from geminiteacher.backends.prompts import parse_chapter_markdown
-from geminiteacher.errors import StoreError
+from geminiteacher.errors import ManifestError, StoreError, describe
 from geminiteacher.models import (
     ChapterContent,
     ChapterStatus,
     CourseSettings,
     Event,
     EventKind,
+    MediaPart,
     Source,
     SourcePart,
     Usage,
 )
+from geminiteacher.text.titles import markdown_line, numbered
 
 try:  # POSIX advisory locks; elsewhere the page's own job registry is the only guard
     import fcntl
@@ -51,8 +54,10 @@ SUMMARY = "summary.md"
 OWNER = "owner_token"  # course.json field: the token in the page's link to this course
 INDEX = "index.md"
 EXPORTS = "exports"  # the exports' folder inside the course folder
+MEDIA = "media"  # the originals of the media Gemini reads natively, for follow-ups
 FORMAT = 2  # 2: chapter data files beside the chapter files
 FLUSH_INTERVAL = 0.25
+FREE_NAME_TRIES = 1000  # names tried before a search for a free folder name gives up
 EXTRACTIVE_NOTE = (
     "This course was extracted by the offline engine: every sentence comes from your "
     "documents; no AI model wrote it."
@@ -60,12 +65,19 @@ EXTRACTIVE_NOTE = (
 
 log = logging.getLogger(__name__)
 _UNSAFE = re.compile(r"[^\w\-]+", re.UNICODE)
+_NUMBERED = re.compile(r"^(.*?)\s*\((\d{1,9})\)\s*$", re.DOTALL)  # "Title (3)"
 
 
 def safe_name(title: str, limit: int = 80) -> str:
-    """A file-system-safe form of a title: words joined by underscores."""
-    name = _UNSAFE.sub("_", title.strip()).strip("_")[:limit].strip("_")
-    return name or "course"
+    """A file-system-safe form of a title: words joined by underscores, at most `limit`
+    characters. A numbered title ("<title> (3)") keeps its number when the title is cut,
+    so every number names its own folder however long the title."""
+    name = _UNSAFE.sub("_", title.strip()).strip("_")
+    numbered = _NUMBERED.match(title)
+    if len(name) > limit and numbered:
+        suffix = f"_{numbered.group(2)}"
+        return safe_name(numbered.group(1), limit - len(suffix)).rstrip("_") + suffix
+    return name[:limit].strip("_") or "course"
 
 
 def course_dir(output_dir: str | Path, title: str) -> Path:
@@ -80,6 +92,98 @@ def chapter_filename(index: int, title: str) -> str:
 def data_filename(chapter_file: str) -> str:
     """The chapter's data file (parts, quiz, sources as JSON) beside its Markdown file."""
     return str(Path(chapter_file).with_suffix(".json"))
+
+
+_TEXT, _NUMBER, _MAP, _LIST = (str,), (int, float), (dict,), (list,)
+_COURSE_FIELDS = {  # course.json field -> the types the page, CLI and exports can read
+    "title": _TEXT, "state": _TEXT, OWNER: _TEXT, "updated": _TEXT, "created": _TEXT,
+    "error": _TEXT, "note": _TEXT, "engine": _TEXT, "model": _TEXT, "model_version": _TEXT,
+    "summary_file": _TEXT, "usage": _MAP, "settings": _MAP, "batch": _MAP, "cache": _MAP,
+    "warnings": _LIST, "outline": _LIST, "source_files": _LIST, "chapters": _LIST,
+}
+_CHAPTER_FIELDS = {
+    "title": _TEXT, "status": _TEXT, "file": _TEXT, "last_error": _TEXT, "attempts": _NUMBER,
+    "seconds": _NUMBER, "tokens": _MAP, "history": _LIST,
+}
+_STATUSES = {str(s) for s in ChapterStatus}
+_JSON_KINDS = {bool: "true/false", int: "number", float: "number", str: "text", list: "list",
+               dict: "object"}
+
+
+def _kind(value: object) -> str:
+    """The JSON name of `value`'s type, as a person reads it: "a number", "a list"."""
+    word = _JSON_KINDS.get(type(value), "null")
+    return f"an {word}" if word == "object" else f"a {word}" if word != "text" else "text"
+
+
+def _wrong_type(holder: dict[str, Any], fields: dict[str, tuple[type, ...]],
+                where: str) -> str | None:
+    """The first field of `holder` whose value (when not null) has the wrong type."""
+    for key, kinds in fields.items():
+        if holder.get(key) is not None and not isinstance(holder[key], kinds):
+            return f"{where}{key} is {_kind(holder[key])}"
+    return None
+
+
+def _chapter_problem(chapter: object, n: int) -> str | None:
+    """What makes entry `n` of the manifest's chapters unreadable, or None."""
+    if not isinstance(chapter, dict):
+        return f"chapter {n} is {_kind(chapter)}"
+    missing = [k for k in ("index", "title", "status") if chapter.get(k) is None]
+    if missing:
+        return f"chapter {n} has no {missing[0]}"
+    if chapter["index"] != n or isinstance(chapter["index"], bool):
+        return f"chapter {n} is numbered {chapter['index']!r}"
+    wrong = _wrong_type(chapter, _CHAPTER_FIELDS, f"chapter {n}'s ")
+    if wrong or chapter["status"] not in _STATUSES:
+        return wrong or f"chapter {n}'s status {chapter['status']!r} is unknown"
+    numbers = [*(chapter.get("tokens") or {}).values()]
+    for attempt in chapter.get("history") or []:
+        if not isinstance(attempt, dict):
+            return f"chapter {n}'s history holds {_kind(attempt)}"
+        numbers += [attempt.get("start") or 0, attempt.get("end") or 0]
+    if not all(isinstance(x, _NUMBER) for x in numbers):
+        return f"chapter {n}'s tokens or history hold text where numbers belong"
+    return None
+
+
+def manifest_problem(data: object) -> str | None:
+    """Why `data` (a parsed course.json) is not a manifest this package can read, or None.
+
+    Checked before any reader indexes into it, so a damaged or hand-edited file is one
+    skipped course, never an error on every page that lists courses.
+    """
+    if not isinstance(data, dict):
+        return f"it holds {_kind(data)}, not an object"
+    wrong = _wrong_type(data, _COURSE_FIELDS, "")
+    if wrong:
+        return wrong
+    if not all(isinstance(x, _NUMBER) for x in (data.get("usage") or {}).values()):
+        return "usage holds text where numbers belong"
+    if not all(isinstance(x, str) for x in data.get("warnings") or []):
+        return "warnings holds something other than text"
+    return next(filter(None, (_chapter_problem(c, n)
+                              for n, c in enumerate(data.get("chapters") or [], 1))), None)
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """`folder`'s course.json; {} when there is none. Raises ManifestError when it is not
+    readable JSON or not a manifest (see `manifest_problem`)."""
+    try:
+        text = (folder / MANIFEST).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ManifestError(folder.name, exc.strerror or type(exc).__name__) from None
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ManifestError(folder.name, f"not JSON: {describe(exc)}") from None
+    problem = manifest_problem(data)
+    if problem:
+        owner = data.get(OWNER) if isinstance(data, dict) else None
+        raise ManifestError(folder.name, problem, owner if isinstance(owner, str) else None)
+    return data
 
 
 def atomic_write(path: Path, data: str | bytes) -> None:
@@ -99,8 +203,8 @@ def atomic_write(path: Path, data: str | bytes) -> None:
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise StoreError(
-            f"could not write {path}: {exc.strerror or exc}; free disk space or choose "
-            "another output folder (finished chapters are kept)"
+            f"could not write {path.parent.name}/{path.name}: {exc.strerror or exc}; free "
+            "disk space or choose another output folder (finished chapters are kept)"
         ) from exc
 
 
@@ -136,6 +240,7 @@ class CourseStore:
         self._last_flush = 0.0
         self._timer: threading.Timer | None = None
         self._lock_file: io.TextIOWrapper | None = None
+        self.source: Source | None = None  # the material as kept here (media in media/)
 
     # ---- reading (page, CLI, exports) -------------------------------------------------
 
@@ -147,10 +252,11 @@ class CourseStore:
         return store
 
     def manifest(self) -> dict[str, Any]:
-        """The manifest as it is on disk ({} when there is none or it is unreadable)."""
+        """The manifest as it is on disk ({} when there is none, or it is damaged: logged)."""
         try:
-            return json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            return read_manifest(self.path)
+        except ManifestError as exc:
+            log.warning("%s", exc)
             return {}
 
     def _file(self, name: str | None) -> Path | None:
@@ -230,14 +336,20 @@ class CourseStore:
         try:
             store.path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"cannot create the course folder {store.path}: {exc.strerror}; "
+            raise StoreError(f"cannot create the course folder {store.path.name}: {exc.strerror}; "
                              "choose another output folder") from exc
         store._take_lock()
         try:
-            old = store.manifest()
+            try:
+                old = read_manifest(store.path)
+            except ManifestError:
+                if owner_token is not None:  # the page never takes over a folder it can't read
+                    raise
+                store._archive_previous()  # the CLI's own folder: kept aside, written anew
+                old = {}
             if owner_token is not None and old and old.get(OWNER) != owner_token:
-                raise StoreError(f"{store.path} holds a course made by someone else; choose "
-                                 "another title")
+                raise StoreError(f"{store.path.name} holds a course made by someone else; "
+                                 "choose another title")
             if old and old.get("source_sha256") != source.sha256:
                 store._archive_previous()
                 old = {}
@@ -255,7 +367,7 @@ class CourseStore:
             if owner_token is not None:
                 store._data[OWNER] = owner_token
             store._adopt_files_on_disk()
-            store._save_source(source)
+            store.source = store._save_source(source)
             store.flush()
         except BaseException:
             store.close()
@@ -274,8 +386,8 @@ class CourseStore:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             handle.close()
-            raise StoreError(f"{self.path} is being written by another run right now; wait for "
-                             "it to finish, cancel it, or choose another title") from None
+            raise StoreError(f"{self.path.name} is being written by another run right now; wait "
+                             "for it to finish, cancel it, or choose another title") from None
         self._lock_file = handle
 
     def close(self) -> None:
@@ -288,31 +400,82 @@ class CourseStore:
                     self._lock_file.close()
                 self._lock_file = None
 
-    def _save_source(self, source: Source) -> None:
+    def _save_source(self, source: Source) -> Source:
         """Keep the material beside the course, so it can be resumed without re-uploading
-        (written again when anything about it changed, such as the pages of its sections)."""
+        (written again when anything about it changed, such as the pages of its sections):
+        the text parts and media list in source.json, each media original in media/.
+        Returns the source with its media pointing at those copies."""
+        kept = Source(source.parts, [self._keep_media(n, item)
+                                     for n, item in enumerate(source.media, 1)])
         saved = self.saved_source()
-        if saved is None or saved.parts != source.parts:
-            atomic_write(self.path / SOURCE, json.dumps(
-                [dataclasses.asdict(part) for part in source.parts], ensure_ascii=False))
+        if saved is None or saved.parts != kept.parts or saved.media != kept.media:
+            atomic_write(self.path / SOURCE, json.dumps({
+                "parts": [dataclasses.asdict(part) for part in kept.parts],
+                "media": [self._relative(item.to_dict()) for item in kept.media],
+            }, ensure_ascii=False))
+        return kept
+
+    def _keep_media(self, number: int, item: MediaPart) -> MediaPart:
+        """The media part with its original copied into media/ (a link has none)."""
+        if item.data is None and item.path is None:
+            return item
+        stem, dot, ext = item.name.rpartition(".")
+        name = f"{number:02d}_{safe_name(stem or ext, 60)}{dot and '.' + safe_name(ext, 8)}"
+        target = self.path / MEDIA / name
+        if item.path is not None and Path(item.path).resolve() == target.resolve():
+            return item
+        if not (target.exists() and target.stat().st_size == item.size):
+            target.parent.mkdir(exist_ok=True)
+            if item.data is not None:
+                atomic_write(target, item.data)
+            else:
+                temp = target.with_name(f".{name}.tmp")
+                shutil.copyfile(item.path, temp)
+                os.replace(temp, target)
+        return dataclasses.replace(item, path=str(target), data=None)
+
+    def _relative(self, data: dict[str, Any]) -> dict[str, Any]:
+        if data.get("path"):
+            data["path"] = Path(data["path"]).relative_to(self.path).as_posix()
+        return data
 
     def saved_source(self) -> Source | None:
-        """The material this course was made from, or None when it was not saved."""
+        """The material this course was made from, or None when it was not saved. Media
+        originals are looked up in media/ (never outside the course folder)."""
         try:
-            parts = json.loads((self.path / SOURCE).read_text(encoding="utf-8"))
-            return Source([SourcePart(**part) for part in parts])
-        except (OSError, ValueError, TypeError):
+            saved = json.loads((self.path / SOURCE).read_text(encoding="utf-8"))
+            if isinstance(saved, list):  # before media: the parts alone
+                saved = {"parts": saved}
+            parts = [SourcePart(**part) for part in saved.get("parts") or []]
+            media = [MediaPart.from_dict(item) for item in saved.get("media") or []]
+        except (OSError, ValueError, TypeError, AttributeError):
             return None
+        for item in media:
+            if item.path:
+                where = (self.path / item.path).resolve()
+                inside = where.parent == (self.path / MEDIA).resolve()
+                item.path = str(where) if inside else None
+        return Source(parts, media)
 
     def _archive_previous(self) -> None:
+        """Move the folder's files into a new `_previous_<time>/` folder."""
         stamp = time.strftime("_previous_%Y%m%d-%H%M%S")
-        for n in itertools.count(1):  # two archives in the same second get distinct names
+        for n in range(1, FREE_NAME_TRIES + 1):  # two archives in one second: distinct names
             target = self.path / (stamp if n == 1 else f"{stamp}-{n}")
-            with contextlib.suppress(FileExistsError):
+            try:
                 target.mkdir()
                 break
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                raise StoreError(f"cannot keep the old files of {self.path.name} aside: "
+                                 f"{exc.strerror}; free disk space or choose another title"
+                                 ) from None
+        else:
+            raise StoreError(f"{self.path.name} already holds {FREE_NAME_TRIES} archives from "
+                             "this second; wait a second and try again")
         for item in self.path.iterdir():
-            if (item.is_file() and item.name != LOCK) or item.name == EXPORTS:
+            if (item.is_file() and item.name != LOCK) or item.name in (EXPORTS, MEDIA):
                 os.replace(item, target / item.name)
 
     def _adopt_files_on_disk(self) -> None:
@@ -419,6 +582,13 @@ class CourseStore:
                     self._data["batch"]["status"] = event.reason
                     self._changed(force=True)
             return
+        if event.kind is EventKind.PLANNED and event.plan is not None:
+            with self._lock:  # what this run writes, so the page counts it (see RunPlan)
+                self._data["run"] = {"at": event.at, "todo": list(event.plan.todo),
+                                     "done_before": event.plan.done_before,
+                                     "outline": event.plan.outline}
+                self._changed(force=True)
+            return
         if event.index is None:
             return
         with self._lock:
@@ -480,11 +650,11 @@ class CourseStore:
             lines += [f"> {data['note']}", ""]
         lines += ["## Outline", ""]
         for c in data["chapters"]:
-            label = f"{c['index']}. "
+            label = numbered(c["index"], c["title"])
             if c.get("file") and c["status"] == str(ChapterStatus.DONE):
-                lines.append(f"{label}[{c['title']}]({c['file']})")
+                lines.append(f"- [{label}]({c['file']})")
             else:
-                lines.append(f"{label}{c['title']} ({c['status']})")
+                lines.append(f"- {markdown_line(label)} ({c['status']})")
         summary = self.path / SUMMARY
         if data.get("summary_file") and summary.exists():
             body = summary.read_text(encoding="utf-8").partition("\n")[2].strip()
@@ -501,6 +671,12 @@ class CourseStore:
         """Remember the course's explicit cache (its name while alive, its life for cost)."""
         with self._lock:
             self._data["cache"] = state
+            self._changed(force=True)
+
+    def set_files(self, state: dict[str, Any]) -> None:
+        """Remember the course's media uploaded to the provider while they live (by hash)."""
+        with self._lock:
+            self._data["files"] = state
             self._changed(force=True)
 
     @property
@@ -558,12 +734,21 @@ class CourseStore:
             self._last_flush = time.monotonic()
 
 
-def list_courses(output_dir: str | Path) -> list[dict[str, Any]]:
-    """Every course folder in `output_dir`, newest first, with its progress."""
+def list_courses(output_dir: str | Path,
+                 skipped: list[ManifestError] | None = None) -> list[dict[str, Any]]:
+    """Every course folder in `output_dir`, newest first, with its progress.
+
+    A folder whose course.json is damaged is left out; its error is added to `skipped`.
+    """
     found = []
     root = Path(output_dir)
     for manifest_path in root.glob(f"*/{MANIFEST}") if root.is_dir() else []:
-        data = CourseStore(manifest_path.parent).manifest()
+        try:
+            data = read_manifest(manifest_path.parent)
+        except ManifestError as exc:
+            if skipped is not None:
+                skipped.append(exc)
+            continue
         if not data:
             continue
         chapters = data.get("chapters", [])

@@ -36,6 +36,7 @@ from geminiteacher.errors import (
     describe,
 )
 from geminiteacher.ingest.convert import check_size, estimate_tokens
+from geminiteacher.ingest.media import readable
 from geminiteacher.ingest.sources import attribute
 from geminiteacher.models import (
     ChapterContent,
@@ -45,6 +46,7 @@ from geminiteacher.models import (
     Event,
     EventKind,
     Reply,
+    RunPlan,
     Source,
     Usage,
 )
@@ -224,20 +226,32 @@ class CourseRun:
             self.emit(Event(EventKind.DONE, i, title, usage=reply.usage, chapter=chapter,
                             seconds=time.monotonic() - started, model=reply.model_version))
 
+        ended: set[int] = set()
+
+        def task(i: int) -> None:
+            try:
+                one(i)
+            finally:
+                ended.add(i)
+
         workers = self.settings.max_workers if self.settings.mode == "parallel" else 1
         executor, _ = make_executor("thread", max(1, min(workers, len(todo) or 1)))
+        futures: list[Future[None] | None] = []
+        interrupted: BaseException | None = None
         try:
             delays = self.settings.delay_range if self.engine.remote else (0.0, 0.0)
-            futures = spaced_submit(executor, one, todo, workers, delays, self.cancel)
+            futures = spaced_submit(executor, task, todo, workers, delays, self.cancel)
             executor.shutdown(wait=True)
-        except BaseException:  # Ctrl-C: stop at once; requests in flight end on their own
+        except BaseException as exc:  # Ctrl-C: the workers stop waiting on their calls at once
             self.cancel.set()
-            executor.shutdown(wait=False, cancel_futures=True)
-            raise
-        self._raise_task_bugs(futures)
-        for i, future in zip(todo, futures, strict=True):
-            if future is None:
+            executor.shutdown(wait=True, cancel_futures=True)
+            interrupted = exc
+        for i in todo:
+            if i not in ended:  # never started, or stopped before it could say so
                 self.emit(Event(EventKind.CANCELLED, i, titles[i - 1]))
+        if interrupted is not None:
+            raise interrupted
+        self._raise_task_bugs(futures)
         if fatal:
             raise fatal[0]
         if self.cancel.is_set():
@@ -255,6 +269,28 @@ class CourseRun:
         reply = self.call(lambda: self.engine.write_summary(self.content, chapters,
                                                             self.settings))
         return str(reply.value or "").strip(), reply.usage
+
+
+def adopt_outline(store: CourseStore, titles: list[str]) -> list[str]:
+    """The outline's titles, trimmed, made the course's outline; an empty one is an error."""
+    titles = [t.strip() for t in titles if t and t.strip()]
+    if not titles:
+        raise OutlineError("the outline is empty: add at least one chapter title")
+    if titles != store.outline:
+        store.set_outline(titles)
+    return titles
+
+
+def chapters_to_write(store: CourseStore, count: int, retry_failed: bool,
+                      redo: Iterable[int] | None) -> list[int]:
+    """The chapters this run writes: the failed ones (`retry_failed`) or every one not done,
+    and the ones to `redo`."""
+    if retry_failed:
+        todo = store.chapters_with(ChapterStatus.FAILED)
+    else:
+        already = set(store.chapters_with(ChapterStatus.DONE))
+        todo = [i for i in range(1, count + 1) if i not in already]
+    return sorted(set(todo) | {i for i in (redo or ()) if 1 <= i <= count})
 
 
 def run_course(
@@ -280,35 +316,41 @@ def run_course(
     `CourseStore.create`). `cancel` stops the run (it is also set
     when the course must stop, e.g. the daily quota is spent); finished chapters are kept.
     """
-    source = as_source(source)
     settings = settings or CourseSettings()
     engine = as_engine(engine, settings, api_key)
+    source, refused = readable(as_source(source), engine.media_kinds, settings.read)
+    if not source.parts and not source.media:
+        raise SettingsError("nothing of the material can be read by this engine: "
+                            + "; ".join(str(error) for error in refused))
     title = (title or default_title(source)).strip()
-    check_fits(source, engine)
+    check_fits(source, engine, settings)
     store = CourseStore.create(output_dir, title, source, settings, engine, owner_token)
+    source = store.source or source
     held = contextlib.ExitStack()
     try:
         run = held.enter_context(CourseRun(engine, settings, source.markdown, store, on_event,
                                            cancel or threading.Event(), source=source))
+        run.warn(f"skipped {error}" for error in refused)
         run.warn(engine.notes(settings))
         known = outline or store.outline
-        calls = (0 if known else 1) + (len(known) if known else settings.max_chapters) + 1
+        titles = adopt_outline(store, known) if known else []
+        todo = chapters_to_write(store, len(titles), retry_failed, redo)
+        manifest = store.manifest()
+        plan = RunPlan(
+            total=len(titles) or settings.max_chapters, todo=tuple(todo),
+            done_before=len(set(store.chapters_with(ChapterStatus.DONE)) - set(todo)),
+            outline=not known, summary=bool(todo) or not known
+            or not manifest.get("summary_file"))
+        run.emit(Event(EventKind.PLANNED, None, reason=store.path.as_posix(), plan=plan))
+        calls = int(plan.outline) + plan.chapters + int(plan.summary)
         run.warn(held.enter_context(engine.course_context(
             source.markdown, settings, calls=calls,
-            saved=store.manifest().get("cache") or {}, save=store.set_cache)))
-        titles = known or run.plan_outline()
-        titles = [t.strip() for t in titles if t and t.strip()]
-        if not titles:
-            raise OutlineError("the outline is empty: add at least one chapter title")
-        if titles != store.outline:
-            store.set_outline(titles)
+            saved=manifest.get("cache") or {}, save=store.set_cache, media=source.media,
+            saved_files=manifest.get("files") or {}, save_files=store.set_files)))
+        if not known:
+            titles = adopt_outline(store, run.plan_outline())
+            todo = chapters_to_write(store, len(titles), retry_failed, redo)
         store.set_state("writing")
-        if retry_failed:
-            todo = store.chapters_with(ChapterStatus.FAILED)
-        else:
-            already = set(store.chapters_with(ChapterStatus.DONE))
-            todo = [i for i in range(1, len(titles) + 1) if i not in already]
-        todo = sorted(set(todo) | {i for i in (redo or ()) if 1 <= i <= len(titles)})
         done = {i: c for i, c in store.done_chapters().items() if i not in todo}
         if todo and (settings.batch or store.batch):  # a saved job is resumed, never lost
             results = write_chapters_in_batch(run, titles, todo, done)
@@ -388,19 +430,26 @@ def finish_course(
                       on_event=on_event, cancel=cancel)
 
 
-def check_fits(source: Source, engine: Engine) -> int:
-    """The source's tokens; raises SourceTooLargeError when it exceeds the model's window.
+def check_fits(source: Source, engine: Engine, settings: CourseSettings | None = None) -> int:
+    """The source's tokens (its text and the media the engine reads natively); raises
+    SourceTooLargeError when they exceed the model's window.
 
     The local estimate decides whether the engine's exact (perhaps remote) count is needed.
     """
     window = engine.context_window()
-    near = estimate_tokens(source.markdown) > window // 2
-    return check_size(source, window, engine.count_tokens if near else estimate_tokens)
+    resolution = settings.media_resolution if settings else "auto"
+    media = [(item.name, engine.media_tokens(item, resolution)) for item in source.media]
+    near = estimate_tokens(source.markdown) + sum(n for _, n in media) > window // 2
+    return check_size(source, window, engine.count_tokens if near else estimate_tokens,
+                      media_tokens=media)
 
 
 def default_title(source: Source) -> str:
     """A course title from the first file's name, or from the first heading of plain text."""
     first = source.parts[0] if source.parts else None
+    named = [item.name for item in source.media if not item.within]
+    if (first is None or first.name in ("", "content")) and named:
+        return named[0].rsplit(".", 1)[0].replace("_", " ").strip() or "course"
     if first is not None and first.name not in ("", "content"):
         return first.name.rsplit(".", 1)[0].replace("_", " ").strip() or "course"
     for line in (first.markdown if first else "").splitlines():

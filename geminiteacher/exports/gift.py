@@ -11,6 +11,7 @@ import re
 from geminiteacher.exports.course import ExportCourse
 from geminiteacher.exports.moodle import category, question_name
 from geminiteacher.models import QuizQuestion
+from geminiteacher.text.titles import numbered
 
 SUFFIX = ".gift.txt"
 MIME = "text/plain"
@@ -38,7 +39,8 @@ def render(course: ExportCourse) -> bytes:
     for chapter in course.chapters:
         if chapter.content is None or not chapter.content.quiz:
             continue
-        blocks.append(f"$CATEGORY: {category(course.title, f'{chapter.index}. {chapter.title}')}")
+        label = numbered(chapter.index, chapter.title)
+        blocks.append(f"$CATEGORY: {category(course.title, label)}")
         for n, question in enumerate(chapter.content.quiz, 1):
             blocks.append(question_gift(question, question_name(chapter.index, chapter.title, n)))
     return ("\n\n".join(blocks) + "\n").encode("utf-8")

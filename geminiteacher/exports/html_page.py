@@ -11,6 +11,7 @@ from html import escape
 from geminiteacher.exports.course import ExportCourse
 from geminiteacher.exports.markup import chapter_html, sources_html, to_html
 from geminiteacher.models import QuizQuestion
+from geminiteacher.text.titles import numbered
 
 SUFFIX = ".html"
 MIME = "text/html"
@@ -24,7 +25,7 @@ pre { background: #f5f5f7; padding: .75rem; overflow-x: auto; }
 code { font-family: ui-monospace, Consolas, monospace; font-size: .92em; }
 table { border-collapse: collapse; } th, td { border: 1px solid #ccc; padding: .3rem .6rem; }
 .note { color: #555; font-style: italic; } .pending { color: #888; }
-ol.options { list-style: none; padding-left: 1rem; }
+ol.options, ol.chapters { list-style: none; padding-left: 1rem; }
 details { margin: .3rem 0 1rem 1rem; } summary { cursor: pointer; color: #0a58ca; }
 @media print { details { display: block; } details > * { display: block; }
                section.chapter { break-before: page; } }
@@ -53,7 +54,7 @@ def render(course: ExportCourse) -> bytes:
     outline = []
     body = []
     for chapter in course.chapters:
-        label = f"{chapter.index}. {escape(chapter.title)}"
+        label = escape(numbered(chapter.index, chapter.title))
         if chapter.content is None:
             outline.append(f"<li class=\"pending\">{label} ({escape(chapter.status)})</li>")
             continue
@@ -74,7 +75,8 @@ def render(course: ExportCourse) -> bytes:
         f"<!DOCTYPE html>\n<html lang=\"{course.lang}\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         f"<title>{title}</title><style>{STYLE}</style></head>\n<body>\n<h1>{title}</h1>\n"
-        f"{note}<nav><h2>{escape(words['outline'])}</h2><ol>{''.join(outline)}</ol></nav>\n"
+        f"{note}<nav><h2>{escape(words['outline'])}</h2>"
+        f"<ol class=\"chapters\">{''.join(outline)}</ol></nav>\n"
         + "\n".join(body) + "\n</body></html>\n"
     )
     return page.encode("utf-8")

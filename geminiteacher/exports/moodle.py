@@ -7,6 +7,7 @@ from html import escape
 
 from geminiteacher.exports.course import ExportCourse
 from geminiteacher.models import QuizQuestion
+from geminiteacher.text.titles import numbered
 
 SUFFIX = ".moodle.xml"
 MIME = "application/xml"
@@ -52,7 +53,7 @@ def render(course: ExportCourse) -> bytes:
         if chapter.content is None or not chapter.content.quiz:
             continue
         head = ET.SubElement(quiz, "question", type="category")
-        _text(head, "category", category(course.title, f"{chapter.index}. {chapter.title}"),
+        _text(head, "category", category(course.title, numbered(chapter.index, chapter.title)),
               html=False)
         for n, question in enumerate(chapter.content.quiz, 1):
             _question(quiz, question, question_name(chapter.index, chapter.title, n))

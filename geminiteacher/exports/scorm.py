@@ -19,6 +19,7 @@ from geminiteacher.exports.course import ExportChapter, ExportCourse
 from geminiteacher.exports.html_page import LETTERS, STYLE
 from geminiteacher.exports.markup import chapter_html, sources_html, to_html
 from geminiteacher.models import ChapterContent, QuizQuestion
+from geminiteacher.text.titles import numbered
 
 SUFFIX = ".scorm.zip"
 MIME = "application/zip"
@@ -135,7 +136,7 @@ def quiz_form(quiz: list[QuizQuestion], words: dict[str, str]) -> str:
 
 def chapter_page(course: ExportCourse, chapter: ExportChapter, content: ChapterContent) -> str:
     """A chapter's page: its parts, its quiz, its sources."""
-    title = f"{chapter.index}. {chapter.title}"
+    title = numbered(chapter.index, chapter.title)
     words = course.words
     quiz = quiz_form(content.quiz, words) if content.quiz else ""
     return page(title, f"<h1>{escape(title)}</h1>\n{chapter_html(content, 2, words)}\n{quiz}\n"
@@ -144,13 +145,15 @@ def chapter_page(course: ExportCourse, chapter: ExportChapter, content: ChapterC
 
 def overview_page(course: ExportCourse) -> str:
     """The first page: title, note, the chapters and the course summary."""
-    items = "".join(f"<li>{escape(c.title)}</li>" for c in course.chapters if c.content)
+    items = "".join(f"<li>{escape(numbered(c.index, c.title))}</li>" for c in course.chapters
+                    if c.content)
     note = f"<p class=\"note\">{escape(course.note)}</p>" if course.note else ""
     words = course.words
     summary = (f"<h2>{escape(words['course_summary'])}</h2>\n{to_html(course.summary, 2)}"
                if course.summary else "")
     return page(course.title, f"<h1>{escape(course.title)}</h1>\n{note}"
-                f"<h2>{escape(words['chapters'])}</h2><ol>{items}</ol>\n{summary}", course.lang)
+                f"<h2>{escape(words['chapters'])}</h2><ol class=\"chapters\">{items}</ol>\n"
+                f"{summary}", course.lang)
 
 
 def manifest(course: ExportCourse, pages: list[tuple[str, str]]) -> bytes:
@@ -189,7 +192,7 @@ def render(course: ExportCourse) -> bytes:
         if chapter.content is not None:
             name = f"chapter_{chapter.index:02d}.html"
             files[name] = chapter_page(course, chapter, chapter.content)
-            pages.append((name, f"{chapter.index}. {chapter.title}"))
+            pages.append((name, numbered(chapter.index, chapter.title)))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(MANIFEST, manifest(course, pages))

@@ -22,6 +22,7 @@ from geminiteacher.exports.html_page import LETTERS
 from geminiteacher.exports.markup import parse
 from geminiteacher.exports.words import PARTS
 from geminiteacher.models import ChapterContent
+from geminiteacher.text.titles import numbered
 
 SUFFIX = ".docx"
 MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -118,7 +119,7 @@ def markdown(document: DocumentObject, text: str, shift: int) -> None:
 def chapter(document: DocumentObject, index: int, content: ChapterContent,
             words: dict[str, str]) -> None:
     """A chapter: its parts, its quiz with the answers after it, its sources."""
-    document.add_heading(f"{index}. {content.title}", level=1)
+    document.add_heading(numbered(index, content.title), level=1)
     for part in PARTS:
         text = getattr(content, part).strip()
         if text:
@@ -150,7 +151,7 @@ def render(course: ExportCourse) -> bytes:
     document.add_heading(course.words["outline"], level=1)
     for item in course.chapters:
         state = "" if item.content else f" ({item.status})"
-        document.add_paragraph(f"{item.index}. {item.title}{state}")
+        document.add_paragraph(f"{numbered(item.index, item.title)}{state}")
     for item in course.chapters:
         if item.content is not None:
             chapter(document, item.index, item.content, course.words)

@@ -11,6 +11,7 @@ what to do; `load_sources` keeps converting the other files when one fails.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 import os
@@ -22,11 +23,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from geminiteacher.errors import ConversionError, SettingsError, SourceTooLargeError
+from geminiteacher.errors import ConversionError, NoTextError, SettingsError, SourceTooLargeError
+from geminiteacher.ingest import links, media
 from geminiteacher.ingest.budget import Budget
 from geminiteacher.ingest.formats import epub, html, pdf, slides, word
+from geminiteacher.ingest.formats.pictures import Pictures
 from geminiteacher.ingest.formats.text import decode_text
-from geminiteacher.models import Source, SourcePart
+from geminiteacher.models import MediaPart, Source, SourcePart
 from geminiteacher.text.controls import clean_text
 
 MB = 1024 * 1024
@@ -90,14 +93,21 @@ def max_file_bytes() -> int:
 
 def convert_bytes(data: bytes, filename: str) -> SourcePart:
     """Convert one uploaded file (its bytes and its name) to a SourcePart."""
+    return convert_document(data, filename)[0]
+
+
+def convert_document(data: bytes, filename: str) -> tuple[SourcePart, list[MediaPart]]:
+    """One uploaded document as a SourcePart, and the pictures inside it (Word, PowerPoint,
+    EPUB, HTML) as media parts `within` it, each marked in the Markdown where it stood."""
     name = Path(filename).name or "upload"
     _check_file_size(len(data), name)
     if not data.strip():
         raise ConversionError(name, "the file is empty; choose the right file or save it again")
     found = _detect(data, name)
+    pictures = Pictures()
     budget = Budget(name, len(data))
     try:
-        markdown, pages, sections = _convert(found, data, name, budget)
+        markdown, pages, sections = _convert(found, data, name, budget, pictures)
         budget.spend(max(0, len(markdown) - budget.spent))  # the result is bound too
         markdown = clean_text(markdown)
     except ConversionError:
@@ -108,32 +118,54 @@ def convert_bytes(data: bytes, filename: str) -> SourcePart:
             "file may be damaged: open it, save a fresh copy (or export it to PDF) and upload that"
         ) from error
     if not markdown.strip():
-        raise ConversionError(
+        raise NoTextError(
             name, f"no text found in this {LABELS[found.kind]} (it may hold only pictures); "
             "upload a version that contains text"
         )
-    return SourcePart(name=name, markdown=markdown, pages=pages, words=len(markdown.split()),
+    part = SourcePart(name=name, markdown=markdown, pages=pages, words=len(markdown.split()),
                       kind=found.kind, sections=sections)
+    return part, [MediaPart(name=f"{name}, figure {picture.number}{picture.extension}",
+                            kind="image", mime_type=picture.mime_type, data=picture.data,
+                            within=name) for picture in pictures.found]
 
 
 def convert_file(path: str | os.PathLike[str]) -> SourcePart:
     """Convert the file at `path` to a SourcePart; its size is checked before it is read."""
     path = Path(path)
+    return convert_bytes(_read(path, _regular_size(path)), path.name or str(path))
+
+
+def _regular_size(path: Path) -> int:
+    """The size of the regular file at `path`; ConversionError for folders, devices and
+    files that cannot be opened."""
     name = path.name or str(path)
     try:
         info = path.stat()
-        if stat.S_ISDIR(info.st_mode):
-            raise ConversionError(name, "this is a folder; choose the documents inside it")
-        if not stat.S_ISREG(info.st_mode):
-            raise ConversionError(name, "this is not a regular file; save the document to disk "
-                                  "and choose that file")
-        _check_file_size(info.st_size, name)
-        data = path.read_bytes()
     except OSError as error:
-        raise ConversionError(
-            name, f"cannot be opened ({error.strerror or error}); check the path and permissions"
-        ) from None
-    return convert_bytes(data, name)
+        raise _unopened(name, error) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ConversionError(name, "this is a folder; choose the documents inside it")
+    if not stat.S_ISREG(info.st_mode):
+        raise ConversionError(name, "this is not a regular file; save the document to disk "
+                              "and choose that file")
+    return info.st_size
+
+
+def _read(path: Path, size: int, limit: int | None = None) -> bytes:
+    """The file's bytes (at most `limit`, else all of it after the size check)."""
+    name = path.name or str(path)
+    if limit is None:
+        _check_file_size(size, name)
+    try:
+        with path.open("rb") as handle:
+            return handle.read(limit if limit is not None else -1)
+    except OSError as error:
+        raise _unopened(name, error) from None
+
+
+def _unopened(name: str, error: OSError) -> ConversionError:
+    return ConversionError(
+        name, f"cannot be opened ({error.strerror or error}); check the path and permissions")
 
 
 def convert_to_markdown(file_path: str | os.PathLike[str],
@@ -150,24 +182,89 @@ def convert_to_markdown(file_path: str | os.PathLike[str],
 def load_sources(
     items: Iterable[str | os.PathLike[str] | tuple[str, bytes]],
 ) -> tuple[Source, list[ConversionError]]:
-    """Convert paths and (filename, bytes) uploads, in order, into one Source.
+    """Convert paths, links (http/https strings) and (filename, bytes) uploads, in order,
+    into one Source.
 
-    A file that fails becomes a ConversionError in the returned list; the rest still convert.
+    Documents become text parts. PDFs, pictures, recordings and videos (recognised by their
+    content) also become media parts, for a model that reads them natively; a PDF without a
+    text layer becomes a media part only. A YouTube link becomes a media part; any other link
+    is fetched (`ingest.links`) and converted like an upload. `ingest.media.readable` later
+    decides what the chosen model gets. A file or link that fails becomes a ConversionError
+    in the returned list; the rest still convert.
     """
     if isinstance(items, (str, os.PathLike)):
         items = [items]
     parts: list[SourcePart] = []
+    found: list[MediaPart] = []
     errors: list[ConversionError] = []
     for item in items:
         try:
-            if isinstance(item, tuple):
+            if links.is_link(item):
+                text, more = read_link(str(item))
+            elif isinstance(item, tuple):
                 filename, data = item
-                parts.append(convert_bytes(data, filename))
+                text, more = load_bytes(data, Path(filename).name or "upload")
             else:
-                parts.append(convert_file(item))
+                text, more = _load_path(Path(item))
         except ConversionError as error:
             errors.append(error)
-    return Source(parts), errors
+            continue
+        parts += text
+        found += more
+    return Source(parts, found), errors
+
+
+def read_link(url: str) -> tuple[list[SourcePart], list[MediaPart]]:
+    """A link as material: a YouTube video's media part, or the fetched page, text or PDF
+    loaded like an upload (`load_bytes`). Problems name the link."""
+    found = links.open_link(url, max_bytes=max_file_bytes())
+    if isinstance(found, MediaPart):
+        return [], [found]
+    try:
+        return load_bytes(found.data, found.name)
+    except ConversionError as error:
+        raise ConversionError(url, error.problem) from None
+
+
+def load_bytes(data: bytes, name: str, path: Path | None = None
+               ) -> tuple[list[SourcePart], list[MediaPart]]:
+    """One file's text part (documents, PDFs with a text layer) and media part (PDFs,
+    pictures, recordings, videos). With `path`, the media part names that file instead of
+    holding the bytes."""
+    sniffed = media.sniff(data[:media.HEADER_BYTES])
+    if sniffed is None:
+        part, pictures = convert_document(data, name)
+        return [part], pictures
+    if sniffed.kind != "pdf":
+        return [], [_media(name, data, path, sniffed)]
+    _check_file_size(len(data), name)
+    try:
+        part = convert_bytes(data, name)
+    except NoTextError:
+        part = None
+    pages = part.pages if part is not None else pdf.page_count(data, name)
+    item = MediaPart(name, "pdf", sniffed.mime_type, path=str(path) if path else None,
+                     size=len(data), pages=pages, data=None if path else data,
+                     sha256=hashlib.sha256(data).hexdigest())
+    return ([part] if part is not None else []), [item]
+
+
+def _load_path(path: Path) -> tuple[list[SourcePart], list[MediaPart]]:
+    name = path.name or str(path)
+    size = _regular_size(path)
+    sniffed = media.sniff(_read(path, size, media.HEADER_BYTES))
+    if sniffed is not None and sniffed.kind != "pdf":  # recordings are hashed, never read whole
+        return [], [_media(name, None, path, sniffed)]
+    return load_bytes(_read(path, size), name, path)
+
+
+def _media(name: str, data: bytes | None, path: Path | None,
+           sniffed: media.Sniffed) -> MediaPart:
+    """A picture, recording or video: its bytes in memory (an upload) or its file on disk."""
+    found = media.media_part(name, data=data, path=path if data is None else None,
+                             sniffed=sniffed)
+    assert found is not None  # its type is already known
+    return found
 
 
 def estimate_tokens(text: str) -> int:
@@ -178,18 +275,22 @@ def estimate_tokens(text: str) -> int:
 
 def check_size(source: Source, context_window: int,
                count: Callable[[str], int] = estimate_tokens, *,
-               reserve: int = PROMPT_RESERVE_TOKENS) -> int:
+               reserve: int = PROMPT_RESERVE_TOKENS,
+               media_tokens: Iterable[tuple[str, int]] = ()) -> int:
     """The source's token count; SourceTooLargeError if it does not fit the model's window.
 
     `count` is the Gemini count when one is configured, else the local estimate;
-    `reserve` tokens are kept free for the instructions sent with the document.
+    `media_tokens` are (name, tokens) of the media read natively; `reserve` tokens are kept
+    free for the instructions sent with the document.
     """
-    tokens = count(source.markdown)
+    media_sizes = list(media_tokens)
+    tokens = (count(source.markdown) if source.parts else 0) + sum(n for _, n in media_sizes)
     room = context_window - reserve
     if tokens <= room:
         return tokens
-    largest = sorted(source.parts, key=lambda part: len(part.markdown), reverse=True)[:3]
-    listing = ", ".join(f"{part.name} ~{estimate_tokens(part.markdown):,}" for part in largest)
+    sizes = [(part.name, estimate_tokens(part.markdown)) for part in source.parts] + media_sizes
+    largest = sorted(sizes, key=lambda size: size[1], reverse=True)[:3]
+    listing = ", ".join(f"{name} ~{size:,}" for name, size in largest)
     raise SourceTooLargeError(
         f"the material is about {tokens:,} tokens but the model can take {room:,} "
         f"({context_window:,} in its context window, {reserve:,} kept for instructions); "
@@ -290,20 +391,21 @@ def _check_expansion(entries: list[zipfile.ZipInfo], name: str) -> None:
         )
 
 
-def _convert(found: _Detected, data: bytes, name: str,
-             budget: Budget) -> tuple[str, int | None, dict[str, tuple[int, int]]]:
+def _convert(found: _Detected, data: bytes, name: str, budget: Budget,
+             pictures: Pictures) -> tuple[str, int | None, dict[str, tuple[int, int]]]:
     """The Markdown, the page count when the format has pages, and the pages of each
-    heading's section when the format knows them (PDF)."""
+    heading's section when the format knows them (PDF). Pictures inside Word, PowerPoint,
+    EPUB and HTML documents are collected into `pictures` (a PDF is read whole natively)."""
     if found.kind == "pdf":
         return pdf.to_markdown(data, name, budget)
     if found.kind == "pptx":
-        return (*slides.to_markdown(data, budget), {})
+        return (*slides.to_markdown(data, budget, pictures), {})
     if found.kind == "docx":
-        return word.to_markdown(data, budget), None, {}
+        return word.to_markdown(data, budget, pictures), None, {}
     if found.kind == "epub":
-        return epub.to_markdown(found.archive, name, budget), None, {}
+        return epub.to_markdown(found.archive, name, budget, pictures), None, {}
     if found.kind == "html":
-        return html.to_markdown(found.text, budget), None, {}
+        return html.to_markdown(found.text, budget, pictures=pictures), None, {}
     return found.text, None, {}  # Markdown and plain text pass through as written
 
 

@@ -13,6 +13,7 @@ from geminiteacher.course.store import OWNER, CourseStore
 from geminiteacher.engine.jobs import Job, JobSnapshot
 from geminiteacher.engine.runner import recorded_settings
 from geminiteacher.errors import GeminiTeacherError, describe
+from geminiteacher.text.titles import numbered
 from geminiteacher.ui.common import my_tokens, owner_id, registry
 
 
@@ -82,7 +83,7 @@ def course_actions(path: Path, manifest: Mapping[str, Any], key: str | None) -> 
     if chapters:
         with right.popover("Regenerate a chapter", icon=":material/edit_note:"):
             pick = st.selectbox("Chapter", [c["index"] for c in chapters],
-                                format_func=lambda i: f"{i}. {chapters[i - 1]['title']}")
+                                format_func=lambda i: numbered(i, chapters[i - 1]["title"]))
             if st.button("Regenerate chapter"):
                 follow_up(path, manifest, key, redo={pick})
 
@@ -90,7 +91,8 @@ def course_actions(path: Path, manifest: Mapping[str, Any], key: str | None) -> 
 def job_actions(job: Job, snap: JobSnapshot, key: str | None) -> None:
     """Cancel while running; afterwards the follow-ups of `course_actions`."""
     if not snap.finished:
-        if st.button("Cancel", icon=":material/stop_circle:", disabled=snap.cancel_requested):
+        label = "Cancelling…" if snap.cancel_requested else "Cancel"
+        if st.button(label, icon=":material/stop_circle:", disabled=snap.cancel_requested):
             registry().cancel(job.id)
             st.rerun()
         return

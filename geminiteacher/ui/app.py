@@ -42,7 +42,7 @@ def main() -> None:
                 st.caption(f"Size unknown: {describe(exc)}")
         title = course_title(first)
         outline = outline_editor(source, choices)
-        problem = ("Add a document or paste text to begin." if source is None
+        problem = ("Add a document or a link, or paste text, to begin." if source is None
                    else "The material is too large for the model; see above." if too_large
                    else "Give the course a title." if not title.strip()
                    else "Fix the settings in the sidebar." if choices.settings is None

@@ -13,7 +13,7 @@ import streamlit as st
 
 from geminiteacher.course.workspace import course_for_token
 from geminiteacher.engine.jobs import JobRegistry
-from geminiteacher.errors import GeminiTeacherError, describe
+from geminiteacher.errors import GeminiTeacherError, ManifestError, describe
 
 logger = logging.getLogger("geminiteacher.page")
 
@@ -56,9 +56,25 @@ def my_tokens() -> set[str]:
 
 def linked_course() -> Path | None:
     """The course named by `?course=<owner token>`, which thereby becomes one of this
-    session's courses (call it before drawing the workspace list)."""
+    session's courses (call it before drawing the workspace list); None when there is none
+    or its course.json is damaged (`unknown_link` says which)."""
     token = st.query_params.get("course")
-    path = course_for_token(output_dir(), token) if token else None
+    try:
+        path = course_for_token(output_dir(), token) if token else None
+    except ManifestError:
+        return None
     if path is not None:
         my_tokens().add(token)
     return path
+
+
+def unknown_link() -> str:
+    """Why the course or job in the page's URL cannot be shown, in one line."""
+    token = st.query_params.get("course")
+    try:
+        if token:
+            course_for_token(output_dir(), token)
+    except ManifestError as exc:
+        return f"This course link's course cannot be shown: {describe(exc)}."
+    return ("This course link is not known here: the course may have been deleted, or the "
+            "link was cut short.")

@@ -14,7 +14,7 @@ from geminiteacher.course.store import CourseStore
 from geminiteacher.engine.jobs import Job, JobSnapshot
 from geminiteacher.ui.actions import course_actions, job_actions
 from geminiteacher.ui.chapters import chapters_view
-from geminiteacher.ui.common import errors_shown, registry
+from geminiteacher.ui.common import errors_shown, registry, unknown_link
 from geminiteacher.ui.downloads import downloads
 from geminiteacher.ui.status import metrics, progress, state_badge, status_table
 from geminiteacher.ui.timeline import timeline
@@ -101,8 +101,7 @@ def course_view(key: str | None, linked: Path | None) -> None:
     elif linked is not None:
         folder_panel(linked, key)
     elif st.query_params.get("job") or st.query_params.get("course"):
-        st.error("This course link is not known here: the course may have been deleted, or "
-                 "the link was cut short.")
+        st.error(unknown_link())
     elif st.session_state.get("folder"):
         folder_panel(Path(st.session_state["folder"]), key)
     else:

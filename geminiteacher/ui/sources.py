@@ -1,4 +1,5 @@
-"""The material: uploads and pasted text as one `Source`, its size, and the course title."""
+"""The material: uploads, links and pasted text as one `Source`, its size, and the course
+title."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from geminiteacher.engine.runner import default_title
 from geminiteacher.errors import GeminiTeacherError, describe
 from geminiteacher.ingest.convert import check_size, convert_bytes, estimate_tokens
 from geminiteacher.models import Source, SourcePart
+from geminiteacher.ui.links import links
 from geminiteacher.ui.settings import Choices
 
 FILE_TYPES = ["pdf", "docx", "pptx", "html", "htm", "epub", "md", "markdown", "txt"]
@@ -27,7 +29,8 @@ def convert_upload(data: bytes, name: str) -> tuple[SourcePart | None, str]:
 
 
 def material() -> tuple[Source | None, str]:
-    """Uploads and pasted text as one `Source`, listed with their size or their problem.
+    """Uploads, links and pasted text as one `Source`, listed with their size or their
+    problem.
 
     Also returns the title the course would get by default: the first readable file's name,
     else the pasted text's first heading.
@@ -37,6 +40,7 @@ def material() -> tuple[Source | None, str]:
         help="PDF, Word, PowerPoint, HTML, EPUB, Markdown or text. They become one course, "
              "in this order.",
     )
+    link_parts, media, link_problems = links()
     with st.expander("…or paste text"):
         pasted = st.text_area("Text", key="pasted", height=140,
                               placeholder="Paste notes, an article, a transcript…")
@@ -48,7 +52,10 @@ def material() -> tuple[Source | None, str]:
             problems.append(problem)
         else:
             parts.append(part)
-    first = default_title(Source(parts[:1])) if parts else ""  # never a rejected file's name
+    parts += link_parts
+    problems += link_problems
+    # never a rejected file's name
+    first = default_title(Source(parts[:1], media[:1])) if parts or media else ""
     if pasted.strip():
         parts.append(SourcePart(name="Pasted text", markdown=pasted, words=len(pasted.split()),
                                 kind="text"))
@@ -66,7 +73,7 @@ def material() -> tuple[Source | None, str]:
         st.error(problem)
     if not first and pasted.strip():
         first = default_title(Source.from_text(pasted))
-    return (Source(parts) if parts else None), first
+    return (Source(parts, media) if parts or media else None), first
 
 
 @st.cache_data(max_entries=64, show_spinner="Counting tokens…")

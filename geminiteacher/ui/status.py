@@ -43,22 +43,36 @@ def status_table(chapters: list[dict[str, Any]]) -> None:
     })
 
 
-def progress(manifest: dict[str, Any], snap: JobSnapshot | None) -> None:
-    """The progress bar under a status line that assistive technology reads out as it changes."""
+def run_counts(manifest: dict[str, Any], snap: JobSnapshot | None) -> tuple[int, int, int]:
+    """(chapters written, chapters to write, chapters done before) of the run on screen: a
+    job's own run as its plan recorded it (see `RunPlan`), else the whole course."""
     chapters = manifest.get("chapters", [])
-    done = sum(c["status"] == "done" for c in chapters)
+    run = manifest.get("run") or {}
+    if snap is None or snap.started is None or run.get("at", 0) < snap.started \
+            or run.get("outline"):
+        return sum(c["status"] == "done" for c in chapters), len(chapters), 0
+    todo = set(run.get("todo", []))
+    written = sum(c["status"] == "done" for c in chapters if c["index"] in todo)
+    return written, len(todo), int(run.get("done_before", 0))
+
+
+def progress(manifest: dict[str, Any], snap: JobSnapshot | None) -> None:
+    """The progress bar under a status line that assistive technology reads out as it changes;
+    a resumed run counts its own chapters and says how many were done before it."""
+    done, todo, before = run_counts(manifest, snap)
     state = snap.state.value if snap and not manifest else manifest.get("state", "")
     texts = {"queued": "Waiting to start…", "running": "Starting…",
              "planning": "Planning the outline…", "summarizing": "Writing the course summary…"}
     if snap and snap.queue_position:
         st.info(f"Waiting for a free slot: number {snap.queue_position} in the queue.")
-    lines = [texts.get(state) or f"{done} of {len(chapters)} chapters written."]
+    earlier = f" ({before} done before this run)" if before else ""
+    lines = [texts.get(state) or f"{done} of {todo} chapters written{earlier}."]
     if snap and not snap.finished and snap.last_event and snap.last_event.kind is EventKind.WAITING:
         event = snap.last_event
         lines.append(f"Chapter {event.index}: waiting {event.wait:.0f} s before trying again "
                      f"({event.reason}).")
     st.html(f'<p role="status" aria-live="polite">{html.escape(" ".join(lines))}</p>')
-    value = 1.0 if state == "done" else done / len(chapters) if chapters else 0.0
+    value = 1.0 if state == "done" else done / todo if todo else 0.0
     st.progress(min(value, 1.0))
 
 

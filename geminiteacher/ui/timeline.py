@@ -13,6 +13,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from geminiteacher.text.titles import numbered
+
 OUTCOMES = {  # outcome in the manifest -> (word people read, bar colour, outline dash)
     "done": ("written", "#1e7a46", []), "error": ("failed", "#b3261e", [4, 2]),
     "running": ("running", "#1557b0", [1, 2]), "cancelled": ("cancelled", "#5f6368", [6, 3]),
@@ -31,7 +33,7 @@ def outcome_word(outcome: str) -> str:
 def attempts(chapters: list[dict[str, Any]], now: float) -> pd.DataFrame:
     """One row per attempt: chapter label, attempt number, start, end and outcome in words."""
     return pd.DataFrame([{
-        "Chapter": f"{c['index']:02d} · {c['title'][:40]}", "Attempt": h.get("attempt"),
+        "Chapter": numbered(c["index"], c["title"])[:44], "Attempt": h.get("attempt"),
         "Start": when(h["start"]), "End": when(h.get("end") or now),
         "Outcome": outcome_word(h.get("outcome") or "running"),
     } for c in chapters for h in c.get("history", []) if h.get("start") is not None])

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from geminiteacher.course.workspace import shared_workspace, visible_courses
+from geminiteacher.errors import ManifestError, describe
 from geminiteacher.ui.common import my_tokens, output_dir, owner_id, registry
 
 
@@ -32,7 +33,10 @@ def workspace() -> None:
     everyone = shared_workspace()
     label = "Workspace: every saved course" if everyone else "Workspace: your saved courses"
     with st.expander(label):
-        courses = visible_courses(output_dir(), my_tokens(), everyone)
+        skipped: list[ManifestError] = []
+        courses = visible_courses(output_dir(), my_tokens(), everyone, skipped)
+        for problem in skipped:
+            st.warning(describe(problem), icon=":material/warning:")
         if not courses:
             st.caption("No saved courses yet." if everyone else
                        "No saved courses yet. Courses you make, or open from their link, "

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
 from geminiteacher.ingest.budget import MAX_DEPTH, Budget, span
 from geminiteacher.ingest.formats import markdown as md
+from geminiteacher.ingest.formats.pictures import Pictures
 
 DROP = frozenset({
     "script", "style", "nav", "noscript", "template", "head", "svg", "math", "iframe", "object",
@@ -35,12 +37,17 @@ _LIST_START = re.compile(r"^(?:- |\d+\. )")
 _LANGUAGE = re.compile(r"^(?:language|lang)-(\S+)$")
 
 
-def to_markdown(markup: str | bytes, budget: Budget, fallback_title: str | None = None) -> str:
+def to_markdown(markup: str | bytes, budget: Budget, fallback_title: str | None = None, *,
+                pictures: Pictures | None = None,
+                packaged: Callable[[str], bytes | None] | None = None) -> str:
     """Convert an HTML or XHTML document (text or bytes) to Markdown.
 
     When the result does not open with a heading, `fallback_title` (or, if the page has
-    no heading at all, its `<title>`) is put on top as `# title`. Tables draw on `budget`;
-    a page nested deeper than MAX_DEPTH is read as plain paragraphs.
+    no heading at all, its `<title>`) is put on top as `# title`. With `pictures`, embedded
+    pictures (`data:` URIs, and files `packaged(src)` finds inside a book) are kept there and
+    marked in place; a remote `<img>` is never fetched and stays its alt text. Tables and
+    nested quotes and lists draw on `budget`; a page nested deeper than MAX_DEPTH is read as
+    plain paragraphs.
     """
     soup = BeautifulSoup(markup, "lxml")
     title = fallback_title
@@ -55,7 +62,7 @@ def to_markdown(markup: str | bytes, budget: Budget, fallback_title: str | None 
     if _deeper_than(body, MAX_DEPTH):  # absurdly deep nesting: keep the text, lose the structure
         blocks = [md.prose(md.inline(text)) for text in body.stripped_strings]
     else:
-        blocks = _Walker(budget, _outer_tables(body)).blocks(body)
+        blocks = _Walker(budget, _outer_tables(body), pictures, packaged).blocks(body)
     text = md.join_blocks(blocks)
     if title and md.inline(title) and not text.startswith("#"):
         text = md.join_blocks([md.heading(1, title), text])
@@ -103,9 +110,12 @@ def _outer_tables(body: Tag) -> set[int]:
 class _Walker:
     """Turns a subtree into Markdown blocks; inline runs are gathered into paragraphs."""
 
-    def __init__(self, budget: Budget, outer: set[int]) -> None:
+    def __init__(self, budget: Budget, outer: set[int], pictures: Pictures | None,
+                 packaged: Callable[[str], bytes | None] | None) -> None:
         self.budget = budget
         self.outer = outer  # tables that hold tables
+        self.pictures = pictures
+        self.packaged = packaged
 
     def blocks(self, node: Tag) -> list[str]:
         out: list[str] = []
@@ -151,6 +161,9 @@ class _Walker:
             return "\n"
         if node.name == "img":
             alt = md.inline(node.get("alt") or "")
+            figure = self.picture(node.get("src") or "", alt)
+            if figure:
+                return f"\n{figure}\n"
             return f" {alt} " if alt else ""
         inner = self.content(node)
         if node.name in BLOCK or node.name in _CELLS:  # e.g. a <div> in a <span>: its own line
@@ -162,6 +175,15 @@ class _Walker:
         if node.name in _EMPHASIS:
             return _wrap(inner, "*")
         return inner
+
+    def picture(self, src: str, alt: str) -> str | None:
+        """The marker of an embedded picture kept for the model, or None."""
+        if self.pictures is None or not isinstance(src, str):
+            return None
+        if src.strip().lower().startswith("data:"):
+            return self.pictures.add_data_uri(src, alt)
+        data = self.packaged(src) if self.packaged is not None else None
+        return self.pictures.add(data, alt) if data else None
 
     def content(self, tag: Tag) -> str:
         """The inline Markdown of a tag's children."""

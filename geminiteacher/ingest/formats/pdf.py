@@ -31,7 +31,7 @@ from itertools import accumulate
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from geminiteacher.errors import ConversionError
+from geminiteacher.errors import ConversionError, NoTextError
 from geminiteacher.ingest.budget import Budget
 from geminiteacher.ingest.formats import markdown as md
 
@@ -149,14 +149,25 @@ def to_markdown(data: bytes, name: str,
         raise ConversionError(name, "this PDF has no pages; export or download it again")
     chars = sum(len(line.text) - line.text.count(" ") for page in pages for line in page)
     if chars < SCANNED_CHARS_PER_PAGE * max(len(pages), 1):
-        raise ConversionError(
+        raise NoTextError(
             name, "this PDF has no text layer (it looks scanned or made of images); "
-            "run OCR on it first (for example with ocrmypdf) and upload the result"
+            "let Gemini read it (a Gemini API key, --read auto), or run OCR on it first "
+            "(for example with ocrmypdf) and upload the result"
         )
     _mark_furniture(pages)
     flow = _place_headings(pages, marks)
     markdown, sections = _render(flow, bookmarked=bool(marks))
     return markdown, len(pages), sections
+
+
+def page_count(data: bytes, name: str) -> int:
+    """How many pages the PDF has (ConversionError when it cannot be opened)."""
+    with PDFIUM_LOCK:
+        document = _open(data, name)
+        try:
+            return len(document)
+        finally:
+            document.close()
 
 
 def _open(data: bytes, name: str) -> pdfium.PdfDocument:

@@ -1,4 +1,4 @@
-"""DOCX → Markdown with python-docx: headings, lists, tables and code, in body order.
+"""DOCX → Markdown with python-docx: headings, lists, tables, code and pictures, in body order.
 
 Tables are read from their XML row by row: a horizontally merged cell (gridSpan, capped at
 MAX_SPAN) keeps its text in its first column and a vertically merged one (vMerge) in its
@@ -20,6 +20,7 @@ from docx.text.paragraph import Paragraph
 
 from geminiteacher.ingest.budget import Budget, span
 from geminiteacher.ingest.formats import markdown as md
+from geminiteacher.ingest.formats.pictures import Pictures
 
 MONOSPACE = frozenset({
     "courier", "courier new", "consolas", "menlo", "monaco", "lucida console",
@@ -32,16 +33,18 @@ _CODE_STYLE = re.compile(r"code|preformatted|verbatim|listing|macro text", re.IG
 _MAX_STYLE_DEPTH = 10
 
 
-def to_markdown(data: bytes, budget: Budget) -> str:
-    """Convert a .docx file's bytes to Markdown; tables draw on `budget`."""
+def to_markdown(data: bytes, budget: Budget, pictures: Pictures | None = None) -> str:
+    """Convert a .docx file's bytes to Markdown; tables draw on `budget`. With `pictures`,
+    the pictures in its body are kept there and marked where they stand."""
     document = docx.Document(io.BytesIO(data))
-    return _Writer(document, budget).render()
+    return _Writer(document, budget, pictures).render()
 
 
 class _Writer:
-    def __init__(self, document: Document, budget: Budget) -> None:
+    def __init__(self, document: Document, budget: Budget, pictures: Pictures | None) -> None:
         self.document = document
         self.budget = budget
+        self.pictures = pictures
         self.formats = _list_formats(document)
         self.counters: dict[str, list[int]] = {}
         self.blocks: list[str] = []
@@ -53,8 +56,10 @@ class _Writer:
             if isinstance(block, Table):
                 self._flush()
                 self.blocks.extend(self.table(block))
+                self.figures(block._tbl)
             else:
                 self.paragraph(block)
+                self.figures(block._p)
         self._flush()
         return md.join_blocks(self.blocks)
 
@@ -82,6 +87,23 @@ class _Writer:
             return
         self._flush()
         self.blocks.append(md.prose(md.inline(text)))
+
+    def figures(self, element) -> None:
+        """The markers of the pictures drawn inside `element`, each as its own block."""
+        if self.pictures is None:
+            return
+        for blip in element.iter(qn("a:blip")):
+            part = self.document.part.related_parts.get(blip.get(qn("r:embed")) or "")
+            if part is None or not hasattr(part, "blob"):
+                continue  # a linked (remote) picture, or a broken reference
+            holder = next(blip.iterancestors(qn("wp:inline"), qn("wp:anchor")), None)
+            described = holder.find(qn("wp:docPr")) if holder is not None else None
+            alt = "" if described is None else (described.get("descr") or
+                                                 described.get("title") or "")
+            found = self.pictures.add(part.blob, alt)
+            if found:
+                self._flush()
+                self.blocks.append(found)
 
     def _item(self, numbering: tuple[str, int, int, bool], text: str) -> str:
         key, level, depth, numbered = numbering

@@ -1,0 +1,51 @@
+"""The page holds up against damaged course folders and hostile course text."""
+
+from __future__ import annotations
+
+import json
+
+from tests import test_app
+from tests.test_app import NOTES, badge, make_course, opened, texts
+
+page = test_app.page  # the page fixture: an AppTest writing into tmp_path, with no key
+
+
+def damage(folder, text: str = "[1, 2]") -> None:
+    (folder / "course.json").write_text(text, encoding="utf-8")
+
+
+def test_a_damaged_course_is_a_warning_in_the_workspace_and_the_others_stay_listed(
+        page, tmp_path, monkeypatch):
+    make_course(page, "Good volcanoes")
+    (tmp_path / "Broken").mkdir()
+    damage(tmp_path / "Broken")
+    monkeypatch.setenv("GEMINITEACHER_SHARED_WORKSPACE", "1")
+    colleague = opened({})
+    assert not colleague.exception
+    assert next(s for s in colleague.selectbox if s.label == "Course").options == [
+        "Good volcanoes"]
+    assert "Broken/course.json is damaged (it holds a list, not an object)" in texts(
+        colleague.warning)
+
+
+def test_a_link_to_a_damaged_course_says_what_is_wrong_and_other_links_still_open(
+        page, tmp_path):
+    token = make_course(page, "Damaged volcanoes")
+    other = make_course(page, "Intact volcanoes", NOTES + "\nAnother paragraph.\n")
+    manifest = json.loads((tmp_path / "Damaged_volcanoes" / "course.json").read_text())
+    damage(tmp_path / "Damaged_volcanoes", json.dumps({**manifest, "chapters": "all"}))
+    fresh = opened({"course": token})
+    assert not fresh.exception
+    assert "Damaged_volcanoes/course.json is damaged (chapters is text)" in texts(fresh.error)
+    intact = opened({"course": other})
+    assert not intact.exception and not intact.error
+    assert intact.subheader[0].value == "Intact volcanoes" and badge(intact) == "Finished"
+
+
+def test_a_link_to_a_course_whose_manifest_is_not_even_an_object_is_unknown_not_fatal(
+        page, tmp_path):
+    token = make_course(page, "Damaged volcanoes")
+    damage(tmp_path / "Damaged_volcanoes", "[1, 2]")
+    fresh = opened({"course": token})
+    assert not fresh.exception
+    assert "This course link is not known here" in texts(fresh.error)
