@@ -14,6 +14,7 @@ from geminiteacher.errors import GeminiTeacherError, describe
 from geminiteacher.ingest.convert import check_size, convert_bytes, estimate_tokens
 from geminiteacher.models import Source, SourcePart
 from geminiteacher.ui.links import links
+from geminiteacher.ui.markdown import safe_label
 from geminiteacher.ui.settings import Choices
 
 FILE_TYPES = ["pdf", "docx", "pptx", "html", "htm", "epub", "md", "markdown", "txt"]
@@ -70,7 +71,7 @@ def material() -> tuple[Source | None, str]:
             "Tokens": st.column_config.NumberColumn("Tokens (est.)", format="%d", width=90),
         })
     for problem in problems:
-        st.error(problem)
+        st.error(safe_label(problem))
     if not first and pasted.strip():
         first = default_title(Source.from_text(pasted))
     return (Source(parts, media) if parts or media else None), first
@@ -92,7 +93,8 @@ def source_size(source: Source, choices: Choices) -> str:
     if engine.extractive:
         return f"Whole source: about {tokens:,} tokens (estimated)."
     return (f"Whole source: {tokens:,} tokens (counted by Gemini), "
-            f"{tokens / engine.context_window():.1%} of what {engine.model} reads at once.")
+            f"{tokens / engine.context_window():.1%} of what {safe_label(engine.model)} reads at "
+            "once.")
 
 
 def course_title(default: str) -> str:
@@ -112,4 +114,4 @@ def cost_estimate(source: Source, choices: Choices) -> str | None:
     estimate = estimate_cost(estimate_tokens(source.markdown), settings, settings.model_name)
     how = " as a batch job" if settings.batch else ""
     return (f"Estimated cost about {dollars(estimate)} for up to {settings.max_chapters} "
-            f"chapters on {settings.model_name}{how} (prices as of {PRICES_AS_OF}).")
+            f"chapters on {safe_label(settings.model_name)}{how} (prices as of {PRICES_AS_OF}).")
