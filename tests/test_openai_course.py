@@ -117,13 +117,14 @@ def test_failed_chapters_are_finished_later_on_the_recorded_server(tmp_path):
     assert course.chapters[0].summary != "This chapter could not be generated."
 
 
-def test_the_cli_writes_a_course_and_shows_tokens_for_an_unpriced_model(tmp_path):
+@pytest.mark.parametrize("mode", ["sequential", "parallel", "cascade"])
+def test_the_cli_writes_a_course_and_shows_tokens_for_an_unpriced_model(mode, tmp_path):
     notes = tmp_path / "notes.md"
     notes.write_text(MATERIAL, encoding="utf-8")
     with FakeOpenAI("vllm", models=("llama-3.1-8b",)) as fake:
         result = cli("--input", str(notes), "--title", "Ideas", "--output-dir",
                      str(tmp_path / "o"), "--engine", "openai", "--base-url", fake.base_url,
-                     "--max-chapters", "3", "--fixed-chapter-count", "--mode", "parallel",
+                     "--max-chapters", "3", "--fixed-chapter-count", "--mode", mode,
                      "--delay-min", "0", "--delay-max", "0", env={})
         assert fake.count("chapter") == 3
     assert result.returncode == 0, result.stderr

@@ -155,7 +155,8 @@ class OpenAITransport(Transport):
             entries = []
         except EngineError:
             entries = []
-        entry = next((e for e in entries if e.get("id") == self.model), {})
+        names = (self.model, f"models/{self.model}")  # Gemini's endpoint lists models/...
+        entry = next((e for e in entries if e.get("id") in names), {})
         window, said_by = entry_window(entry)
         if window is None and (self.local or self.base_url.startswith("http://")):
             window, said_by = vendor_window(self.base_url, self.model, self._key)
