@@ -35,15 +35,15 @@ def test_links_are_listed_with_their_kind_and_refusals_in_one_line_each(page, fa
     ])).run()
     table = links_table(page)
     assert list(table["Kind"]) == ["web page", "PDF", "YouTube video"]
-    assert list(table["Read as"])[:2] == ["tides (127.0.0.1).html", "glaciers (127.0.0.1).pdf"]
+    assert list(table["Read as"])[:2] == ["Tides (127.0.0.1).html", "glaciers (127.0.0.1).pdf"]
     errors = [e.value for e in page.error]
     assert [e.split(": ")[0] for e in errors] == [fake_web.url("photo.png"),
                                                  fake_web.url("loop"), "YouTube 9hE5-98ZeCg"]
     assert "only Gemini reads it" in errors[2]  # no key here: the offline engine cannot
     assert all("\n" not in e for e in errors)
     files = page.dataframe[-1].value
-    assert "tides (127.0.0.1).html" in list(files["File"])
-    assert page.text_input(key="title").value == "tides (127.0.0.1)"
+    assert "Tides (127.0.0.1).html" in list(files["File"])
+    assert page.text_input(key="title").value == "Tides (127.0.0.1)"
 
 
 def test_a_private_link_is_refused_on_the_page_without_connecting(page, fake_web, monkeypatch):
@@ -61,3 +61,10 @@ def test_a_course_from_a_web_page_link(page, fake_web, tmp_path):
     data = json.loads((tmp_path / "Tides" / "course.json").read_text())
     assert data["chapters"] and all(c["status"] == "done" for c in data["chapters"])
     assert fake_web.requests.count("/tides.html") == 1  # fetched once, not on every rerun
+
+
+def test_several_links_are_fetched_at_once(page, fake_web):
+    page.text_area(key="links").input("\n".join(fake_web.url(f"slow?n={n}")
+                                                for n in range(3))).run()
+    assert len(links_table(page)) == 3
+    assert fake_web.peak >= 2

@@ -16,6 +16,7 @@ from geminiteacher.ingest.convert import check_size, estimate_tokens, load_bytes
 from geminiteacher.ingest.media import LABELS, readable
 from geminiteacher.models import MediaPart, Source, SourcePart, clock
 from geminiteacher.ui.links import links
+from geminiteacher.ui.markdown import safe_label
 from geminiteacher.ui.settings import Choices
 
 DOCUMENT_TYPES = ["pdf", "docx", "pptx", "html", "htm", "epub", "md", "markdown", "txt"]
@@ -82,7 +83,7 @@ def material() -> tuple[Source | None, str]:
             "Tokens": st.column_config.NumberColumn("Tokens (est.)", format="%d", width=90),
         })
     for problem in problems:
-        st.error(problem)
+        st.error(safe_label(problem))
     if not first and pasted.strip():
         first = default_title(Source.from_text(pasted))
     return (Source(parts, media) if parts or media else None), first
@@ -145,7 +146,8 @@ def source_size(source: Source, choices: Choices) -> str:
     how = (f"; {media:,} of them for pictures, pages and recordings at "
            f"{resolution} resolution, estimated" if media else "")
     return (f"Whole source: {tokens:,} tokens (counted by Gemini{how}), "
-            f"{tokens / engine.context_window():.1%} of what {engine.model} reads at once.")
+            f"{tokens / engine.context_window():.1%} of what {safe_label(engine.model)} reads at "
+            "once.")
 
 
 def course_title(default: str) -> str:
@@ -167,7 +169,7 @@ def cost_estimate(source: Source, choices: Choices) -> str | None:
     estimate = estimate_cost(tokens, settings, settings.model_name, audio_tokens=audio)
     how = " as a batch job" if settings.batch else ""
     return (f"Estimated cost about {dollars(estimate)} for up to {settings.max_chapters} "
-            f"chapters on {settings.model_name}{how} (prices as of {PRICES_AS_OF}).")
+            f"chapters on {safe_label(settings.model_name)}{how} (prices as of {PRICES_AS_OF}).")
 
 
 def _capital(label: str) -> str:

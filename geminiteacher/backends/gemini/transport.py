@@ -130,9 +130,7 @@ class GeminiTransport(Transport):
         the model is missing from the key's model list (a gateway without `/models` says
         neither, so generation is still tried there)."""
         if exc.code in (400, 401, 403):
-            reasons = {d.get("reason") for d in _error_details(exc) if isinstance(d, dict)}
-            return "API_KEY_INVALID" in reasons or bool(re.search(r"api key", exc.message or "",
-                                                                  re.I))
+            return _refuses_key(exc)
         if exc.code != 404:
             return False
         try:
@@ -160,12 +158,20 @@ class GeminiTransport(Transport):
     def list_models(self) -> list[str]:
         """Models this key may generate with: aliases first, then newest first.
 
-        Raises ServiceError when the list is not available (e.g. a gateway without /models).
+        Raises ModelAccessError when the server refuses the key (so a page can say so before
+        anything is generated), ServiceError when the list is not available (e.g. a gateway
+        without /models, or no network).
         """
         config = types.ListModelsConfig(page_size=100, http_options=self._http_options())
         try:
             found = [ModelFacts.from_api(m) for m in self._client.models.list(config=config)]
-        except (genai_errors.APIError, *_REQUEST_ERRORS, ValueError) as exc:
+        except genai_errors.APIError as exc:
+            if _refuses_key(exc):
+                raise self._api_error(exc) from exc
+            where = self.base_url or "the Gemini API"
+            raise ServiceError(f"the model list is not available from {where} "
+                               f"(HTTP {exc.code}); type a model name instead") from exc
+        except (*_REQUEST_ERRORS, ValueError) as exc:
             where = self.base_url or "the Gemini API"
             raise ServiceError(f"the model list is not available from {where} "
                                f"({type(exc).__name__}); type a model name instead") from exc
@@ -432,6 +438,14 @@ class GeminiTransport(Transport):
     def _scrub(self, text: str) -> str:
         """One line, no trailing period, and never the key."""
         return " ".join(text.replace(self._key, "***").split()).rstrip(". ")
+
+
+def _refuses_key(exc: genai_errors.APIError) -> bool:
+    """Whether Gemini's answer says the API key itself is invalid."""
+    if exc.code not in (400, 401, 403):
+        return False
+    reasons = {d.get("reason") for d in _error_details(exc) if isinstance(d, dict)}
+    return "API_KEY_INVALID" in reasons or bool(re.search(r"api key", exc.message or "", re.I))
 
 
 def _cache_gone(exc: genai_errors.APIError) -> bool:
