@@ -282,7 +282,7 @@ def configure_logging(verbose: bool, log_file: str | None) -> None:
 
 
 def run(options: dict[str, Any], stderr: TextIO) -> int:
-    from geminiteacher.backends import resolve_engine
+    from geminiteacher.backends import prewarm, resolve_engine
     from geminiteacher.backends.pricing import PRICES_AS_OF, course_cost, dollars, estimate_cost
     from geminiteacher.course.store import CourseStore
     from geminiteacher.engine.runner import run_course
@@ -294,6 +294,8 @@ def run(options: dict[str, Any], stderr: TextIO) -> int:
         raise SettingsError("no --input given: name at least one document or link "
                             "(--input FILE or --input URL)")
     settings = settings_from(options)
+    if settings.engine != "offline":
+        prewarm(options["api_key"], settings.model_name)  # facts read while the input loads
     engine = resolve_engine(settings, options["api_key"])
     source, problems = load_sources([str(p) for p in options["input"]])
     source, refused = readable(source, engine.media_kinds, settings.read)

@@ -87,6 +87,7 @@ class Prompt:
     system: str
     parts: tuple[str, ...]
     schema: dict[str, Any] | None = None
+    urgent: bool = False  # the course waits on it alone (the outline): nothing else may delay it
 
 
 def _language(settings: CourseSettings) -> str:
@@ -240,6 +241,7 @@ def outline_prompt(source: str, settings: CourseSettings) -> Prompt:
         system_instruction(settings),
         (document_part(source), outline_instruction(settings)),
         outline_schema(settings),
+        urgent=True,
     )
 
 
