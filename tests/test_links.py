@@ -17,6 +17,7 @@ from geminiteacher.errors import ConversionError, SettingsError
 from geminiteacher.ingest import links
 from geminiteacher.ingest.convert import load_sources, read_link
 from geminiteacher.ingest.links import ALLOW_PRIVATE_ENV, fetch, youtube_part, youtube_video
+from tests.fakes.web_server import FakeWeb, tls_files
 
 ROOT = Path(__file__).resolve().parents[1]
 MB = 1024 * 1024
@@ -81,7 +82,7 @@ def test_a_web_page_link_is_converted_like_an_uploaded_page(fake_web):
     source, errors = load_sources([fake_web.url("tides.html")])
     assert not errors
     [part] = source.parts
-    assert part.name == "tides (127.0.0.1).html" and part.kind == "html"
+    assert part.name == "Tides (127.0.0.1).html" and part.kind == "html"
     assert part.markdown.startswith("# Tides\n")
     assert "## Spring and neap tides" in part.markdown and "Home" not in part.markdown
     assert fake_web.requests == ["/tides.html"]  # the page's remote <img> was not fetched
@@ -119,7 +120,7 @@ def test_links_and_files_mix_in_order_and_a_failing_link_leaves_the_rest(fake_we
     notes.write_text("# Notes\n\nWaves carry energy.\n", encoding="utf-8")
     source, errors = load_sources([str(notes), fake_web.url("photo.png"),
                                    fake_web.url("tides.html"), "https://youtu.be/9hE5-98ZeCg"])
-    assert [p.name for p in source.parts] == ["notes.md", "tides (127.0.0.1).html"]
+    assert [p.name for p in source.parts] == ["notes.md", "Tides (127.0.0.1).html"]
     assert [m.kind for m in source.media] == ["youtube"]
     assert [e.filename for e in errors] == [fake_web.url("photo.png")]
 
@@ -175,7 +176,7 @@ def test_a_server_that_hangs_or_drips_is_given_up_on_at_the_time_limit(fake_web,
 
 def test_each_redirect_is_followed(fake_web):
     part = text_of(fake_web.url("hop1"))
-    assert part.name == "tides (127.0.0.1).html"
+    assert part.name == "Tides (127.0.0.1).html"
     assert fake_web.requests == ["/hop1", "/hop2", "/hop3", "/tides.html"]
 
 
@@ -196,6 +197,31 @@ def test_a_redirect_to_a_private_address_is_checked_again(fake_web, monkeypatch)
     assert "10.1.2.3 is a private address (10.1.2.3) (it redirects to" in message
     assert ALLOW_PRIVATE_ENV in message
     assert fake_web.requests == ["/to-private"]
+
+
+# The connection goes to the checked address, under the link's own name
+
+def test_the_request_carries_the_links_host_name_to_the_checked_address(fake_web):
+    text_of(fake_web.url("tides.html").replace("127.0.0.1", "localhost"))
+    assert fake_web.hosts == [f"localhost:{fake_web.server.server_address[1]}"]
+
+
+@pytest.fixture
+def secure_web(tmp_path, monkeypatch):
+    """FakeWeb over HTTPS with a certificate for `localhost` from a CA the client trusts."""
+    ca, cert, key = tls_files(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+    monkeypatch.setenv(ALLOW_PRIVATE_ENV, "1")
+    with FakeWeb(tls=(cert, key)) as web:
+        yield web
+
+
+def test_https_checks_the_certificate_for_the_links_name_while_connecting_to_its_address(
+        secure_web):
+    part = text_of(secure_web.url("tides.html").replace("127.0.0.1", "localhost"))
+    assert part.markdown.startswith("# Tides")
+    assert "its secure connection failed" in refusal(secure_web.url("tides.html"))
+    assert secure_web.requests == ["/tides.html"]  # the mismatched name sent nothing
 
 
 # Private addresses: refused before any connection
@@ -256,16 +282,19 @@ def test_a_malformed_allow_list_is_a_settings_error(monkeypatch):
 
 # The command line
 
-def test_a_course_from_a_web_page_link_on_the_command_line(fake_web, tmp_path):
+def test_a_course_from_a_web_page_link_on_the_command_line_offline(fake_web, tmp_path):
     env = {k: v for k, v in os.environ.items()
            if k not in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL")}
     result = subprocess.run(
         [sys.executable, "-m", "geminiteacher", "--input", fake_web.url("tides.html"),
-         "--input", fake_web.url("photo.png"), "--output-dir", str(tmp_path), "--max-chapters",
-         "2"], capture_output=True, text=True, timeout=120, cwd=ROOT,
+         "--input", fake_web.url("photo.png"), "--input", "https://youtu.be/9hE5-98ZeCg",
+         "--output-dir", str(tmp_path), "--max-chapters", "2"],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
         env={**env, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 0, result.stderr
     assert f"skipped {fake_web.url('photo.png')}: its content is image/png" in result.stderr
+    [youtube] = [line for line in result.stderr.splitlines() if "YouTube 9hE5-98ZeCg" in line]
+    assert "only Gemini reads it" in youtube  # offline: refused in one line, the rest goes on
     [folder] = tmp_path.iterdir()
     data = json.loads((folder / "course.json").read_text())
     assert all(c["status"] == "done" for c in data["chapters"])

@@ -14,6 +14,7 @@ naming the link.
 from __future__ import annotations
 
 import contextlib
+import html
 import http.client
 import ipaddress
 import os
@@ -43,6 +44,7 @@ _UNTYPED = ("", "application/octet-stream", "binary/octet-stream")  # a PDF ofte
 _REDIRECTS = (301, 302, 303, 307, 308)
 _URL_SAFE = "/%:@!$&'()*+,;=-._~"
 _CHUNK = 64 * 1024
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 _VIDEO_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
 _YOUTUBE_HOSTS = ("youtube.com", "www.youtube.com", "m.youtube.com", "music.youtube.com",
@@ -167,6 +169,8 @@ def _request(url: str, target: str, connect_timeout: float, deadline: float,
              timeout: float) -> tuple[http.client.HTTPResponse, socket.socket]:
     """Send a GET for `target` to an address of its host that passed the checks; returns
     the response and its socket (whose timeout bounds each read)."""
+    if _left(deadline) <= 0:  # the redirects so far took all the time
+        raise _too_slow(url, timeout)
     parts = urlsplit(target)
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
@@ -387,20 +391,28 @@ def _typed(url: str, final_url: str, content_type: str, data: bytes, header: str
             (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
         with contextlib.suppress(LookupError):  # unknown: the converter detects it itself
             data = data.decode(charset.group(1), errors="replace").encode("utf-8")
-    return Download(url, _file_name(final_url, CONTENT_TYPES[content_type]), data,
-                    content_type, final_url)
+    extension = CONTENT_TYPES[content_type]
+    title = _page_title(data) if extension == ".html" else ""
+    return Download(url, _file_name(final_url, extension, title), data, content_type,
+                    final_url)
 
 
-def _file_name(url: str, extension: str) -> str:
-    """`waves (example.org).html`: the link's last path segment and host, with the
-    extension of what it holds (no slashes, so it is a plain file name)."""
+def _page_title(data: bytes) -> str:
+    """A web page's <title> (from its first 64 KB), or ''."""
+    found = _TITLE.search(data[:65536].decode("utf-8", errors="replace"))
+    return " ".join(html.unescape(found.group(1)).split()) if found else ""
+
+
+def _file_name(url: str, extension: str, title: str = "") -> str:
+    """`Tides (example.org).html`: the page's title, else the link's last path segment, and
+    its host, with the extension of what it holds (a plain file name: no slashes)."""
     parts = urlsplit(url)
-    leaf = unquote(parts.path.rstrip("/").rsplit("/", 1)[-1])
+    leaf = title or unquote(parts.path.rstrip("/").rsplit("/", 1)[-1])
     leaf = re.sub(r"[\x00-\x1f/\\:*?\"<>|]+", "_", leaf).strip(" ._") or "index"
     stem, dot, suffix = leaf.rpartition(".")
-    if dot and stem and suffix.isalpha() and len(suffix) <= 5:
+    if not title and dot and stem and suffix.isalpha() and len(suffix) <= 5:
         leaf = stem
-    return f"{leaf[:80]} ({parts.hostname}){extension}"
+    return f"{leaf[:80].strip()} ({parts.hostname}){extension}"
 
 
 def _left(deadline: float) -> float:

@@ -9,6 +9,7 @@ from geminiteacher.errors import GeminiTeacherError, SourceTooLargeError, descri
 from geminiteacher.ui.actions import launch
 from geminiteacher.ui.common import errors_shown, linked_course, my_tokens, output_dir
 from geminiteacher.ui.course import course_view
+from geminiteacher.ui.markdown import safe_label
 from geminiteacher.ui.outline import outline_editor
 from geminiteacher.ui.settings import Choices, sidebar_settings
 from geminiteacher.ui.sources import cost_estimate, course_title, material, source_size
@@ -37,12 +38,12 @@ def main() -> None:
                     st.caption(estimate)
             except SourceTooLargeError as exc:
                 too_large = describe(exc)
-                st.error(too_large)
+                st.error(safe_label(too_large))
             except GeminiTeacherError as exc:
-                st.caption(f"Size unknown: {describe(exc)}")
+                st.caption(f"Size unknown: {safe_label(describe(exc))}")
         title = course_title(first)
         outline = outline_editor(source, choices)
-        problem = ("Add a document or paste text to begin." if source is None
+        problem = ("Add a document or a link, or paste text, to begin." if source is None
                    else "The material is too large for the model; see above." if too_large
                    else "Give the course a title." if not title.strip()
                    else "Fix the settings in the sidebar." if choices.settings is None

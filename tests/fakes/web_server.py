@@ -4,12 +4,19 @@ It records every request it sees, so a test can prove a refused link was never f
 
 from __future__ import annotations
 
+import datetime
 import gzip
 import io
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
@@ -45,12 +52,48 @@ def pdf_bytes() -> bytes:
     return out.getvalue()
 
 
+def tls_files(folder: Path) -> tuple[Path, Path, Path]:
+    """A test certificate authority and a server certificate for `localhost` (only that
+    name) signed by it: (CA file, certificate file, key file)."""
+    def name(text: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, text)])
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = (x509.CertificateBuilder().subject_name(name("Test CA")).issuer_name(name("Test CA"))
+          .public_key(ca_key.public_key()).serial_number(1)
+          .not_valid_before(now - datetime.timedelta(days=1))
+          .not_valid_after(now + datetime.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    leaf = (x509.CertificateBuilder().subject_name(name("localhost")).issuer_name(ca.subject)
+            .public_key(key.public_key()).serial_number(2)
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]),
+                           critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    files = folder / "ca.pem", folder / "server.pem", folder / "server.key"
+    files[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    files[1].write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
+    files[2].write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return files
+
+
 class FakeWeb:
     """Start with `with FakeWeb() as web:`; `web.url(path)`; `web.requests` lists the paths
-    asked for, in order."""
+    asked for, in order, and `web.hosts` the Host header of each. With `tls` (a certificate
+    and key file) it speaks HTTPS."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: tuple[Path, Path] | None = None) -> None:
         self.requests: list[str] = []
+        self.hosts: list[str] = []
+        self.scheme = "https" if tls else "http"
+        self.in_flight = 0
+        self.peak = 0  # most requests being answered at once
+        self._count = threading.Lock()
         self.stopping = threading.Event()
         self.pdf = pdf_bytes()
         web = self
@@ -63,12 +106,20 @@ class FakeWeb:
 
             def do_GET(self) -> None:
                 web.requests.append(self.path)
+                web.hosts.append(self.headers.get("Host", ""))
                 route = getattr(web, "route_" + self.path.strip("/").split("?")[0]
                                 .replace("-", "_").replace("/", "_").replace(".", "_"), None)
-                if route is None:
-                    self.answer(404, "text/plain", b"not here")
-                else:
-                    route(self)
+                with web._count:
+                    web.in_flight += 1
+                    web.peak = max(web.peak, web.in_flight)
+                try:
+                    if route is None:
+                        self.answer(404, "text/plain", b"not here")
+                    else:
+                        route(self)
+                finally:
+                    with web._count:
+                        web.in_flight -= 1
 
             def answer(self, status: int, kind: str | None, body: bytes,
                        headers: dict[str, str] | None = None) -> None:
@@ -83,11 +134,15 @@ class FakeWeb:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        if tls:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
                                        daemon=True)
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/{path.lstrip('/')}"
+        return f"{self.scheme}://127.0.0.1:{self.server.server_address[1]}/{path.lstrip('/')}"
 
     def __enter__(self) -> FakeWeb:
         self.thread.start()
@@ -102,6 +157,10 @@ class FakeWeb:
 
     def route_tides_html(self, h) -> None:
         h.answer(200, "text/html; charset=utf-8", PAGE.encode())
+
+    def route_slow(self, h) -> None:  # a page that takes a moment (?n= makes it another link)
+        self.stopping.wait(0.5)
+        h.answer(200, "text/html", PAGE.encode())
 
     def route_glaciers_pdf(self, h) -> None:
         h.answer(200, "application/pdf", self.pdf)
