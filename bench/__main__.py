@@ -17,7 +17,7 @@ from pathlib import Path
 from bench.report import RUNS, Figure, dumps, record, table
 
 SCENARIOS = ("parallel", "workers", "firstrequest", "ratelimited", "shared", "faults", "retries",
-             "bigcourse", "cost", "batch", "overhead", "ingestion", "quality", "page")
+             "bigcourse", "cost", "batch", "overhead", "openai", "ingestion", "quality", "page")
 HERE = Path(__file__).resolve().parent
 
 
