@@ -70,9 +70,11 @@ def follow_up(path: Path, manifest: Mapping[str, Any], key: str | None, **change
         st.error(safe_label(f"{path.name} holds no saved material to continue from; generate "
                             "the course again from its documents."))
         return
-    launch(manifest.get("title", path.name), path.parent, key if engine == "gemini" else None,
-           manifest.get(OWNER), source=source, settings=recorded_settings(dict(manifest)),
-           **changes)
+    if engine == "openai":  # its server's key as typed in this session, else the environment
+        key = st.session_state.get("typed_openai_key", "").strip() or None
+    launch(manifest.get("title", path.name), path.parent,
+           key if engine in ("gemini", "openai") else None, manifest.get(OWNER), source=source,
+           settings=recorded_settings(dict(manifest)), **changes)
 
 
 def course_actions(path: Path, manifest: Mapping[str, Any], key: str | None) -> None:
