@@ -296,7 +296,7 @@ def configure_logging(verbose: bool, log_file: str | None) -> None:
 
 
 def run(options: dict[str, Any], stderr: TextIO) -> int:
-    from geminiteacher.backends import resolve_engine
+    from geminiteacher.backends import chosen_engine, prewarm, resolve_engine
     from geminiteacher.backends.pricing import (
         PRICES_AS_OF,
         course_cost,
@@ -306,15 +306,17 @@ def run(options: dict[str, Any], stderr: TextIO) -> int:
         token_line,
     )
     from geminiteacher.course.store import CourseStore
-    from geminiteacher.engine.runner import run_course
+    from geminiteacher.engine.runner import material_tokens, run_course
     from geminiteacher.exports import export_course, parse_formats
-    from geminiteacher.ingest.convert import estimate_tokens, load_sources
+    from geminiteacher.ingest.convert import load_sources
     from geminiteacher.ingest.media import readable
 
     if not options["input"]:
         raise SettingsError("no --input given: name at least one document or link "
                             "(--input FILE or --input URL)")
     settings = settings_from(options)
+    if chosen_engine(settings, options["api_key"]) == "gemini":
+        prewarm(options["api_key"], settings.model_name)  # facts read while the input loads
     engine = resolve_engine(settings, options["api_key"])
     source, problems = load_sources([str(p) for p in options["input"]])
     source, refused = readable(source, engine.media_kinds, settings.read)
@@ -339,7 +341,8 @@ def run(options: dict[str, Any], stderr: TextIO) -> int:
             spent_before.append(course_cost(CourseStore(folder).manifest()))
         if not (plan.chapters or plan.outline or plan.summary):
             return
-        cost = estimate_cost(estimate_tokens(source.markdown), settings, engine.model, plan=plan)
+        tokens, audio = material_tokens(source, engine, settings.media_resolution)
+        cost = estimate_cost(tokens, settings, engine.model, plan=plan, audio_tokens=audio)
         how = " as a batch job (chapters at half price)" if settings.batch else ""
         stderr.write(f"geminiteacher: estimated cost about {dollars(cost)} for "
                      f"{work_words(plan)} on {engine.model}{how} (prices as of "
