@@ -761,6 +761,20 @@ def settle_chapters(manifest: dict[str, Any], state: str, error: str) -> None:
             history[-1].update(end=now, outcome=outcome)
 
 
+def shareable_manifest(path: Path) -> bytes:
+    """The manifest at `path` as it may leave the server (in a zip): without the owner
+    token, which opens, resumes and regenerates the course. An unreadable one goes as is."""
+    raw = path.read_bytes()
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return raw
+    if not isinstance(data, dict) or OWNER not in data:
+        return raw
+    del data[OWNER]
+    return json.dumps(data, ensure_ascii=False).encode("utf-8")
+
+
 def list_courses(output_dir: str | Path,
                  skipped: list[ManifestError] | None = None) -> list[dict[str, Any]]:
     """Every course folder in `output_dir`, newest first, with its progress.
