@@ -47,6 +47,10 @@ _LEGAL = re.compile(
     r"|endorse or promote products|warranties of merchantability",
     re.IGNORECASE,
 )
+# Words one of which every legal notice holds: a cheap test before the pattern above.
+_LEGAL_HINTS = ("permission", "rights reserved", "licen", "as is", "warrant", "isbn", "copyright",
+                "creative commons", "free software", "in no event", "liable", "redistribut",
+                "misrepresent", "endorse", "merchantab")
 _TOKEN = re.compile(r"[^\W_]+")
 _PAGE_REF = re.compile(r"^(?:\d{1,4}|[ivxlc]{1,6})$")
 _PAGE_REF_END = frozenset("0123456789ivxlc")
@@ -103,7 +107,8 @@ def _emptied_headings(blocks: Sequence[Block], flags: list[bool]) -> list[bool]:
 
 def is_legal(text: str) -> bool:
     """Whether a sentence holds a legal notice (copyright, permission, warranty, licence)."""
-    return bool(_LEGAL.search(text))
+    low = text.casefold()
+    return any(hint in low for hint in _LEGAL_HINTS) and bool(_LEGAL.search(text))
 
 
 def _legal_block(block: Block) -> bool:
@@ -150,9 +155,9 @@ def _legal_words(blocks: Sequence[Block]) -> int:
     return sum(
         s.words()
         for b in blocks
-        if b.sentences and _LEGAL.search(b.text)
+        if b.sentences and is_legal(b.text)
         for s in b.sentences
-        if _LEGAL.search(s.text)
+        if is_legal(s.text)
     )
 
 
