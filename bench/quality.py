@@ -17,7 +17,8 @@ Every chapter is checked with the corpus's rules: it teaches (not front or back 
 its summary is complete prose sentences and no placeholder, its key terms say more than the
 term, its review questions are well formed and ask "What is X?" only where the chapter
 says what X is, and its quiz asks about no licence, copyright, address or version and
-draws every option from the question's own file. For books with parts, the largest part's
+draws every option from the question's own file (or, for a chapter that gathers several
+pages of one manual, from the chapter). For books with parts, the largest part's
 share of the chapters is reported next to its share of the words.
 """
 
@@ -58,7 +59,8 @@ def shares(sources: Iterable[str]) -> list[tuple[str, float, int]]:
         questions += [(q, c.explanation) for c in written for q in corpus.questions_of(c.extension)]
         asked = [q for c in written for q in c.quiz]
         quiz += asked
-        own += [corpus.options_from_own_file(q, files) for q in asked]
+        own += [corpus.options_from_own_file(q, files, c.explanation)
+                for c in written for q in c.quiz]
     terms = [t for c in chapters for t in corpus.key_terms_of(c.extension)]
 
     def share(hits: int, out_of: int) -> float:
@@ -84,7 +86,8 @@ def shares(sources: Iterable[str]) -> list[tuple[str, float, int]]:
          len(questions)),
         ("quiz questions on no licence, copyright, address or version",
          share(sum(corpus.question_is_no_notice(q) for q in quiz), len(quiz)), len(quiz)),
-        ("quiz options all from the question's own file", share(sum(own), len(own)), len(own)),
+        ("quiz options all from the question's own file (or chapter)",
+         share(sum(own), len(own)), len(own)),
     ]
 
 

@@ -417,7 +417,9 @@ def what_is_defined(question: str, explanation: str) -> bool:
                           explanation, re.I))
 
 
-def options_from_own_file(question, files: list[str]) -> bool:
-    """Every option of a quiz question occurs in the file its sentence comes from."""
+def options_from_own_file(question, files: list[str], chapter: str = "") -> bool:
+    """Every option of a quiz question occurs in the file its sentence comes from (or in
+    its chapter, when the chapter gathers several pages of one manual)."""
     home = [f for f in files if question.explanation in f] or files
-    return all(any(option.casefold() in f.casefold() for f in home) for option in question.options)
+    return all(any(option.casefold() in f.casefold() for f in [*home, chapter])
+               for option in question.options)

@@ -9,8 +9,9 @@ a title page, legal notices or entries with page numbers (a contents list, an in
 only that text goes, and the sections below it stay (a part whose opening page holds its
 release line, copyright and contents), and so is the text before a section's sub-sections
 when it is nothing but lists of short items (a web page's navigation, a part's contents).
-The text before a file's first heading is judged the same way, and so is every paragraph
-on its own: one made of legal notices (a licence
+The text before a file's first heading is judged the same way, a file of one short
+sentence (an HTML manual's redirect page) is left out whole, and so is every paragraph on
+its own: one made of legal notices (a licence
 paragraph on a title page, a copyright line) never teaches.
 """
 
@@ -59,6 +60,7 @@ _PAGE_REF_END = frozenset("0123456789ivxlc")
 _SENTENCE_END = re.compile(r"[a-z]{2}[.!?](?:\s|$)")
 _TITLE_PAGE_WORDS = 20
 _NAVIGATION_ITEMS = 8
+_STUB_WORDS = 15
 _LINE_END = re.compile(r"[a-z]{2}[.!?]$")
 
 
@@ -85,7 +87,20 @@ def matter_flags(blocks: Sequence[Block]) -> list[bool]:
         for k in range(start, end):
             flags[k] = flags[k] or _legal_block(blocks[k])
         i = max(end, i + 1)
+    _flag_stub_files(blocks, flags)
     return _emptied_headings(blocks, flags)
+
+
+def _flag_stub_files(blocks: Sequence[Block], flags: list[bool]) -> None:
+    """Files of a joined source that hold one short sentence at most (the redirect pages of
+    an HTML manual: "The node you are looking for is at ..."): no chapter comes of them."""
+    starts = [i for i, b in enumerate(blocks) if b.opens_file]
+    if len(starts) < 2:
+        return
+    for start, end in zip(starts, [*starts[1:], len(blocks)], strict=True):
+        own = blocks[start:end]
+        if sum(b.size for b in own) <= _STUB_WORDS and sum(len(b.sentences) for b in own) <= 1:
+            flags[start:end] = [True] * (end - start)
 
 
 def _emptied_headings(blocks: Sequence[Block], flags: list[bool]) -> list[bool]:

@@ -7,8 +7,9 @@ stands on its own (no "This ..." leaning on the one before, no code), has contex
 the blank, and is no legal notice, address or version line; the blank covers a whole
 term, never part of a longer phrase ("file _____" when the text says "file names").
 The three wrong options are terms of the same kind (a name, an identifier, a plural or a
-common noun) from the chapter first, then from the rest of the file the sentence comes
-from, and every one occurs in that file: never a term of another uploaded file.
+common noun) that occur in the file the sentence comes from (the chapter's own terms
+first, then the file's), else other terms of the chapter itself (one topic, when it
+gathers several pages of a manual): never a term of an unrelated uploaded file.
 The answer's position comes from the sentence's checksum:
 deterministic, not always A. Longer chapters get more questions (up to the setting).
 """
@@ -37,6 +38,7 @@ from geminiteacher.backends.extractive.text import (
     inflected,
     opens_object,
     surface_of,
+    term_keys,
 )
 from geminiteacher.models import OPTIONS, QuizQuestion
 
@@ -90,6 +92,10 @@ def build_quiz(
     pool = [t for k in pools for t in pools[k]]
     asked: list[Sentence] = [t.sentence for t in terms if t.defined]
     asked += central_sentences(sentences, analysis.idf, 3 * count, eligible=askable)
+    # then, in order, any other sentence that holds a key term (a long chapter whose
+    # central sentences name none of its terms still gets its questions)
+    keys = [frozenset(term_keys(t.key)) for t in terms]
+    asked += [s for s in sentences if any(k <= s.keyset for k in keys)]
     asked = [s for s in dict.fromkeys(asked) if askable(s)]
     known = {t.key for t in pool if " " in t.key}
     quiz: list[tuple[int, QuizQuestion]] = []
@@ -106,8 +112,9 @@ def build_quiz(
             term = term or (present[0] if again and present else None)
             if term is None:
                 continue
-            question = _question(sentence, term, pools[file_of[id(sentence)]], stem,
-                                 heading_of.get(id(sentence), ""), len(quiz))
+            home = pools[file_of[id(sentence)]]
+            question = _question(sentence, term, [*home, *(t for t in terms if t not in home)],
+                                 stem, heading_of.get(id(sentence), ""), len(quiz))
             if question is not None:
                 seen.add(sentence.text)
                 answered.add(term.key)
