@@ -60,3 +60,10 @@ def test_a_course_from_a_web_page_link(page, fake_web, tmp_path):
     data = json.loads((tmp_path / "Tides" / "course.json").read_text())
     assert data["chapters"] and all(c["status"] == "done" for c in data["chapters"])
     assert fake_web.requests.count("/tides.html") == 1  # fetched once, not on every rerun
+
+
+def test_several_links_are_fetched_at_once(page, fake_web):
+    page.text_area(key="links").input("\n".join(fake_web.url(f"slow?n={n}")
+                                                for n in range(3))).run()
+    assert len(links_table(page)) == 3
+    assert fake_web.peak >= 2

@@ -2,7 +2,9 @@
 
 The type of a file is read from its content (magic bytes, the entries of a ZIP
 container, whether it decodes as text), not trusted from its name; the limits below
-are checked before anything is parsed. Each format lives in `geminiteacher.ingest.formats`.
+are checked before anything is parsed, and each file's output is drawn from its own
+`Budget` (see `geminiteacher.ingest.budget`). Control characters are dropped from every
+result. Each format lives in `geminiteacher.ingest.formats`.
 Every problem with a file is a `ConversionError` naming the file, what is wrong and
 what to do; `load_sources` keeps converting the other files when one fails.
 """
@@ -23,17 +25,20 @@ from pathlib import Path
 
 from geminiteacher.errors import ConversionError, NoTextError, SettingsError, SourceTooLargeError
 from geminiteacher.ingest import links, media
+from geminiteacher.ingest.budget import Budget
 from geminiteacher.ingest.formats import epub, html, pdf, slides, word
 from geminiteacher.ingest.formats.pictures import Pictures
 from geminiteacher.ingest.formats.text import decode_text
 from geminiteacher.models import MediaPart, Source, SourcePart
+from geminiteacher.text.controls import clean_text
 
 MB = 1024 * 1024
 MAX_FILE_BYTES = 50 * MB  # per file; GEMINITEACHER_MAX_FILE_MB overrides it
 MAX_FILE_ENV = "GEMINITEACHER_MAX_FILE_MB"
 MAX_ZIP_TOTAL_BYTES = 256 * MB  # DOCX/PPTX/EPUB: everything inside, unpacked
-MAX_ZIP_RATIO = 100  # unpacked / packed size of one entry...
-ZIP_RATIO_FLOOR = MB  # ...checked for entries that unpack to more than this
+MAX_ZIP_RATIO = 100  # unpacked / packed size of one entry, and of the whole container...
+ZIP_RATIO_FLOOR = MB  # ...checked for an entry that unpacks to more than this...
+ZIP_TOTAL_RATIO_FLOOR = 16 * MB  # ...and for a container that unpacks to more than this
 MAX_ZIP_ENTRIES = 10_000
 PROMPT_RESERVE_TOKENS = 8_192  # room kept for instructions beside the document
 
@@ -45,8 +50,9 @@ LABELS = {
 _CLAIMED = {".pdf": "pdf", ".docx": "docx", ".pptx": "pptx", ".epub": "epub"}
 _HTML_EXTENSIONS = (".html", ".htm", ".xhtml")
 _TEXT_EXTENSIONS = (".txt", ".text", ".md", ".markdown")
-_HTML_START = re.compile(r"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*(<!doctype\s+html|<html[\s>])",
-                         re.IGNORECASE | re.DOTALL)
+# A comment's body cannot hold "-->", so comments split one way only: linear, not exponential.
+_HTML_START = re.compile(r"^\s*(<\?xml[^>]*>\s*)?(<!--(?:(?!-->).)*-->\s*)*"
+                         r"(<!doctype\s+html|<html[\s>])", re.IGNORECASE | re.DOTALL)
 _CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 _OFFICE_HINT = "save it as .docx or .pptx (without a password) or as PDF, and upload that"
 _BINARY_TYPES = (
@@ -99,8 +105,11 @@ def convert_document(data: bytes, filename: str) -> tuple[SourcePart, list[Media
         raise ConversionError(name, "the file is empty; choose the right file or save it again")
     found = _detect(data, name)
     pictures = Pictures()
+    budget = Budget(name, len(data))
     try:
-        markdown, pages, sections = _convert(found, data, name, pictures)
+        markdown, pages, sections = _convert(found, data, name, budget, pictures)
+        budget.spend(max(0, len(markdown) - budget.spent))  # the result is bound too
+        markdown = clean_text(markdown)
     except ConversionError:
         raise
     except Exception as error:  # parsers of untrusted files fail in many ways
@@ -271,11 +280,13 @@ def check_size(source: Source, context_window: int,
     """The source's token count; SourceTooLargeError if it does not fit the model's window.
 
     `count` is the Gemini count when one is configured, else the local estimate;
-    `media_tokens` are (name, tokens) of the media read natively; `reserve` tokens are kept
-    free for the instructions sent with the document.
+    `media_tokens` are (name, tokens) of the media read natively; `reserve` tokens (at most
+    half of a small local model's window) are kept free for the instructions sent with the
+    document and the answer.
     """
     media_sizes = list(media_tokens)
     tokens = (count(source.markdown) if source.parts else 0) + sum(n for _, n in media_sizes)
+    reserve = min(reserve, context_window // 2)
     room = context_window - reserve
     if tokens <= room:
         return tokens
@@ -358,6 +369,7 @@ def _detect_zip(data: bytes, name: str, extension: str) -> _Detected:
 def _check_expansion(entries: list[zipfile.ZipInfo], name: str) -> None:
     """Refuse containers that would unpack to far more than they weigh (zip bombs)."""
     total = sum(entry.file_size for entry in entries)
+    packed = sum(entry.compress_size for entry in entries)
     problem = None
     if len(entries) > MAX_ZIP_ENTRIES:
         problem = f"it holds {len(entries):,} files, over the limit of {MAX_ZIP_ENTRIES:,}"
@@ -371,6 +383,9 @@ def _check_expansion(entries: list[zipfile.ZipInfo], name: str) -> None:
                 problem = (f"its part {entry.filename} would unpack {ratio:,.0f} times larger "
                            f"than it is stored (limit {MAX_ZIP_RATIO}x)")
                 break
+    if not problem and total > ZIP_TOTAL_RATIO_FLOOR and total > MAX_ZIP_RATIO * max(packed, 1):
+        problem = (f"it would unpack to {_human(total)}, {total / max(packed, 1):,.0f} times "
+                   f"what it stores (limit {MAX_ZIP_RATIO}x)")
     if problem:
         raise ConversionError(
             name, f"refused as unsafe: {problem}; open the document and save a fresh copy "
@@ -378,21 +393,21 @@ def _check_expansion(entries: list[zipfile.ZipInfo], name: str) -> None:
         )
 
 
-def _convert(found: _Detected, data: bytes, name: str,
+def _convert(found: _Detected, data: bytes, name: str, budget: Budget,
              pictures: Pictures) -> tuple[str, int | None, dict[str, tuple[int, int]]]:
     """The Markdown, the page count when the format has pages, and the pages of each
     heading's section when the format knows them (PDF). Pictures inside Word, PowerPoint,
     EPUB and HTML documents are collected into `pictures` (a PDF is read whole natively)."""
     if found.kind == "pdf":
-        return pdf.to_markdown(data, name)
+        return pdf.to_markdown(data, name, budget)
     if found.kind == "pptx":
-        return (*slides.to_markdown(data, pictures), {})
+        return (*slides.to_markdown(data, budget, pictures), {})
     if found.kind == "docx":
-        return word.to_markdown(data, pictures), None, {}
+        return word.to_markdown(data, budget, pictures), None, {}
     if found.kind == "epub":
-        return epub.to_markdown(found.archive, name, pictures), None, {}
+        return epub.to_markdown(found.archive, name, budget, pictures), None, {}
     if found.kind == "html":
-        return html.to_markdown(found.text, pictures=pictures), None, {}
+        return html.to_markdown(found.text, budget, pictures=pictures), None, {}
     return found.text, None, {}  # Markdown and plain text pass through as written
 
 

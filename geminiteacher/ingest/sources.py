@@ -61,8 +61,14 @@ def real_sections(names: Iterable[str], markdown: str) -> list[SourceRef]:
 def attribute(refs: Sequence[SourceRef], source: Source) -> list[SourceRef]:
     """`refs` with the file each heading is in (the first part that has it) and, when that
     file knows them (PDF), the pages of the heading's section; a reference to a whole file
-    (its name as heading in a multi-file source) becomes that file."""
+    (its name as heading in a multi-file source) becomes that file.
+
+    A chapter of a one-file source that names no heading (a text without headings, or a
+    model that cited none of them) is still cited by that file.
+    """
     names = {part.name: part for part in source.parts}
+    if not refs and len(source.parts) == 1 and source.parts[0].name != "content":
+        return [SourceRef(file=source.parts[0].name)]
     placed = []
     for ref in refs:
         if ref.file:

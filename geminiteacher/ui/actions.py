@@ -15,6 +15,7 @@ from geminiteacher.engine.runner import recorded_settings
 from geminiteacher.errors import GeminiTeacherError, describe
 from geminiteacher.text.titles import numbered
 from geminiteacher.ui.common import my_tokens, owner_id, registry
+from geminiteacher.ui.markdown import safe_label
 
 
 def launch(title: str, output_dir: str | Path, api_key: str | None, owner: str | None,
@@ -24,7 +25,7 @@ def launch(title: str, output_dir: str | Path, api_key: str | None, owner: str |
         job = registry().submit(owner_id(), title=title, output_dir=output_dir,
                                 api_key=api_key, owner_token=owner, **params)
     except GeminiTeacherError as exc:
-        st.error(f"Could not start the course: {describe(exc)}")
+        st.error(safe_label(f"Could not start the course: {describe(exc)}"))
         return
     st.query_params["job"] = job.id
     if owner:
@@ -60,17 +61,20 @@ def follow_up(path: Path, manifest: Mapping[str, Any], key: str | None, **change
     """
     engine = manifest.get("engine", "offline")
     if engine == "gemini" and not key:
-        st.error(f"This course was written with Gemini ({manifest.get('model', 'its model')}); "
-                 "add a Gemini API key in the sidebar to continue it. Nothing was changed.")
+        st.error(safe_label(f"This course was written with Gemini "
+                            f"({manifest.get('model', 'its model')}); add a Gemini API key in "
+                            "the sidebar to continue it. Nothing was changed."))
         return
     source = CourseStore(path).saved_source()
     if source is None:
-        st.error(f"{path.name} holds no saved material to continue from; generate the course "
-                 "again from its documents.")
+        st.error(safe_label(f"{path.name} holds no saved material to continue from; generate "
+                            "the course again from its documents."))
         return
-    launch(manifest.get("title", path.name), path.parent, key if engine == "gemini" else None,
-           manifest.get(OWNER), source=source, settings=recorded_settings(dict(manifest)),
-           **changes)
+    if engine == "openai":  # its server's key as typed in this session, else the environment
+        key = st.session_state.get("typed_openai_key", "").strip() or None
+    launch(manifest.get("title", path.name), path.parent,
+           key if engine in ("gemini", "openai") else None, manifest.get(OWNER), source=source,
+           settings=recorded_settings(dict(manifest)), **changes)
 
 
 def course_actions(path: Path, manifest: Mapping[str, Any], key: str | None) -> None:

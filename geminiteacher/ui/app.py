@@ -9,6 +9,7 @@ from geminiteacher.errors import GeminiTeacherError, SourceTooLargeError, descri
 from geminiteacher.ui.actions import launch
 from geminiteacher.ui.common import errors_shown, linked_course, my_tokens, output_dir
 from geminiteacher.ui.course import course_view
+from geminiteacher.ui.markdown import safe_label
 from geminiteacher.ui.outline import outline_editor
 from geminiteacher.ui.settings import Choices, sidebar_settings
 from geminiteacher.ui.sources import cost_estimate, course_title, material, source_size
@@ -20,7 +21,8 @@ def main() -> None:
     st.set_page_config(page_title="GeminiTeacher", page_icon=":material/school:", layout="wide")
     st.title(":material/school: GeminiTeacher")
     st.caption("Turn your documents into a structured course, chapter by chapter, with "
-               "Google Gemini or offline without a key.")
+               "Google Gemini, a model on your own server (Ollama, vLLM, LM Studio, ...), or "
+               "offline without a key.")
     choices = Choices(None, None)
     with errors_shown("Reading the settings"):
         choices = sidebar_settings()
@@ -37,9 +39,9 @@ def main() -> None:
                     st.caption(estimate)
             except SourceTooLargeError as exc:
                 too_large = describe(exc)
-                st.error(too_large)
+                st.error(safe_label(too_large))
             except GeminiTeacherError as exc:
-                st.caption(f"Size unknown: {describe(exc)}")
+                st.caption(f"Size unknown: {safe_label(describe(exc))}")
         title = course_title(first)
         outline = outline_editor(source, choices)
         problem = ("Add a document or a link, or paste text, to begin." if source is None

@@ -10,7 +10,7 @@ import streamlit as st
 
 from geminiteacher.course.store import CourseStore, data_filename
 from geminiteacher.models import ChapterContent, ChapterStatus
-from geminiteacher.ui.markdown import safe_markdown
+from geminiteacher.ui.markdown import safe_label, safe_markdown
 from geminiteacher.ui.quiz import quiz_view, sources_view
 
 
@@ -65,10 +65,10 @@ def chapters_view(path: Path, manifest: dict[str, Any]) -> None:
     """The finished chapters with their quizzes and sources, rendered safely (see
     `geminiteacher.ui.markdown`); failures with reasons."""
     for entry in manifest.get("chapters", []):
-        label = safe_markdown(f"{entry['index']}. {entry['title']}")
+        label = safe_label(f"{entry['index']}. {entry['title']}")
         if entry["status"] == str(ChapterStatus.FAILED):
-            reason = safe_markdown(entry.get("last_error") or "no reason recorded")
-            title = safe_markdown(entry["title"])  # "Chapter N", not "N.": no list in the alert
+            reason = safe_label(entry.get("last_error") or "no reason recorded")
+            title = safe_label(entry["title"])
             st.error(f"Chapter {entry['index']}, {title}, failed: {reason}")
             continue
         chapter = chapter_content(path, entry)

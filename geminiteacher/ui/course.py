@@ -9,13 +9,20 @@ from typing import Any
 
 import streamlit as st
 
-from geminiteacher.backends.pricing import PRICES_AS_OF, course_cost, dollars
+from geminiteacher.backends.pricing import (
+    PRICES_AS_OF,
+    course_cost,
+    dollars,
+    has_price,
+    token_line,
+)
 from geminiteacher.course.store import CourseStore
 from geminiteacher.engine.jobs import Job, JobSnapshot
 from geminiteacher.ui.actions import course_actions, job_actions
 from geminiteacher.ui.chapters import chapters_view
 from geminiteacher.ui.common import errors_shown, registry, unknown_link
 from geminiteacher.ui.downloads import downloads
+from geminiteacher.ui.markdown import safe_label
 from geminiteacher.ui.status import metrics, progress, state_badge, status_table
 from geminiteacher.ui.timeline import timeline
 
@@ -32,20 +39,23 @@ def elapsed(path: Path) -> float | None:
 def course_notes(manifest: dict[str, Any]) -> None:
     """Who wrote the course, a batch job's state, notes about its settings, and its cost."""
     if manifest.get("note"):
-        st.caption(manifest["note"])
+        st.caption(safe_label(manifest["note"]))
     answered = manifest.get("model_version")
     if answered:
         asked = manifest.get("model")
-        st.caption(f"Written by {answered}" + (f" (you chose {asked})" if asked != answered
-                                              else "") + ".")
+        st.caption(f"Written by {safe_label(answered)}" + (
+            f" (you chose {safe_label(asked)})" if asked != answered else "") + ".")
     status = (manifest.get("batch") or {}).get("status")
     if status:
-        st.caption(f"Batch job: {status}.")
+        st.caption(f"Batch job: {safe_label(status)}.")
     for warning in manifest.get("warnings", []):
-        st.caption(f"Note: {warning}.")
+        st.caption(f"Note: {safe_label(warning)}.")
     if not manifest.get("extractive") and manifest.get("usage"):
-        st.caption(f"Cost about {dollars(course_cost(manifest))} (prices as of "
-                   f"{PRICES_AS_OF}).")
+        if has_price(str(manifest.get("engine", "")), str(manifest.get("model", ""))):
+            st.caption(f"Cost about {dollars(course_cost(manifest))} (prices as of "
+                       f"{PRICES_AS_OF}).")
+        else:
+            st.caption(f"Used {token_line(manifest)}; no price is known for this model.")
 
 
 def course_body(path: Path, manifest: dict[str, Any], snap: JobSnapshot | None) -> None:
@@ -67,11 +77,11 @@ def job_panel(job: Job, live: bool, key: str | None) -> None:
         snap = job.snapshot()
         if live and snap.finished:
             st.rerun()  # a full run redraws this fragment without run_every
-        st.subheader(snap.title)
+        st.subheader(safe_label(snap.title))
         state_badge(snap.state.value)
-        st.caption(f"Folder `{snap.path}` · keep this page's link to come back to it")
+        st.caption(f"Folder `{snap.path.name}` · keep this page's link to come back to it")
         if snap.error:
-            st.error(snap.error)
+            st.error(safe_label(snap.error))
         job_actions(job, snap, key)
         course_body(snap.path, dict(snap.manifest), snap)
 
@@ -80,11 +90,11 @@ def folder_panel(path: Path, key: str | None) -> None:
     """A saved course with no job attached: an unfinished one resumes from the material saved
     beside it, with the engine and settings it was made with."""
     manifest = CourseStore(path).manifest()
-    st.subheader(manifest.get("title", path.name))
+    st.subheader(safe_label(manifest.get("title", path.name)))
     state_badge(manifest.get("state", ""))
-    st.caption(f"Saved course · folder `{path}`")
+    st.caption(f"Saved course · folder `{path.name}`")
     if manifest.get("error"):
-        st.error(manifest["error"])
+        st.error(safe_label(manifest["error"]))
     course_actions(path, manifest, key)
     course_body(path, manifest, None)
 

@@ -4,6 +4,7 @@ listed with its kind or its problem in one line."""
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pandas as pd
@@ -20,17 +21,33 @@ KINDS = {"html": "web page", "pdf": "PDF", "txt": "text", "md": "Markdown"}
 
 
 KEEP_SECONDS = 600.0  # a fetched link is read again after this long
+FETCHERS = 4  # links fetched at once
 
 
-def fetched(url: str, kept: dict[str, tuple[float, Any]]) -> tuple[list[SourcePart],
-                                                                  list[MediaPart]]:
-    """One link's material, kept in this session for ten minutes so reruns do not fetch it
-    again (a failure raises and is not kept: the next rerun tries again)."""
+def fetched(urls: list[str], kept: dict[str, tuple[float, Any]]
+            ) -> dict[str, tuple[list[SourcePart], list[MediaPart]] | GeminiTeacherError]:
+    """Each link's material or its problem. Links are fetched FETCHERS at a time; what was
+    read is kept in this session for ten minutes, so reruns do not fetch it again (a failure
+    is not kept: the next rerun tries again)."""
     now = time.monotonic()
-    if url not in kept or now - kept[url][0] > KEEP_SECONDS:
-        with st.spinner(f"Reading {url}…"):
-            kept[url] = (now, read_link(url))
-    return kept[url][1]
+    stale = [url for url in urls if url not in kept or now - kept[url][0] > KEEP_SECONDS]
+    failed: dict[str, GeminiTeacherError] = {}
+    if stale:
+        with st.spinner(f"Reading {len(stale)} link(s)…"), \
+                ThreadPoolExecutor(FETCHERS, thread_name_prefix="geminiteacher-link") as pool:
+            for url, outcome in zip(stale, pool.map(_attempt, stale), strict=True):
+                if isinstance(outcome, GeminiTeacherError):
+                    failed[url] = outcome
+                else:
+                    kept[url] = (now, outcome)
+    return {url: failed[url] if url in failed else kept[url][1] for url in urls}
+
+
+def _attempt(url: str) -> tuple[list[SourcePart], list[MediaPart]] | GeminiTeacherError:
+    try:
+        return read_link(url)
+    except GeminiTeacherError as exc:
+        return exc
 
 
 def links() -> tuple[list[SourcePart], list[MediaPart], list[str]]:
@@ -52,12 +69,11 @@ def links() -> tuple[list[SourcePart], list[MediaPart], list[str]]:
     parts: list[SourcePart] = []
     media: list[MediaPart] = []
     rows = []
-    for url in urls:
-        try:
-            text_parts, media_parts = fetched(url, kept)
-        except GeminiTeacherError as exc:
-            problems.append(describe(exc))
+    for url, outcome in fetched(urls, kept).items():
+        if isinstance(outcome, GeminiTeacherError):
+            problems.append(describe(outcome))
             continue
+        text_parts, media_parts = outcome
         parts += text_parts
         media += media_parts
         first = (text_parts or media_parts)[0]

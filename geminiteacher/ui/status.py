@@ -10,6 +10,7 @@ import streamlit as st
 
 from geminiteacher.engine.jobs import JobSnapshot
 from geminiteacher.models import EventKind
+from geminiteacher.ui.markdown import plain_text
 
 BADGES = {  # state -> (label, colour); labels are what people (and the browser tests) read
     "queued": ("Waiting in queue", "gray"), "running": ("Writing", "blue"),
@@ -27,7 +28,7 @@ def state_badge(state: str) -> None:
 def status_table(chapters: list[dict[str, Any]]) -> None:
     """One row per chapter; narrow columns so all six fit beside the material column."""
     table = pd.DataFrame([{
-        "Chapter": c["index"], "Title": c["title"], "Status": c["status"],
+        "Chapter": c["index"], "Title": plain_text(c["title"]), "Status": c["status"],
         "Attempts": c.get("attempts", 0),
         "Tokens": sum((c.get("tokens") or {}).get(k, 0) for k in ("input", "output", "thinking")),
         "Seconds": round(float(c.get("seconds") or 0.0), 1),

@@ -91,6 +91,9 @@ class FakeWeb:
         self.requests: list[str] = []
         self.hosts: list[str] = []
         self.scheme = "https" if tls else "http"
+        self.in_flight = 0
+        self.peak = 0  # most requests being answered at once
+        self._count = threading.Lock()
         self.stopping = threading.Event()
         self.pdf = pdf_bytes()
         web = self
@@ -106,10 +109,17 @@ class FakeWeb:
                 web.hosts.append(self.headers.get("Host", ""))
                 route = getattr(web, "route_" + self.path.strip("/").split("?")[0]
                                 .replace("-", "_").replace("/", "_").replace(".", "_"), None)
-                if route is None:
-                    self.answer(404, "text/plain", b"not here")
-                else:
-                    route(self)
+                with web._count:
+                    web.in_flight += 1
+                    web.peak = max(web.peak, web.in_flight)
+                try:
+                    if route is None:
+                        self.answer(404, "text/plain", b"not here")
+                    else:
+                        route(self)
+                finally:
+                    with web._count:
+                        web.in_flight -= 1
 
             def answer(self, status: int, kind: str | None, body: bytes,
                        headers: dict[str, str] | None = None) -> None:
@@ -147,6 +157,10 @@ class FakeWeb:
 
     def route_tides_html(self, h) -> None:
         h.answer(200, "text/html; charset=utf-8", PAGE.encode())
+
+    def route_slow(self, h) -> None:  # a page that takes a moment (?n= makes it another link)
+        self.stopping.wait(0.5)
+        h.answer(200, "text/html", PAGE.encode())
 
     def route_glaciers_pdf(self, h) -> None:
         h.answer(200, "application/pdf", self.pdf)

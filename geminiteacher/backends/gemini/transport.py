@@ -104,12 +104,17 @@ class GeminiTransport(Transport):
     # -- model facts --------------------------------------------------------------------------
 
     def facts(self) -> ModelFacts:
-        """This model's facts from `models.get`, cached per key and model for the process."""
-        with self._shared.lock:
-            cached = self._shared.facts.get(self.model)
-        if cached is not None and (cached[0].known
-                                   or time.monotonic() - cached[1] < FACTS_RETRY_SECONDS):
-            return cached[0]
+        """This model's facts from `models.get`, cached per key and model for the process
+        (asked once at a time: a caller arriving while they are being read waits for them)."""
+        with self._shared.asking_about(self.model):
+            with self._shared.lock:
+                cached = self._shared.facts.get(self.model)
+            if cached is not None and (cached[0].known
+                                       or time.monotonic() - cached[1] < FACTS_RETRY_SECONDS):
+                return cached[0]
+            return self._read_facts()
+
+    def _read_facts(self) -> ModelFacts:
         config = types.GetModelConfig(http_options=self._http_options())
         try:
             facts = ModelFacts.from_api(self._client.models.get(model=self.model,
@@ -125,14 +130,23 @@ class GeminiTransport(Transport):
             self._shared.facts[self.model] = (facts, time.monotonic())
         return facts
 
+    def warm(self) -> None:
+        """Do ahead what a first call would otherwise pay for: read the model's facts, shape
+        one request and read one answer (the SDK's types build their validators on first
+        use: a third of a second)."""
+        build_request(Prompt("", ("",), {"type": "object"}), CourseSettings(), self.facts(),
+                      set(), self._http_options())
+        types.GenerateContentResponse.model_validate(
+            {"candidates": [{"content": {"role": "model", "parts": [{"text": "{}"}]},
+                             "finish_reason": "STOP"}],
+             "usage_metadata": {"prompt_token_count": 1, "candidates_token_count": 1}})
+
     def _refuses_outright(self, exc: genai_errors.APIError) -> bool:
         """Whether a failed `models.get` already says no call can work: the key is invalid, or
         the model is missing from the key's model list (a gateway without `/models` says
         neither, so generation is still tried there)."""
         if exc.code in (400, 401, 403):
-            reasons = {d.get("reason") for d in _error_details(exc) if isinstance(d, dict)}
-            return "API_KEY_INVALID" in reasons or bool(re.search(r"api key", exc.message or "",
-                                                                  re.I))
+            return _refuses_key(exc)
         if exc.code != 404:
             return False
         try:
@@ -160,12 +174,20 @@ class GeminiTransport(Transport):
     def list_models(self) -> list[str]:
         """Models this key may generate with: aliases first, then newest first.
 
-        Raises ServiceError when the list is not available (e.g. a gateway without /models).
+        Raises ModelAccessError when the server refuses the key (so a page can say so before
+        anything is generated), ServiceError when the list is not available (e.g. a gateway
+        without /models, or no network).
         """
         config = types.ListModelsConfig(page_size=100, http_options=self._http_options())
         try:
             found = [ModelFacts.from_api(m) for m in self._client.models.list(config=config)]
-        except (genai_errors.APIError, *_REQUEST_ERRORS, ValueError) as exc:
+        except genai_errors.APIError as exc:
+            if _refuses_key(exc):
+                raise self._api_error(exc) from exc
+            where = self.base_url or "the Gemini API"
+            raise ServiceError(f"the model list is not available from {where} "
+                               f"(HTTP {exc.code}); type a model name instead") from exc
+        except (*_REQUEST_ERRORS, ValueError) as exc:
             where = self.base_url or "the Gemini API"
             raise ServiceError(f"the model list is not available from {where} "
                                f"({type(exc).__name__}); type a model name instead") from exc
@@ -310,7 +332,7 @@ class GeminiTransport(Transport):
         dropped = self.dropped()
         notes: list[str] = []
         cache = self._cache_for(prompt)
-        name = cache.current() if cache else None
+        name = cache.current(wait=not prompt.urgent) if cache else None
         if cache is not None and cache.note:
             notes.append(self._scrub(cache.note))
         replaced = renewed = False
@@ -432,6 +454,14 @@ class GeminiTransport(Transport):
     def _scrub(self, text: str) -> str:
         """One line, no trailing period, and never the key."""
         return " ".join(text.replace(self._key, "***").split()).rstrip(". ")
+
+
+def _refuses_key(exc: genai_errors.APIError) -> bool:
+    """Whether Gemini's answer says the API key itself is invalid."""
+    if exc.code not in (400, 401, 403):
+        return False
+    reasons = {d.get("reason") for d in _error_details(exc) if isinstance(d, dict)}
+    return "API_KEY_INVALID" in reasons or bool(re.search(r"api key", exc.message or "", re.I))
 
 
 def _cache_gone(exc: genai_errors.APIError) -> bool:

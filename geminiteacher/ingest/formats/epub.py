@@ -1,6 +1,8 @@
 """EPUB → Markdown: container.xml → OPF → spine order; each chapter through the HTML converter.
 
-The zip has already passed the size guard in `geminiteacher.ingest.convert`.
+The zip has already passed the size guard in `geminiteacher.ingest.convert`. A document the
+spine lists more than once is read once, where it first appears, so a book's text is never
+larger than the documents it holds.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from urllib.parse import unquote, urldefrag
 from lxml import etree
 
 from geminiteacher.errors import ConversionError
+from geminiteacher.ingest.budget import Budget
 from geminiteacher.ingest.formats import html
 from geminiteacher.ingest.formats import markdown as md
 from geminiteacher.ingest.formats.pictures import MAX_PICTURE_BYTES, Pictures
@@ -31,7 +34,8 @@ _PAGES = ("application/xhtml+xml", "text/html")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
 
 
-def to_markdown(archive: zipfile.ZipFile, name: str, pictures: Pictures | None = None) -> str:
+def to_markdown(archive: zipfile.ZipFile, name: str, budget: Budget,
+                pictures: Pictures | None = None) -> str:
     """The book's chapters in reading order; a chapter without a heading gets its TOC title.
     With `pictures`, the pictures packaged in the book are kept and marked where they stand."""
     opf_path = _rootfile(archive, name)
@@ -47,10 +51,12 @@ def to_markdown(archive: zipfile.ZipFile, name: str, pictures: Pictures | None =
     titles = _toc_titles(archive, opf, manifest, spine)
     locked = _encrypted(archive)
     blocks = []
+    read: set[str] = set()
     for ref in spine.iterfind("opf:itemref", _NS):
         href, media, properties = manifest.get(ref.get("idref"), ("", "", ""))
-        if media not in _PAGES or "nav" in properties.split():
+        if media not in _PAGES or "nav" in properties.split() or href in read:
             continue
+        read.add(href)
         if href in locked:
             raise ConversionError(
                 name, "this EPUB is DRM-protected, so its text cannot be read; "
@@ -60,7 +66,7 @@ def to_markdown(archive: zipfile.ZipFile, name: str, pictures: Pictures | None =
             page = archive.read(href)
         except KeyError:
             continue  # listed in the spine but missing: read the rest of the book
-        blocks.append(html.to_markdown(page, fallback_title=titles.get(href, ""),
+        blocks.append(html.to_markdown(page, budget, fallback_title=titles.get(href, ""),
                                        pictures=pictures,
                                        packaged=partial(_packaged, archive, href)))
     return md.join_blocks(blocks)

@@ -1,4 +1,10 @@
-"""DOCX → Markdown with python-docx: headings, lists, tables, code and pictures, in body order."""
+"""DOCX → Markdown with python-docx: headings, lists, tables, code and pictures, in body order.
+
+Tables are read from their XML row by row: a horizontally merged cell (gridSpan, capped at
+MAX_SPAN) keeps its text in its first column and a vertically merged one (vMerge) in its
+first row, the places it covers stay empty, and the grid is checked against the budget as
+it grows.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
+from geminiteacher.ingest.budget import Budget, span
 from geminiteacher.ingest.formats import markdown as md
 from geminiteacher.ingest.formats.pictures import Pictures
 
@@ -26,16 +33,17 @@ _CODE_STYLE = re.compile(r"code|preformatted|verbatim|listing|macro text", re.IG
 _MAX_STYLE_DEPTH = 10
 
 
-def to_markdown(data: bytes, pictures: Pictures | None = None) -> str:
-    """Convert a .docx file's bytes to Markdown; with `pictures`, the pictures in its body
-    are kept there and marked where they stand."""
+def to_markdown(data: bytes, budget: Budget, pictures: Pictures | None = None) -> str:
+    """Convert a .docx file's bytes to Markdown; tables draw on `budget`. With `pictures`,
+    the pictures in its body are kept there and marked where they stand."""
     document = docx.Document(io.BytesIO(data))
-    return _Writer(document, pictures).render()
+    return _Writer(document, budget, pictures).render()
 
 
 class _Writer:
-    def __init__(self, document: Document, pictures: Pictures | None) -> None:
+    def __init__(self, document: Document, budget: Budget, pictures: Pictures | None) -> None:
         self.document = document
+        self.budget = budget
         self.pictures = pictures
         self.formats = _list_formats(document)
         self.counters: dict[str, list[int]] = {}
@@ -108,17 +116,21 @@ class _Writer:
         return f"{'   ' * depth}{marker} {text}"
 
     def table(self, table: Table) -> list[str]:
-        grid = []
-        for row in table.rows:
-            cells, seen = [], set()
-            for cell in row.cells:
-                same = id(cell._tc) in seen
-                seen.add(id(cell._tc))
-                cells.append("" if same else " ".join(p.text for p in cell.paragraphs))
+        grid: list[list[str]] = []
+        width = 0
+        for row in table._tbl.tr_lst:
+            cells: list[str] = []
+            for cell in row.tc_lst:
+                merged = cell.vMerge == "continue"  # covered by the cell above
+                cells.append("" if merged else " ".join(
+                    Paragraph(p, table).text for p in cell.p_lst))
+                cells.extend([""] * (span(cell.grid_span) - 1))
             grid.append(cells)
-        if max((len(row) for row in grid), default=0) <= 1:
+            width = max(width, len(cells))
+            self.budget.cells(len(grid), width)
+        if width <= 1:
             return [md.inline(cell) for row in grid for cell in row]  # a one-column box
-        return [md.table(grid)]
+        return [md.table(grid, self.budget)]
 
     def _flush(self) -> None:
         self._flush_items()
