@@ -15,7 +15,7 @@ from geminiteacher.engine.runner import recorded_settings
 from geminiteacher.errors import GeminiTeacherError, describe
 from geminiteacher.text.titles import numbered
 from geminiteacher.ui.common import my_tokens, owner_id, registry
-from geminiteacher.ui.markdown import safe_label
+from geminiteacher.ui.markdown import plain_text, safe_label
 
 
 def launch(title: str, output_dir: str | Path, api_key: str | None, owner: str | None,
@@ -86,8 +86,9 @@ def course_actions(path: Path, manifest: Mapping[str, Any], key: str | None) -> 
         follow_up(path, manifest, key, retry_failed=resume[1])
     if chapters:
         with right.popover("Regenerate a chapter", icon=":material/edit_note:"):
-            pick = st.selectbox("Chapter", [c["index"] for c in chapters],
-                                format_func=lambda i: numbered(i, chapters[i - 1]["title"]))
+            pick = st.selectbox(
+                "Chapter", [c["index"] for c in chapters],
+                format_func=lambda i: plain_text(numbered(i, chapters[i - 1]["title"])))
             if st.button("Regenerate chapter"):
                 follow_up(path, manifest, key, redo={pick})
 

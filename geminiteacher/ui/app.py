@@ -12,7 +12,13 @@ from geminiteacher.ui.course import course_view
 from geminiteacher.ui.markdown import safe_label
 from geminiteacher.ui.outline import outline_editor
 from geminiteacher.ui.settings import Choices, sidebar_settings
-from geminiteacher.ui.sources import cost_estimate, course_title, material, source_size
+from geminiteacher.ui.sources import (
+    cost_estimate,
+    course_title,
+    fitted,
+    material,
+    source_size,
+)
 from geminiteacher.ui.workspace import session_jobs, workspace
 
 
@@ -31,6 +37,8 @@ def main() -> None:
     with left, errors_shown("Preparing the course"):
         source, first = material()
         too_large = ""
+        if source is not None and choices.settings is not None:
+            source = fitted(source, choices)
         if source is not None and choices.settings is not None:
             try:
                 st.caption(source_size(source, choices))
