@@ -119,7 +119,7 @@ def fitted(source: Source, choices: Choices) -> Source | None:
     engine = resolve_engine(choices.settings, choices.api_key)
     kept, refused = readable(source, engine.media_kinds, choices.settings.read)
     for problem in refused:
-        st.error(describe(problem))
+        st.error(safe_label(describe(problem)))
     return kept if kept.parts or kept.media else None
 
 
