@@ -87,7 +87,8 @@ def test_the_explicit_cache_holds_the_media_so_calls_send_none(gemini_env, tmp_p
     run_course(source, fast_settings(cache="on"), title="Course", output_dir=tmp_path)
     [cache_create] = [r for r in gemini_env.requests if r.kind == "cache" and r.method == "POST"]
     assert len(file_uris(cache_create)) == 1
-    calls = [r for r in gemini_env.requests if r.kind in ("outline", "chapter", "summary")]
+    calls = [r for r in gemini_env.requests if r.kind in ("chapter", "summary")]
+    assert len(calls) == 5  # (the outline call may come before the cache is made)
     assert all(r.body.get("cachedContent") and not file_uris(r) for r in calls)
     assert gemini_env.caches.live() == [] and gemini_env.files.live() == []
 
