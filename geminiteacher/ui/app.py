@@ -12,6 +12,7 @@ from geminiteacher.ui.actions import launch
 from geminiteacher.ui.common import errors_shown, linked_course, my_tokens, output_dir
 from geminiteacher.ui.course import course_view
 from geminiteacher.ui.outline import outline_editor
+from geminiteacher.ui.reader import start_over
 from geminiteacher.ui.settings import Choices, sidebar_settings
 from geminiteacher.ui.sources import cost_estimate, course_title, material, source_size
 from geminiteacher.ui.style import page_style
@@ -65,6 +66,7 @@ def outline_stage(source: Source | None, choices: Choices, title: str, too_large
     if st.button("Generate course", type="primary", disabled=bool(problem),
                  icon=":material/auto_stories:"):
         title, token = place_course(output_dir(), title.strip(), my_tokens())
+        start_over()
         launch(title, output_dir(), choices.api_key, token, source=source,
                settings=choices.settings, outline=outline)
     if problem:

@@ -37,18 +37,32 @@ def places(chapters: list[dict[str, Any]], summary: bool) -> list[str]:
 
 
 def go(place: str) -> None:
-    """Move the reader (a button callback: it runs before the page is drawn again)."""
+    """Move the reader and the URL with it (a callback: it runs before the page is drawn)."""
     st.session_state[PLACE] = place
+    st.query_params[PLACE] = place
+
+
+def remember() -> None:
+    """Put the place picked in the table of contents into the URL."""
+    st.query_params[PLACE] = st.session_state[PLACE]
+
+
+def start_over() -> None:
+    """Open the next course at its beginning (a new course, or another one opened)."""
+    st.session_state.pop(PLACE, None)
+    st.query_params.pop(PLACE, None)
 
 
 def contents(chapters: list[dict[str, Any]], options: list[str]) -> str:
-    """The table of contents as one radio group bound to `?chapter=`; the place chosen."""
+    """The table of contents as one radio group; the place chosen. A session starts where
+    the URL's `?chapter=` says."""
     by_place = {str(c["index"]): c for c in chapters}
     if st.session_state.get(PLACE) not in options:
-        st.session_state[PLACE] = options[0]  # a new course, or a place it no longer has
+        linked = st.query_params.get(PLACE)  # a reload, or a link to a chapter
+        st.session_state[PLACE] = linked if linked in options else options[0]
     box = st.container(height=560 if len(options) > SCROLL_AFTER else "content", border=False)
     return box.radio(
-        "Contents", options, key=PLACE, bind="query-params",
+        "Contents", options, key=PLACE, on_change=remember,
         format_func=lambda p: title_label(by_place[p]) if p in by_place else "Course summary",
         captions=[STATES.get(by_place[p]["status"], by_place[p]["status"]) if p in by_place
                   else "" for p in options])
@@ -108,7 +122,8 @@ def reader(path: Path, manifest: dict[str, Any]) -> None:
     toc, page = st.columns([1, 2.6], gap="large")
     with toc:
         place = contents(chapters, options)
-    labels = {str(c["index"]): title_label(c) for c in chapters} | {SUMMARY: "Course summary"}
+    labels = {str(c["index"]): safe_markdown(numbered(c["index"], c["title"]))  # after "Next: "
+              for c in chapters} | {SUMMARY: "Course summary"}
     with page:
         with st.container(key="reader-page"):
             if place == SUMMARY:
