@@ -25,7 +25,11 @@ TITLES = [
     "2. How to use bzip2 to compress a folder of large log files.",
     "Comparing membrane proteins across the whole animal kingdom",
     "Deltas, meanders and the slow work of rivers on open plains",
-]
+    "Glaciers, moraines and the valleys that the ice left behind",
+    "Tides and the pull of the moon on every coast of the oceans",
+    "Storms at sea: how warm water feeds a hurricane on its path",
+    "Dunes, winds and sand that moves across the deserts of Asia",
+]  # more chapters than the page writes at once, so some land while others wait
 SENTENCE = "Rivers carry water from the hills to the sea and shape the land as they go. "
 DOUBLED = re.compile(r"(?<![\d.])\d+\. \d+\. ")
 ORDER_PIXELS = 70  # the outline editor's Order column
@@ -46,7 +50,7 @@ def writing(tmp_path_factory):
 @pytest.fixture(scope="module")
 def document(tmp_path_factory):
     path = tmp_path_factory.mktemp("docs") / "long-titles.md"
-    path.write_text("# Long titles\n\n" + "\n\n".join(
+    path.write_text("\n\n".join(
         f"## {title}\n\n{SENTENCE * 5}" for title in TITLES), encoding="utf-8")
     return path
 
