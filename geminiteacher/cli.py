@@ -7,7 +7,10 @@ out. Errors are one line on stderr and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import logging
+import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -56,11 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Turn documents into a structured course (Gemini with a key, else offline).",
         argument_default=argparse.SUPPRESS,
     )
-    p.add_argument("--input", "-i", action="append", metavar="FILE",
-                   help="a document to learn from (repeat for several; PDF, DOCX, PPTX, HTML, "
-                        "EPUB, MD, TXT; with Gemini also pictures (PNG, JPEG, WebP, HEIC), "
-                        "recordings (WAV, MP3, M4A/AAC, OGG, FLAC) and videos (MP4, WebM, "
-                        "MOV, MPEG))")
+    p.add_argument("--input", "-i", action="append", metavar="FILE|URL",
+                   help="a document or link to learn from (repeat for several; PDF, DOCX, PPTX, "
+                        "HTML, EPUB, MD, TXT; a web page, PDF or YouTube video by its address; "
+                        "with Gemini also pictures (PNG, JPEG, WebP, HEIC), recordings (WAV, "
+                        "MP3, M4A/AAC, OGG, FLAC) and videos (MP4, WebM, MOV, MPEG))")
     p.add_argument("--output-dir", "-o", help="folder for courses (default: output)")
     p.add_argument("--title", "-t", help="course title (default: the first file's name)")
     p.add_argument("--mode", choices=MODES, help="how chapters are written (default: sequential)")
@@ -288,15 +291,17 @@ def run(options: dict[str, Any], stderr: TextIO) -> int:
     from geminiteacher.ingest.media import readable
 
     if not options["input"]:
-        raise SettingsError("no --input given: name at least one document (--input FILE)")
+        raise SettingsError("no --input given: name at least one document or link "
+                            "(--input FILE or --input URL)")
     settings = settings_from(options)
     engine = resolve_engine(settings, options["api_key"])
-    source, problems = load_sources([Path(p) for p in options["input"]])
+    source, problems = load_sources([str(p) for p in options["input"]])
     source, refused = readable(source, engine.media_kinds, settings.read)
     for problem in [*problems, *refused]:
         stderr.write(f"geminiteacher: skipped {problem}\n")
     if not source.parts and not source.media:
-        raise SettingsError("none of the --input files could be read; see the lines above")
+        raise SettingsError("none of the --input files or links could be read; see the lines "
+                            "above")
     formats = parse_formats(options["export"] or [])
     configure_logging(options["verbose"], options["log_file"])
     cancel = threading.Event()
@@ -348,11 +353,34 @@ def run(options: dict[str, Any], stderr: TextIO) -> int:
     return 0
 
 
+def _stopping(signum: int, frame: object) -> None:
+    """Ctrl-C: say so at once, then stop (no new request starts; those in flight are left)."""
+    sys.stderr.write("\ngeminiteacher: stopping - no new requests; those in flight are "
+                     "abandoned\n")
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _announce_interrupt():
+    """While the CLI runs in the main thread, Ctrl-C is announced the moment it arrives."""
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() \
+            or previous is signal.SIG_IGN:  # signals are not ours to handle
+        yield
+        return
+    signal.signal(signal.SIGINT, _stopping)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `geminiteacher` and `python -m geminiteacher`; returns the exit code."""
     try:
-        options = load_options(argv)
-        return run(options, sys.stderr)
+        with _announce_interrupt():
+            options = load_options(argv)
+            return run(options, sys.stderr)
     except CancelledError as exc:
         sys.stderr.write(f"\ngeminiteacher: {exc}\n")
         return 130
@@ -366,3 +394,6 @@ def main(argv: list[str] | None = None) -> int:
         log.exception("unexpected error")
         sys.stderr.write(f"geminiteacher: unexpected error: {describe(exc)}\n")
         return 3
+    finally:
+        if argv is None:  # the process exits next: spare it a last full collection of the
+            gc.freeze()  # SDK's objects (half a second on a busy machine, e.g. after Ctrl-C)

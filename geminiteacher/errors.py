@@ -3,11 +3,34 @@
 from __future__ import annotations
 
 import math
+import re
+
+_RAW_ANSWER = re.compile(r"^(\d{3}) ?([A-Z_]*)\. \{.*?['\"]message['\"]: ?(['\"])(.*?)(?<!\\)\3",
+                         re.DOTALL)
+_ESCAPED = re.compile(r"\\[nrt]")  # a line break written out inside the raw answer
+
+
+def _server_reason(error: BaseException) -> str | None:
+    """A provider SDK's API error (google-genai's `APIError`: `code`, `status`, `message`,
+    whose text is the raw answer "400 INVALID_ARGUMENT. {'error': {...}}") as one sentence
+    with the server's own reason; None for any other error."""
+    code, message = getattr(error, "code", None), getattr(error, "message", None)
+    status = getattr(error, "status", None) or ""
+    if not (isinstance(code, int) and isinstance(message, str)):
+        raw = _RAW_ANSWER.match(str(error).strip())
+        if raw is None:
+            return None
+        code, status, message = int(raw.group(1)), raw.group(2), _ESCAPED.sub(" ", raw.group(4))
+    reason = " ".join(message.split()).rstrip(". ") or "no reason given"
+    return f"the server answered HTTP {code} {status}".rstrip() + f": {reason}"
 
 
 def describe(error: BaseException, limit: int = 300) -> str:
-    """One line for a person: the first line of the error's message (or its type), shortened."""
-    lines = str(error).strip().splitlines()
+    """One line for a person: the first line of the error's message (or its type), shortened.
+
+    A provider's raw error answer becomes one sentence with the server's reason.
+    """
+    lines = (_server_reason(error) or str(error)).strip().splitlines()
     text = lines[0].strip() if lines else type(error).__name__
     return text if len(text) <= limit else text[: limit - 3] + "..."
 

@@ -34,7 +34,8 @@ def parallel_map_with_delay(
 ) -> list[T]:
     """Apply `func(item, **kwargs)` to every item in parallel; results come in input order.
 
-    Starts are spaced by a random gap from `delay_range`. `executor` is "thread" (default,
+    Submissions are spaced by a random gap from `delay_range`, as documented upstream (one
+    that had to wait for a free worker goes at once). `executor` is "thread" (default,
     for work that waits on the network), "process" (CPU work; `func` must be picklable), or
     any `concurrent.futures.Executor`. The first exception an item raises propagates.
     """
@@ -45,7 +46,8 @@ def parallel_map_with_delay(
     call = functools.partial(func, **kwargs) if kwargs else func
     stop = threading.Event()
     try:
-        futures = spaced_submit(pool, call, items, workers, delay_range, stop)
+        futures = spaced_submit(pool, call, items, workers, delay_range, stop,
+                                every_start=True)
         return [future.result() for future in futures if future is not None]
     finally:
         if owned:
@@ -95,6 +97,9 @@ def parallel_generate_chapters(
 ) -> list[ChapterContent]:
     """Write the chapters in parallel, each saved as it finishes; returns them in input order.
 
+    Like the whole-course calls it resumes: chapters already saved in
+    `<output_dir>/<course_title>/` for the same content and titles are read back, not
+    requested again, so a run that was killed asks only for the missing chapters.
     Chapters that still fail after `max_retries` come back as fallback chapters and are
     marked `failed` in `course.json`. Extra `options` are `CourseSettings` fields
     (e.g. `requests_per_minute`).
@@ -104,12 +109,14 @@ def parallel_generate_chapters(
                               max_retries=max_retries, mode="parallel", **options)
     engine = as_engine(llm, settings)
     source = Source.from_text(content)
+    titles = list(chapter_titles)
     store = CourseStore.create(output_dir, course_title, source, settings, engine)
     try:
-        store.set_outline(list(chapter_titles))
+        store.set_outline(titles)
+        done = store.done_chapters()
+        todo = [i for i in range(1, len(titles) + 1) if i not in done]
         with CourseRun(engine, settings, content, store) as run:
-            results = run.write_chapters(list(chapter_titles),
-                                         range(1, len(chapter_titles) + 1))
+            results = run.write_chapters(titles, todo, done)
         store.set_state("done")
     finally:
         try:

@@ -34,15 +34,16 @@ class Mutant:
 
 CLI, DRILLS = "tests/test_cli.py::test_", "tests/test_drills.py::test_"
 REDIS = "tests/test_redis_limit.py::test_"
+MARKDOWN = "geminiteacher/ui/markdown.py"
 MUTANTS = (
     Mutant("exit-status", "a partly failed course exits 0",
            (("geminiteacher/cli.py", "        return 1\n    return 0",
              "        return 0\n    return 0"),),
            (CLI + "exit_status_is_1_when_a_chapter_failed_and_0_once_all_are_done",)),
     Mutant("workers", "a course runs more requests at once than its own max_workers",
-           (("geminiteacher/runner.py", "workers = self.settings.max_workers if",
+           (("geminiteacher/engine/runner.py", "workers = self.settings.max_workers if",
              "workers = 8 if"),
-            ("geminiteacher/ratelimit.py", "grown = self.caps.concurrency - self.ceiling\n"
+            ("geminiteacher/engine/ratelimit.py", "grown = self.caps.concurrency - self.ceiling\n"
              "        self.ceiling = self.caps.concurrency",
              "grown = self.caps.concurrency - self.ceiling\n"
              "        self.ceiling = max(self.ceiling, self.caps.concurrency)")),
@@ -50,26 +51,33 @@ MUTANTS = (
             "tests/test_ratelimit.py::test_a_course_never_runs_more_than_its_workers_after_a_"
             "larger_one")),
     Mutant("key-scrubbing", "the API key is not scrubbed from error messages",
-           (("geminiteacher/backends/gemini.py", 'text.replace(self._key, "***")', "text"),),
+           (("geminiteacher/backends/gemini/transport.py", 'text.replace(self._key, "***")',
+             "text"),),
            (CLI + "a_key_the_server_echoes_in_an_error_reaches_no_output_log_manifest_or_zip",
             "tests/test_page_key.py")),
     Mutant("resume", "a resumed course regenerates finished chapters",
-           (("geminiteacher/runner.py", "already = set(store.chapters_with(ChapterStatus.DONE))",
-             "already = set()"),),
+           (("geminiteacher/engine/runner.py",
+             "already = set(store.chapters_with(ChapterStatus.DONE))", "already = set()"),),
            (DRILLS + "ctrl_c_stops_the_cli_with_one_line_and_the_course_resumes",)),
     Mutant("atomic-write", "files are written in place, not replaced atomically",
-           (("geminiteacher/store.py",
+           (("geminiteacher/course/store.py",
              '    raw = data.encode("utf-8") if isinstance(data, str) else data\n',
              '    raw = data.encode("utf-8") if isinstance(data, str) else data\n'
              "    path.write_bytes(raw)\n    return\n"),),
            ("tests/test_store.py::test_a_reader_never_sees_a_partial_file_while_it_is_replaced",)),
     Mutant("redis-window", "each process keeps its own window in Redis, so none is shared",
-           (("geminiteacher/redislimit.py", "self._key = PREFIX + key",
+           (("geminiteacher/engine/redislimit.py", "self._key = PREFIX + key",
              "self._key = PREFIX + key + str(id(self))"),),
            (REDIS + "limiters_of_two_processes_share_the_request_cap",
             REDIS + "limiters_of_two_processes_share_the_token_cap")),
+    Mutant("safe-markdown", "an image keeps its \"!\" on the page and nothing checks the result",
+           ((MARKDOWN, '"\\\\!" * (len(bangs) - 1) + (', '"!" * len(bangs) + ('),
+            (MARKDOWN, "    if _fetches(safe):", "    if False:")),
+           ("tests/test_ui_markdown.py",
+            "tests/test_page_hardening.py::test_titles_from_people_and_models_render_as_text_"
+            "everywhere_on_the_page")),
     Mutant("redis-pause", "a 429 pauses only the process that drew it",
-           (("geminiteacher/ratelimit.py", "            self.log.pause(pause)\n", ""),),
+           (("geminiteacher/engine/ratelimit.py", "            self.log.pause(pause)\n", ""),),
            (REDIS + "a_429_in_one_process_pauses_the_other",)),
 )
 

@@ -374,7 +374,7 @@ def test_a_cancel_during_a_request_marks_the_chapter_cancelled_not_failed(gemini
                    cancel=cancel)
     chapters = manifest(tmp_path / "T")["chapters"]
     assert {c["status"] for c in chapters} == {"cancelled"}
-    assert (chapters[0]["tokens"]["input"] > 0) == (ending == "empty answer")  # billed
+    assert chapters[0]["tokens"]["input"] == 0  # abandoned in flight: its cost is unknown
 
 
 def test_a_server_wait_beyond_max_wait_fails_at_once_saying_how_long(gemini_env, tmp_path):

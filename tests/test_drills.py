@@ -167,3 +167,45 @@ def test_a_course_never_exceeds_its_workers_at_the_server_even_after_a_larger_on
     gemini_env.requests.clear()
     run_course(MATERIAL + "\n\nSmall.", small, title="Small", output_dir=tmp_path)
     assert peak_in_flight(gemini_env.requests) == small.max_workers
+
+
+_GENERATE = """
+import sys
+from geminiteacher.parallel import parallel_generate_chapters
+parallel_generate_chapters([f"Part {n}" for n in range(1, 7)], sys.argv[1], max_workers=2,
+                           delay_range=(0, 0), course_title="P", output_dir=sys.argv[2])
+"""
+
+
+def test_a_killed_parallel_generate_chapters_rerun_requests_only_the_missing_chapters(
+        gemini_env, tmp_path):
+    from geminiteacher.parallel import parallel_generate_chapters
+
+    gemini_env.latency = 0.4
+    process = subprocess.Popen([sys.executable, "-c", _GENERATE, MATERIAL, str(tmp_path)],
+                               env=_cli_env(gemini_env.url), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    folder = tmp_path / "P"
+    deadline = time.monotonic() + 60
+    while len(list(folder.glob("chapter_*.md"))) < 2 and time.monotonic() < deadline:
+        assert process.poll() is None, process.stderr.read()
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait(10)
+    written = {p.name for p in folder.glob("chapter_*.md")}
+    assert 2 <= len(written) < 6
+    titles = [f"Part {n}" for n in range(1, 7)]
+    saved = {t: (folder / chapter_filename(i, t)).read_text(encoding="utf-8")
+             for i, t in enumerate(titles, 1) if chapter_filename(i, t) in written}
+    gemini_env.latency = 0.0
+    gemini_env.requests.clear()
+
+    chapters = parallel_generate_chapters(titles, MATERIAL, delay_range=(0, 0),
+                                          course_title="P", output_dir=str(tmp_path))
+
+    assert sorted(chapter_titles_requested(gemini_env)) == sorted(set(titles) - set(saved))
+    assert [c.title for c in chapters] == titles
+    for i, title in enumerate(titles, 1):  # the saved chapters are kept as they were
+        if title in saved:
+            assert (folder / chapter_filename(i, title)).read_text(encoding="utf-8") \
+                == saved[title]

@@ -6,6 +6,8 @@ import json
 
 from tests import test_app
 from tests.test_app import NOTES, badge, make_course, opened, texts
+from tests.test_page_key import everything_shown
+from tests.test_ui_markdown import fetches
 
 page = test_app.page  # the page fixture: an AppTest writing into tmp_path, with no key
 
@@ -49,3 +51,27 @@ def test_a_link_to_a_course_whose_manifest_is_not_even_an_object_is_unknown_not_
     fresh = opened({"course": token})
     assert not fresh.exception
     assert "This course link is not known here" in texts(fresh.error)
+
+
+HOSTILE = "![logo](https://evil.example/t.png) <img src=https://evil.example/i.png> :red[x]"
+
+
+def test_the_page_never_shows_the_servers_folder_path(page, tmp_path):
+    make_course(page, "Volcanoes")
+    shown = everything_shown(page.main) + everything_shown(page.sidebar)
+    assert "Volcanoes" in shown and str(tmp_path) not in shown
+
+
+def test_titles_from_people_and_models_render_as_text_everywhere_on_the_page(page, tmp_path):
+    make_course(page, HOSTILE)
+    folder = next(p for p in tmp_path.iterdir() if (p / "course.json").exists())
+    manifest = json.loads((folder / "course.json").read_text(encoding="utf-8"))
+    manifest["chapters"][0]["title"] = HOSTILE
+    manifest["warnings"] = [HOSTILE]
+    (folder / "course.json").write_text(json.dumps(manifest), encoding="utf-8")
+    page.run()
+    labels = [page.subheader[0].value, *(e.label for e in page.expander),
+              *(c.value for c in page.caption), *(m.value for m in page.markdown)]
+    assert any("logo" in label for label in labels[:1])
+    for label in labels:
+        assert not fetches(label) and ":red[" not in label, label

@@ -11,15 +11,19 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
+
 from geminiteacher.backends.offline import OfflineEngine
 from geminiteacher.course.store import (
     CourseStore,
     atomic_write,
     chapter_filename,
     course_dir,
+    data_filename,
     safe_name,
 )
 from geminiteacher.engine.runner import run_course
+from geminiteacher.errors import StoreError
 from geminiteacher.exports import export_bytes
 from geminiteacher.models import (
     ChapterContent,
@@ -209,3 +213,31 @@ def test_resuming_a_tampered_course_rewrites_its_chapters_and_keeps_the_outside_
     assert all(c["file"].startswith("chapter_") for c in
                json.loads((folder / "course.json").read_text())["chapters"])
     assert len(course.chapters) == 1
+
+
+def test_a_chapter_whose_file_cannot_be_written_fails_with_the_reason_not_stays_running(
+        tmp_path):
+    folder = tmp_path / "Tides"
+    blocker = folder / data_filename(chapter_filename(1, "Moon"))
+    blocker.mkdir(parents=True)  # the chapter's data file cannot replace a folder: a write error
+    (blocker / "keep").write_text("x")
+    settings = CourseSettings(engine="offline", mode="sequential", delay_range=(0.0, 0.0))
+    with pytest.raises(StoreError, match=r"could not write Tides/chapter_01_Moon\.json"):
+        run_course(MATERIAL, settings, title="Tides", output_dir=tmp_path,
+                   outline=["Moon", "Sun"])
+    manifest = json.loads((folder / "course.json").read_text(encoding="utf-8"))
+    first = manifest["chapters"][0]
+    assert manifest["state"] == "failed" and str(tmp_path) not in manifest["error"]
+    assert first["status"] == "failed" and "could not write" in first["last_error"]
+    assert first["history"][-1]["outcome"] == "error" and first["history"][-1]["end"]
+    assert not [c for c in manifest["chapters"] if c["status"] in ("running", "retrying")]
+
+
+def test_a_cancelled_course_leaves_no_chapter_running(tmp_path):
+    store = CourseStore(tmp_path / "Tides")
+    store.path.mkdir()
+    store._data = {"chapters": [{"index": 1, "title": "Moon", "status": "running",
+                                 "history": [{"attempt": 1, "start": 1.0, "end": None}]}]}
+    store.set_state("cancelled", "cancelled by the user")
+    chapter = store.manifest()["chapters"][0]
+    assert chapter["status"] == "cancelled" and chapter["history"][0]["outcome"] == "cancelled"

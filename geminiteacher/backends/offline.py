@@ -10,7 +10,7 @@ Deterministic and thread-safe; the per-source analysis is computed once and cach
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from geminiteacher.backends.base import Engine
 from geminiteacher.backends.extractive.analysis import Analysis, analyse
@@ -19,10 +19,12 @@ from geminiteacher.backends.extractive.labels import ENGLISH, labels_for
 from geminiteacher.backends.extractive.matching import NEAREST, SIMILAR, locate
 from geminiteacher.backends.extractive.planner import Chapter
 from geminiteacher.backends.extractive.provenance import section_headings
-from geminiteacher.backends.extractive.quiz import build_quiz
+from geminiteacher.backends.extractive.quiz import blanked, build_quiz
 from geminiteacher.backends.extractive.salience import (
     Term,
     central_sentences,
+    defines_outright,
+    glosses,
     key_terms,
     normalize_sentence,
     teaching_sentence,
@@ -80,24 +82,33 @@ class OfflineEngine(Engine):
         glue = "" if analysis.cjk else " "
         used = normalize_sentence(" ".join(p.summary for p in previous))
         count = _summary_size(len(sentences))
-        summary = central_sentences(
-            sentences, analysis.idf, count, used, teaching_sentence
-        ) or central_sentences(sentences, analysis.idf, count, eligible=teaching_sentence)
+        eligible = _summary_rule(match.blocks)
+        summary = (
+            central_sentences(sentences, analysis.idf, count, used, eligible)
+            or central_sentences(sentences, analysis.idf, count, used, teaching_sentence)
+            or central_sentences(sentences, analysis.idf, count, eligible=eligible)
+        )
         body = render(_without_title(match.blocks, title)) or labels["heading_only"]
         note = {SIMILAR: labels["similar"], NEAREST: labels["nearest"]}.get(match.how)
         explanation = f"> {note}\n\n{body}" if note else body
         headings = {key for b in match.blocks if b.kind == "heading" for key in b.terms}
-        terms = key_terms(sentences, analysis.idf, KEY_TERMS, headings)
+        limit = max(KEY_TERMS, 3 * settings.quiz_questions)
+        terms = key_terms(sentences, analysis.idf, limit, headings)
+        quiz = build_quiz(analysis, match.blocks, terms, settings.quiz_questions, labels["blank"])
+        thin = settings.quiz_questions > 0 and not quiz
+        notes = (labels["thin"].format(index=index, title=title),) if thin else ()
         return Reply(
             ChapterContent(
                 title=title,
                 summary=glue.join(s.text for s in summary) or labels["no_prose"],
                 explanation=explanation,
-                extension=_extension(terms, summary, sentences, labels),
-                quiz=build_quiz(analysis, match.blocks, terms, settings.quiz_questions,
-                                labels["blank"]),
+                extension=_extension(
+                    [t for t in terms if glosses(t)][:KEY_TERMS], summary, sentences, labels
+                ),
+                quiz=quiz,
                 sources=real_sections(section_headings(analysis, match.blocks), source),
-            )
+            ),
+            notes=notes,
         )
 
     def write_summary(
@@ -108,8 +119,10 @@ class OfflineEngine(Engine):
         analysis = analyse(source)
         lines = [f"### {labels['chapters']}", ""]
         leads = []
+        placeholders = {labels["no_prose"], labels["heading_only"], labels["empty"]}
         for number, chapter in enumerate(chapters, 1):
             lead = next(iter(split_sentences(chapter.summary)), "")
+            lead = "" if chapter.summary.strip() in placeholders else lead
             leads.append(lead)
             lines.append(f"{number}. **{chapter.title}**" + (f" — {lead}" if lead else ""))
         ideas = central_sentences(
@@ -152,6 +165,20 @@ def _other_plans(
                 analysis.plan(min(len(outline), 100), True, settings.include_front_back_matter)
             )
     return plans
+
+
+def _summary_rule(blocks: Sequence[Block]) -> Callable[[Sentence], bool]:
+    """Which sentences a summary may hold: teaching sentences that are not the rest of the
+    explanation's opening paragraph (a summary that repeats it adds nothing), and list
+    items only when the chapter has no prose paragraphs to draw on (slides, bullet notes)."""
+    prose = [b for b in blocks if b.sentences]
+    paragraphs = [b for b in prose if b.kind == "paragraph"]
+    barred = set()
+    if len(prose) > 1 and paragraphs:
+        barred = {id(s) for s in paragraphs[0].sentences[1:]}
+    if any(teaching_sentence(s) for b in paragraphs for s in b.sentences if id(s) not in barred):
+        barred |= {id(s) for b in prose if b.kind == "list" for s in b.sentences}
+    return lambda sentence: id(sentence) not in barred and teaching_sentence(sentence)
 
 
 def _summary_size(sentences: int) -> int:
@@ -198,7 +225,7 @@ def _questions(
 ) -> list[str]:
     """Review questions built from the text: definitions, relations, a gap fill, a paraphrase."""
     questions = []
-    defined = [t for t in terms if t.defined]
+    defined = [t for t in terms if defines_outright(t)]
     questions += [
         labels["what_are" if t.plural else "what_is"].format(term=_named(t, labels, t.article))
         for t in defined[:2]
@@ -235,14 +262,12 @@ def _related_pair(terms: Sequence[Term], sentences: Sequence[Sentence]) -> tuple
 
 
 def _gap_fill(summary: Sequence[Sentence], terms: Sequence[Term]) -> tuple[Sentence, str] | None:
-    """A summary sentence with the first key term it contains blanked out."""
+    """A summary sentence with the first key term that stands whole in it blanked out."""
     for sentence in summary:
         if sentence.words() < 6:
             continue
         for term in terms:
-            written = surface_of(term.key, sentence)
-            at = sentence.text.find(written) if written else -1
-            if written and at >= 0:
-                text = sentence.text
-                return sentence, f"{text[:at]}_____{text[at + len(written) :]}"
+            gapped = blanked(sentence, term)
+            if gapped:
+                return sentence, gapped
     return None

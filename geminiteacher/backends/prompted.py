@@ -22,9 +22,11 @@ from geminiteacher.errors import OutlineError
 from geminiteacher.models import ChapterContent, CourseSettings, MediaPart, Reply
 
 
-def _prefix(source: str, settings: CourseSettings) -> tuple[str, str]:
-    """What every call of a course starts with: the system instruction and the document."""
-    return system_instruction(settings), document_part(source)
+def _prefix(source: str, settings: CourseSettings,
+            media: Sequence[MediaPart] = ()) -> tuple[str, str]:
+    """What every call of a course starts with: the system instruction and the document
+    (after the media, which the transport sends first)."""
+    return system_instruction(settings), document_part(source, media)
 
 
 def _reply(value: object, answer: Answer) -> Reply:
@@ -38,6 +40,12 @@ class PromptedEngine(Engine):
         self.transport = transport
         self.name = transport.name
         self.model = transport.model
+        self._media: dict[str, tuple[MediaPart, ...]] = {}  # document -> its course's media
+
+    def media_of(self, source: str) -> tuple[MediaPart, ...]:
+        """The media read natively beside `source` while its course runs (see
+        `course_context`); none for a document outside a course."""
+        return self._media.get(source, ())
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.transport!r})"
@@ -47,7 +55,8 @@ class PromptedEngine(Engine):
         return self.transport.limiter_key
 
     def plan_outline(self, source: str, settings: CourseSettings) -> Reply:
-        answer = self.transport.generate(outline_prompt(source, settings), settings)
+        answer = self.transport.generate(outline_prompt(source, settings,
+                                                        self.media_of(source)), settings)
         titles = parse_outline_text(answer.text)[: settings.max_chapters]
         if not titles:
             raise OutlineError(
@@ -67,18 +76,20 @@ class PromptedEngine(Engine):
         previous: Sequence[ChapterContent] = (),
     ) -> Reply:
         prompt = chapter_prompt(
-            source, title, settings, index=index, outline=outline, previous=previous
+            source, title, settings, index=index, outline=outline, previous=previous,
+            media=self.media_of(source),
         )
         return self.read_chapter(self.transport.generate(prompt, settings), title, source)
 
     def read_chapter(self, answer: Answer, title: str, source: str) -> Reply:
         """The chapter in `answer`, however it was asked for (one call, or a batch job)."""
-        return _reply(parse_chapter(answer.text, title, source), answer)
+        return _reply(parse_chapter(answer.text, title, source, self.media_of(source)), answer)
 
     def write_summary(
         self, source: str, chapters: Sequence[ChapterContent], settings: CourseSettings
     ) -> Reply:
-        answer = self.transport.generate(summary_prompt(source, chapters, settings), settings)
+        answer = self.transport.generate(
+            summary_prompt(source, chapters, settings, self.media_of(source)), settings)
         return _reply(answer.text.strip(), answer)
 
     def count_tokens(self, text: str) -> int:
@@ -99,7 +110,7 @@ class PromptedEngine(Engine):
 
     def batch_jobs(self, source: str, settings: CourseSettings) -> BatchJobs | None:
         """The transport's batch service for this course's calls, or None without one."""
-        return self.transport.batch_jobs(_prefix(source, settings))
+        return self.transport.batch_jobs(_prefix(source, settings, self.media_of(source)))
 
     @contextlib.contextmanager
     def course_context(
@@ -114,8 +125,15 @@ class PromptedEngine(Engine):
         saved_files: Mapping[str, Any] | None = None,
         save_files: Callable[[dict[str, Any]], None] | None = None,
     ) -> Iterator[list[str]]:
-        with self.transport.course_context(_prefix(source, settings), settings, calls=calls,
-                                           saved=saved, save=save, media=media,
-                                           saved_files=saved_files,
-                                           save_files=save_files) as notes:
-            yield notes
+        media = tuple(media) if self.media_kinds else ()
+        if media:
+            self._media[source] = media
+        try:
+            with self.transport.course_context(_prefix(source, settings, media), settings,
+                                               calls=calls, saved=saved, save=save, media=media,
+                                               saved_files=saved_files,
+                                               save_files=save_files) as notes:
+                yield notes
+        finally:
+            if media:
+                self._media.pop(source, None)

@@ -20,8 +20,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from geminiteacher.ingest.sources import real_sections
-from geminiteacher.models import OPTIONS, ChapterContent, CourseSettings, QuizQuestion
+from geminiteacher.ingest.sources import media_refs, real_sections
+from geminiteacher.models import (
+    OPTIONS,
+    ChapterContent,
+    CourseSettings,
+    MediaPart,
+    QuizQuestion,
+    clock,
+)
 
 DOCUMENT_OPEN = "<document>"
 DOCUMENT_CLOSE = "</document>"
@@ -82,11 +89,13 @@ def chapter_schema(settings: CourseSettings) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Prompt:
-    """One model call, network-free: system instruction, the user turn's parts, the schema."""
+    """One model call, network-free: system instruction, the user turn's parts, the schema,
+    and the media the model reads natively (sent first, before the document part)."""
 
     system: str
     parts: tuple[str, ...]
     schema: dict[str, Any] | None = None
+    media: tuple[MediaPart, ...] = ()
 
 
 def _language(settings: CourseSettings) -> str:
@@ -113,9 +122,28 @@ def system_instruction(settings: CourseSettings) -> str:
     )
 
 
-def document_part(source: str) -> str:
-    """The document wrapped in tags: the first part of every call, identical across a course."""
-    return DOCUMENT_OPEN + "\n" + source + "\n" + DOCUMENT_CLOSE
+def document_part(source: str, media: Sequence[MediaPart] = ()) -> str:
+    """The document wrapped in tags: the first part of every call, identical across a course.
+    Media read natively are listed at its top by name, so chapters can cite them."""
+    if not media:
+        return DOCUMENT_OPEN + "\n" + source + "\n" + DOCUMENT_CLOSE
+    listed = "\n".join(f"- {_one_line(item.name)} ({_what(item)})" for item in media)
+    return (DOCUMENT_OPEN + "\nAttached files (part of the material, given to you before this "
+            "text; read each one fully: every page, picture and minute):\n" + listed
+            + ("\n\n" + source if source.strip() else "") + "\n" + DOCUMENT_CLOSE)
+
+
+def _what(item: MediaPart) -> str:
+    """`PDF, 3 pages`, `recording, 10:00`, `picture in slides.pptx`: how a file is listed."""
+    what = {"pdf": "PDF", "image": "picture", "audio": "recording", "video": "video",
+            "youtube": "YouTube video"}.get(item.kind, item.kind)
+    if item.kind == "pdf" and item.pages:
+        what += f", {item.pages} page{'s' if item.pages != 1 else ''}"
+    elif item.seconds:
+        what += f", {clock(item.seconds)}"
+    if item.within:
+        what += f" in {_one_line(item.within)}"
+    return what
 
 
 def outline_schema(settings: CourseSettings) -> dict[str, Any]:
@@ -173,6 +201,7 @@ def chapter_instruction(
     index: int = 1,
     outline: Sequence[str] = (),
     previous: Sequence[ChapterContent] = (),
+    media: Sequence[MediaPart] = (),
 ) -> str:
     """The chapter call's own instruction; `previous` chapters are listed so it builds on them."""
     title = _one_line(title)
@@ -209,7 +238,11 @@ def chapter_instruction(
         "questions for review;\n"
         f"{quiz}"
         "- sources: the headings of the document sections this chapter draws on, copied "
-        "exactly as they appear in the document.\n"
+        "exactly as they appear in the document"
+        + (("; for an attached file, its name with the pages it draws on (for example "
+            "'scan.pdf, pp. 3-5') or, for a recording or video, the time range (for example "
+            "'lecture.mp3, 12:30-18:45')") if media else "")
+        + ".\n"
         "Answer with JSON with the keys title, summary, explanation, extension, "
         + ("quiz " if n else "") + "and sources."
     )
@@ -235,11 +268,12 @@ def summary_instruction(chapters: Sequence[ChapterContent], settings: CourseSett
     return "\n".join(lines)
 
 
-def outline_prompt(source: str, settings: CourseSettings) -> Prompt:
+def outline_prompt(source: str, settings: CourseSettings,
+                   media: Sequence[MediaPart] = ()) -> Prompt:
     return Prompt(
         system_instruction(settings),
-        (document_part(source), outline_instruction(settings)),
-        outline_schema(settings),
+        (document_part(source, media), outline_instruction(settings)),
+        outline_schema(settings), tuple(media),
     )
 
 
@@ -251,22 +285,25 @@ def chapter_prompt(
     index: int = 1,
     outline: Sequence[str] = (),
     previous: Sequence[ChapterContent] = (),
+    media: Sequence[MediaPart] = (),
 ) -> Prompt:
     instruction = chapter_instruction(
-        title, settings, index=index, outline=outline, previous=previous
+        title, settings, index=index, outline=outline, previous=previous, media=media
     )
     return Prompt(
-        system_instruction(settings), (document_part(source), instruction),
-        chapter_schema(settings),
+        system_instruction(settings), (document_part(source, media), instruction),
+        chapter_schema(settings), tuple(media),
     )
 
 
 def summary_prompt(
-    source: str, chapters: Sequence[ChapterContent], settings: CourseSettings
+    source: str, chapters: Sequence[ChapterContent], settings: CourseSettings,
+    media: Sequence[MediaPart] = (),
 ) -> Prompt:
     return Prompt(
         system_instruction(settings),
-        (document_part(source), summary_instruction(chapters, settings)),
+        (document_part(source, media), summary_instruction(chapters, settings)),
+        None, tuple(media),
     )
 
 
@@ -378,11 +415,13 @@ def _load_json(text: str) -> Any:
     return None
 
 
-def parse_chapter(text: str, title: str, document: str = "") -> ChapterContent:
+def parse_chapter(text: str, title: str, document: str = "",
+                  media: Sequence[MediaPart] = ()) -> ChapterContent:
     """A chapter from a JSON answer (bare or fenced), else from Markdown sections.
 
     Its quiz keeps only well-formed questions (a missing quiz is no quiz); its sources keep
-    only names that are real headings of `document`.
+    only names that are real headings of `document`, and references to the attached `media`
+    whose pages or times lie inside them.
     """
     data = _load_json(text)
     if isinstance(data, list) and len(data) == 1:
@@ -396,7 +435,8 @@ def parse_chapter(text: str, title: str, document: str = "") -> ChapterContent:
                 for key in ("summary", "explanation", "extension")
             },
             quiz=parse_quiz(data.get("quiz")),
-            sources=real_sections(sources if isinstance(sources, list) else [], document),
+            sources=real_sections(names := sources if isinstance(sources, list) else [],
+                                  document) + media_refs(names, media),
         )
     return parse_chapter_markdown(text, title)
 

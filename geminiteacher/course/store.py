@@ -559,10 +559,34 @@ class CourseStore:
         return {index: chapter for index, chapter in chapters.items() if chapter is not None}
 
     def set_state(self, state: str, error: str = "") -> None:
+        """The course's state (and what went wrong). A run that ends leaves no chapter
+        running: one still in flight when a course fails (e.g. its file could not be
+        written) becomes failed with `error`, or cancelled when the course was cancelled."""
         with self._lock:
             self._data["state"] = state
             self._data["error"] = error
+            if state in ("failed", "cancelled"):
+                self._settle_chapters(state, error)
             self._changed(force=True)
+
+    def _settle_chapters(self, state: str, error: str) -> None:
+        """Chapters still running or retrying become failed (with `error`) or cancelled."""
+        unfinished = (str(ChapterStatus.RUNNING), str(ChapterStatus.RETRYING))
+        now = time.time()
+        for chapter in self._data.get("chapters", []):
+            if chapter["status"] not in unfinished:
+                continue
+            if state == "cancelled":
+                chapter["status"] = str(ChapterStatus.CANCELLED)
+                outcome = "cancelled"
+            else:
+                chapter.update(status=str(ChapterStatus.FAILED),
+                               last_error=error or chapter.get("last_error") or
+                               "the run ended before this chapter was saved")
+                outcome = "error"
+            history = chapter.get("history") or []
+            if history and history[-1].get("end") is None:
+                history[-1].update(end=now, outcome=outcome)
 
     def record(self, event: Event) -> None:
         """Apply one progress event to the manifest (and write the chapter file when done)."""

@@ -180,8 +180,9 @@ def _submit(run: BatchRun, jobs: BatchJobs, titles: list[str], todo: list[int]) 
     """One job for the chapters `todo`, remembered in course.json as soon as it exists."""
     for index in todo:
         run.emit(Event(EventKind.QUEUED, index, titles[index - 1]))
+    media = run.engine.media_of(run.content) if isinstance(run.engine, PromptedEngine) else ()
     prompts = {_key(i): chapter_prompt(run.content, titles[i - 1], run.settings, index=i,
-                                       outline=titles) for i in todo}
+                                       outline=titles, media=media) for i in todo}
     name = jobs.submit(prompts, run.settings)
     record = {"name": name, "chapters": {str(i): titles[i - 1] for i in todo},
               "submitted": time.time(), "requests": len(todo), "status": "submitted"}

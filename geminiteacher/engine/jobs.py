@@ -278,7 +278,7 @@ class JobRegistry:
             busy = [j for j in self._jobs.values() if j.path == path and not j.state.finished]
             if busy:
                 raise StoreError(
-                    f"'{title}' is already being written in {path}; "
+                    f"'{title}' is already being written in {path.name}; "
                     "wait for it, cancel it, or choose another title"
                 )
             self._check_owner_room(owner)

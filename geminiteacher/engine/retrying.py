@@ -10,8 +10,13 @@ Rules, in order of precedence:
 - anything else retryable (empty or blocked answers, 408/5xx, timeouts, dropped
   connections) is retried `max_retries` times with exponential backoff and jitter
   starting at `retry_delay`.
-Waits are interruptible by the cancel event. Tokens that failed attempts still cost are
-added to the reply's usage (or to the final error's `usage`), so totals count them.
+Waits are interruptible by the cancel event, and so is the call itself: with a cancel event
+`fn` runs in a daemon thread, and on cancel the caller stops waiting for it at once
+(`CancelledError`). The request is abandoned, not closed: the SDK's shared HTTP client
+serves every other course, so the thread blocked in it is left to finish in the
+background and its answer is discarded (and so is what it cost, which is not known); no
+new request starts. Tokens that failed attempts still cost are added to the reply's usage
+(or to the final error's `usage`), so totals count them.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from geminiteacher.models import Reply, Usage
 
 RATE_LIMIT_RETRIES = 8
 MAX_BACKOFF = 60.0
+CANCEL_POLL = 0.05  # how often a caller waiting on a call looks at the cancel event
 
 OnAttempt = Callable[[int], None]
 OnWait = Callable[[int, float, str], None]
@@ -62,9 +68,11 @@ def call_with_retry(
     spent = Usage()  # what the failed attempts cost
 
     def send() -> Reply:
+        if cancel is not None and cancel.is_set():
+            raise CancelledError("the course was cancelled")
         if on_attempt is not None:
             on_attempt(failures + rate_limits + 1)
-        return fn()
+        return fn() if cancel is None else abandonable(fn, cancel)
 
     def attempt() -> Reply:
         nonlocal failures, rate_limits, pause, spent
@@ -127,6 +135,29 @@ def call_with_retry(
     except EngineError as exc:
         exc.usage = spent if spent.total else exc.usage
         raise
+
+
+def abandonable(fn: Callable[[], Reply], cancel: threading.Event) -> Reply:
+    """`fn()`, run in a daemon thread so that the caller can stop waiting when `cancel` is set
+    (then `CancelledError`; the thread ends on its own and its result is dropped)."""
+    outcome: list[Reply | BaseException] = []
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            outcome.append(fn())
+        except BaseException as exc:  # handed to the caller, whatever it is
+            outcome.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="geminiteacher-call", daemon=True).start()
+    while not done.wait(CANCEL_POLL):
+        if cancel.is_set():
+            raise CancelledError("the course was cancelled")
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
 
 
 def backoff(failures: int, retry_delay: float) -> float:

@@ -226,20 +226,32 @@ class CourseRun:
             self.emit(Event(EventKind.DONE, i, title, usage=reply.usage, chapter=chapter,
                             seconds=time.monotonic() - started, model=reply.model_version))
 
+        ended: set[int] = set()
+
+        def task(i: int) -> None:
+            try:
+                one(i)
+            finally:
+                ended.add(i)
+
         workers = self.settings.max_workers if self.settings.mode == "parallel" else 1
         executor, _ = make_executor("thread", max(1, min(workers, len(todo) or 1)))
+        futures: list[Future[None] | None] = []
+        interrupted: BaseException | None = None
         try:
             delays = self.settings.delay_range if self.engine.remote else (0.0, 0.0)
-            futures = spaced_submit(executor, one, todo, workers, delays, self.cancel)
+            futures = spaced_submit(executor, task, todo, workers, delays, self.cancel)
             executor.shutdown(wait=True)
-        except BaseException:  # Ctrl-C: stop at once; requests in flight end on their own
+        except BaseException as exc:  # Ctrl-C: the workers stop waiting on their calls at once
             self.cancel.set()
-            executor.shutdown(wait=False, cancel_futures=True)
-            raise
-        self._raise_task_bugs(futures)
-        for i, future in zip(todo, futures, strict=True):
-            if future is None:
+            executor.shutdown(wait=True, cancel_futures=True)
+            interrupted = exc
+        for i in todo:
+            if i not in ended:  # never started, or stopped before it could say so
                 self.emit(Event(EventKind.CANCELLED, i, titles[i - 1]))
+        if interrupted is not None:
+            raise interrupted
+        self._raise_task_bugs(futures)
         if fatal:
             raise fatal[0]
         if self.cancel.is_set():

@@ -2,7 +2,9 @@
 
 The type of a file is read from its content (magic bytes, the entries of a ZIP
 container, whether it decodes as text), not trusted from its name; the limits below
-are checked before anything is parsed. Each format lives in `geminiteacher.ingest.formats`.
+are checked before anything is parsed, and each file's output is drawn from its own
+`Budget` (see `geminiteacher.ingest.budget`). Control characters are dropped from every
+result. Each format lives in `geminiteacher.ingest.formats`.
 Every problem with a file is a `ConversionError` naming the file, what is wrong and
 what to do; `load_sources` keeps converting the other files when one fails.
 """
@@ -22,17 +24,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geminiteacher.errors import ConversionError, NoTextError, SettingsError, SourceTooLargeError
-from geminiteacher.ingest import media
+from geminiteacher.ingest import links, media
+from geminiteacher.ingest.budget import Budget
 from geminiteacher.ingest.formats import epub, html, pdf, slides, word
+from geminiteacher.ingest.formats.pictures import Pictures
 from geminiteacher.ingest.formats.text import decode_text
 from geminiteacher.models import MediaPart, Source, SourcePart
+from geminiteacher.text.controls import clean_text
 
 MB = 1024 * 1024
 MAX_FILE_BYTES = 50 * MB  # per file; GEMINITEACHER_MAX_FILE_MB overrides it
 MAX_FILE_ENV = "GEMINITEACHER_MAX_FILE_MB"
 MAX_ZIP_TOTAL_BYTES = 256 * MB  # DOCX/PPTX/EPUB: everything inside, unpacked
-MAX_ZIP_RATIO = 100  # unpacked / packed size of one entry...
-ZIP_RATIO_FLOOR = MB  # ...checked for entries that unpack to more than this
+MAX_ZIP_RATIO = 100  # unpacked / packed size of one entry, and of the whole container...
+ZIP_RATIO_FLOOR = MB  # ...checked for an entry that unpacks to more than this...
+ZIP_TOTAL_RATIO_FLOOR = 16 * MB  # ...and for a container that unpacks to more than this
 MAX_ZIP_ENTRIES = 10_000
 PROMPT_RESERVE_TOKENS = 8_192  # room kept for instructions beside the document
 
@@ -44,8 +50,9 @@ LABELS = {
 _CLAIMED = {".pdf": "pdf", ".docx": "docx", ".pptx": "pptx", ".epub": "epub"}
 _HTML_EXTENSIONS = (".html", ".htm", ".xhtml")
 _TEXT_EXTENSIONS = (".txt", ".text", ".md", ".markdown")
-_HTML_START = re.compile(r"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*(<!doctype\s+html|<html[\s>])",
-                         re.IGNORECASE | re.DOTALL)
+# A comment's body cannot hold "-->", so comments split one way only: linear, not exponential.
+_HTML_START = re.compile(r"^\s*(<\?xml[^>]*>\s*)?(<!--(?:(?!-->).)*-->\s*)*"
+                         r"(<!doctype\s+html|<html[\s>])", re.IGNORECASE | re.DOTALL)
 _CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 _OFFICE_HINT = "save it as .docx or .pptx (without a password) or as PDF, and upload that"
 _BINARY_TYPES = (
@@ -86,13 +93,23 @@ def max_file_bytes() -> int:
 
 def convert_bytes(data: bytes, filename: str) -> SourcePart:
     """Convert one uploaded file (its bytes and its name) to a SourcePart."""
+    return convert_document(data, filename)[0]
+
+
+def convert_document(data: bytes, filename: str) -> tuple[SourcePart, list[MediaPart]]:
+    """One uploaded document as a SourcePart, and the pictures inside it (Word, PowerPoint,
+    EPUB, HTML) as media parts `within` it, each marked in the Markdown where it stood."""
     name = Path(filename).name or "upload"
     _check_file_size(len(data), name)
     if not data.strip():
         raise ConversionError(name, "the file is empty; choose the right file or save it again")
     found = _detect(data, name)
+    pictures = Pictures()
+    budget = Budget(name, len(data))
     try:
-        markdown, pages, sections = _convert(found, data, name)
+        markdown, pages, sections = _convert(found, data, name, budget, pictures)
+        budget.spend(max(0, len(markdown) - budget.spent))  # the result is bound too
+        markdown = clean_text(markdown)
     except ConversionError:
         raise
     except Exception as error:  # parsers of untrusted files fail in many ways
@@ -105,8 +122,11 @@ def convert_bytes(data: bytes, filename: str) -> SourcePart:
             name, f"no text found in this {LABELS[found.kind]} (it may hold only pictures); "
             "upload a version that contains text"
         )
-    return SourcePart(name=name, markdown=markdown, pages=pages, words=len(markdown.split()),
+    part = SourcePart(name=name, markdown=markdown, pages=pages, words=len(markdown.split()),
                       kind=found.kind, sections=sections)
+    return part, [MediaPart(name=f"{name}, figure {picture.number}{picture.extension}",
+                            kind="image", mime_type=picture.mime_type, data=picture.data,
+                            within=name) for picture in pictures.found]
 
 
 def convert_file(path: str | os.PathLike[str]) -> SourcePart:
@@ -162,13 +182,15 @@ def convert_to_markdown(file_path: str | os.PathLike[str],
 def load_sources(
     items: Iterable[str | os.PathLike[str] | tuple[str, bytes]],
 ) -> tuple[Source, list[ConversionError]]:
-    """Convert paths and (filename, bytes) uploads, in order, into one Source.
+    """Convert paths, links (http/https strings) and (filename, bytes) uploads, in order,
+    into one Source.
 
     Documents become text parts. PDFs, pictures, recordings and videos (recognised by their
     content) also become media parts, for a model that reads them natively; a PDF without a
-    text layer becomes a media part only. `geminiteacher.ingest.media.readable` later decides
-    what the chosen model gets. A file that fails becomes a ConversionError in the returned
-    list; the rest still convert.
+    text layer becomes a media part only. A YouTube link becomes a media part; any other link
+    is fetched (`ingest.links`) and converted like an upload. `ingest.media.readable` later
+    decides what the chosen model gets. A file or link that fails becomes a ConversionError
+    in the returned list; the rest still convert.
     """
     if isinstance(items, (str, os.PathLike)):
         items = [items]
@@ -177,7 +199,9 @@ def load_sources(
     errors: list[ConversionError] = []
     for item in items:
         try:
-            if isinstance(item, tuple):
+            if links.is_link(item):
+                text, more = read_link(str(item))
+            elif isinstance(item, tuple):
                 filename, data = item
                 text, more = load_bytes(data, Path(filename).name or "upload")
             else:
@@ -190,6 +214,18 @@ def load_sources(
     return Source(parts, found), errors
 
 
+def read_link(url: str) -> tuple[list[SourcePart], list[MediaPart]]:
+    """A link as material: a YouTube video's media part, or the fetched page, text or PDF
+    loaded like an upload (`load_bytes`). Problems name the link."""
+    found = links.open_link(url, max_bytes=max_file_bytes())
+    if isinstance(found, MediaPart):
+        return [], [found]
+    try:
+        return load_bytes(found.data, found.name)
+    except ConversionError as error:
+        raise ConversionError(url, error.problem) from None
+
+
 def load_bytes(data: bytes, name: str, path: Path | None = None
                ) -> tuple[list[SourcePart], list[MediaPart]]:
     """One file's text part (documents, PDFs with a text layer) and media part (PDFs,
@@ -197,7 +233,8 @@ def load_bytes(data: bytes, name: str, path: Path | None = None
     holding the bytes."""
     sniffed = media.sniff(data[:media.HEADER_BYTES])
     if sniffed is None:
-        return [convert_bytes(data, name)], []
+        part, pictures = convert_document(data, name)
+        return [part], pictures
     if sniffed.kind != "pdf":
         return [], [_media(name, data, path, sniffed)]
     _check_file_size(len(data), name)
@@ -330,6 +367,7 @@ def _detect_zip(data: bytes, name: str, extension: str) -> _Detected:
 def _check_expansion(entries: list[zipfile.ZipInfo], name: str) -> None:
     """Refuse containers that would unpack to far more than they weigh (zip bombs)."""
     total = sum(entry.file_size for entry in entries)
+    packed = sum(entry.compress_size for entry in entries)
     problem = None
     if len(entries) > MAX_ZIP_ENTRIES:
         problem = f"it holds {len(entries):,} files, over the limit of {MAX_ZIP_ENTRIES:,}"
@@ -343,6 +381,9 @@ def _check_expansion(entries: list[zipfile.ZipInfo], name: str) -> None:
                 problem = (f"its part {entry.filename} would unpack {ratio:,.0f} times larger "
                            f"than it is stored (limit {MAX_ZIP_RATIO}x)")
                 break
+    if not problem and total > ZIP_TOTAL_RATIO_FLOOR and total > MAX_ZIP_RATIO * max(packed, 1):
+        problem = (f"it would unpack to {_human(total)}, {total / max(packed, 1):,.0f} times "
+                   f"what it stores (limit {MAX_ZIP_RATIO}x)")
     if problem:
         raise ConversionError(
             name, f"refused as unsafe: {problem}; open the document and save a fresh copy "
@@ -350,20 +391,21 @@ def _check_expansion(entries: list[zipfile.ZipInfo], name: str) -> None:
         )
 
 
-def _convert(found: _Detected, data: bytes,
-             name: str) -> tuple[str, int | None, dict[str, tuple[int, int]]]:
+def _convert(found: _Detected, data: bytes, name: str, budget: Budget,
+             pictures: Pictures) -> tuple[str, int | None, dict[str, tuple[int, int]]]:
     """The Markdown, the page count when the format has pages, and the pages of each
-    heading's section when the format knows them (PDF)."""
+    heading's section when the format knows them (PDF). Pictures inside Word, PowerPoint,
+    EPUB and HTML documents are collected into `pictures` (a PDF is read whole natively)."""
     if found.kind == "pdf":
-        return pdf.to_markdown(data, name)
+        return pdf.to_markdown(data, name, budget)
     if found.kind == "pptx":
-        return (*slides.to_markdown(data), {})
+        return (*slides.to_markdown(data, budget, pictures), {})
     if found.kind == "docx":
-        return word.to_markdown(data), None, {}
+        return word.to_markdown(data, budget, pictures), None, {}
     if found.kind == "epub":
-        return epub.to_markdown(found.archive, name), None, {}
+        return epub.to_markdown(found.archive, name, budget, pictures), None, {}
     if found.kind == "html":
-        return html.to_markdown(found.text), None, {}
+        return html.to_markdown(found.text, budget, pictures=pictures), None, {}
     return found.text, None, {}  # Markdown and plain text pass through as written
 
 

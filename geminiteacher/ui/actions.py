@@ -16,6 +16,7 @@ from geminiteacher.engine.runner import recorded_settings
 from geminiteacher.errors import GeminiTeacherError, describe
 from geminiteacher.text.titles import numbered
 from geminiteacher.ui.common import my_tokens, owner_id, registry
+from geminiteacher.ui.markdown import safe_label
 from geminiteacher.ui.reader import PLACE
 
 
@@ -26,7 +27,7 @@ def launch(title: str, output_dir: str | Path, api_key: str | None, owner: str |
         job = registry().submit(owner_id(), title=title, output_dir=output_dir,
                                 api_key=api_key, owner_token=owner, **params)
     except GeminiTeacherError as exc:
-        st.error(f"Could not start the course: {describe(exc)}")
+        st.error(safe_label(f"Could not start the course: {describe(exc)}"))
         return
     st.query_params["job"] = job.id
     if owner:
@@ -62,13 +63,14 @@ def follow_up(path: Path, manifest: Mapping[str, Any], key: str | None, **change
     """
     engine = manifest.get("engine", "offline")
     if engine == "gemini" and not key:
-        st.error(f"This course was written with Gemini ({manifest.get('model', 'its model')}); "
-                 "add a Gemini API key in the sidebar to continue it. Nothing was changed.")
+        st.error(safe_label(f"This course was written with Gemini "
+                            f"({manifest.get('model', 'its model')}); add a Gemini API key in "
+                            "the sidebar to continue it. Nothing was changed."))
         return
     source = CourseStore(path).saved_source()
     if source is None:
-        st.error(f"{path.name} holds no saved material to continue from; generate the course "
-                 "again from its documents.")
+        st.error(safe_label(f"{path.name} holds no saved material to continue from; generate "
+                            "the course again from its documents."))
         return
     launch(manifest.get("title", path.name), path.parent, key if engine == "gemini" else None,
            manifest.get(OWNER), source=source, settings=recorded_settings(dict(manifest)),
@@ -103,7 +105,8 @@ def course_actions(path: Path, manifest: Mapping[str, Any], key: str | None) -> 
 def job_actions(job: Job, snap: JobSnapshot, key: str | None) -> None:
     """Cancel while running; afterwards the follow-ups of `course_actions`."""
     if not snap.finished:
-        if st.button("Cancel", icon=":material/stop_circle:", disabled=snap.cancel_requested):
+        label = "Cancelling…" if snap.cancel_requested else "Cancel"
+        if st.button(label, icon=":material/stop_circle:", disabled=snap.cancel_requested):
             registry().cancel(job.id)
             st.rerun()
         return

@@ -11,6 +11,7 @@ from geminiteacher.models import Source
 from geminiteacher.ui.actions import launch
 from geminiteacher.ui.common import errors_shown, linked_course, my_tokens, output_dir
 from geminiteacher.ui.course import course_view
+from geminiteacher.ui.markdown import safe_label
 from geminiteacher.ui.outline import outline_editor
 from geminiteacher.ui.reader import start_over
 from geminiteacher.ui.settings import Choices, sidebar_settings
@@ -29,10 +30,10 @@ def size_notes(source: Source | None, choices: Choices) -> str:
         if estimate:
             st.caption(estimate)
     except SourceTooLargeError as exc:
-        st.error(describe(exc))
+        st.error(safe_label(describe(exc)))
         return describe(exc)
     except GeminiTeacherError as exc:
-        st.caption(f"Size unknown: {describe(exc)}")
+        st.caption(f"Size unknown: {safe_label(describe(exc))}")
     return ""
 
 
@@ -57,7 +58,7 @@ def outline_stage(source: Source | None, choices: Choices, title: str, too_large
     """The optional outline, edited across the page, then *Generate course*."""
     st.header("Outline")
     outline = outline_editor(source, choices)
-    problem = ("Add a document or paste text to begin." if source is None
+    problem = ("Add a document or a link, or paste text, to begin." if source is None
                else "The material is too large for the model; see above." if too_large
                else "Give the course a title." if not title.strip()
                else "Fix the settings in the sidebar." if choices.settings is None

@@ -14,6 +14,7 @@ import streamlit as st
 from geminiteacher.course.workspace import course_for_token
 from geminiteacher.engine.jobs import JobRegistry
 from geminiteacher.errors import GeminiTeacherError, ManifestError, describe
+from geminiteacher.ui.markdown import safe_label
 
 logger = logging.getLogger("geminiteacher.page")
 
@@ -36,7 +37,7 @@ def errors_shown(doing: str) -> Iterator[None]:
     try:
         yield
     except GeminiTeacherError as exc:
-        st.error(describe(exc))
+        st.error(safe_label(describe(exc)))
     except Exception as exc:
         logger.exception("%s failed", doing)
         st.error(f"{doing} failed unexpectedly ({type(exc).__name__}); the server log has "

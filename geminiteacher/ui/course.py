@@ -17,6 +17,7 @@ from geminiteacher.engine.jobs import Job, JobSnapshot
 from geminiteacher.ui.actions import action_row, course_actions, job_actions
 from geminiteacher.ui.common import errors_shown, registry, unknown_link
 from geminiteacher.ui.downloads import downloads
+from geminiteacher.ui.markdown import safe_label
 from geminiteacher.ui.reader import reader
 from geminiteacher.ui.status import metrics, progress, state_badge, status_table
 from geminiteacher.ui.timeline import timeline
@@ -34,17 +35,17 @@ def elapsed(path: Path) -> float | None:
 def course_notes(manifest: dict[str, Any]) -> None:
     """Who wrote the course, a batch job's state, notes about its settings, and its cost."""
     if manifest.get("note"):
-        st.caption(manifest["note"])
+        st.caption(safe_label(manifest["note"]))
     answered = manifest.get("model_version")
     if answered:
         asked = manifest.get("model")
-        st.caption(f"Written by {answered}" + (f" (you chose {asked})" if asked != answered
-                                              else "") + ".")
+        st.caption(f"Written by {safe_label(answered)}" + (
+            f" (you chose {safe_label(asked)})" if asked != answered else "") + ".")
     status = (manifest.get("batch") or {}).get("status")
     if status:
-        st.caption(f"Batch job: {status}.")
+        st.caption(f"Batch job: {safe_label(status)}.")
     for warning in manifest.get("warnings", []):
-        st.caption(f"Note: {warning}.")
+        st.caption(f"Note: {safe_label(warning)}.")
     if not manifest.get("extractive") and manifest.get("usage"):
         st.caption(f"Cost about {dollars(course_cost(manifest))} (prices as of "
                    f"{PRICES_AS_OF}).")
@@ -75,12 +76,13 @@ def course_body(path: Path, manifest: dict[str, Any], snap: JobSnapshot | None) 
 
 
 def course_header(title: str, state: str, where: str, error: str) -> None:
-    st.header(title, anchor=False)
+    """The course's title (the stage's heading), its state, where it is kept, its error."""
+    st.header(safe_label(title), anchor=False)
     with st.container(horizontal=True, vertical_alignment="center"):
         state_badge(state)
         st.caption(where)
     if error:
-        st.error(error)
+        st.error(safe_label(error))
 
 
 def job_panel(job: Job, live: bool, key: str | None) -> None:
@@ -90,7 +92,7 @@ def job_panel(job: Job, live: bool, key: str | None) -> None:
         if live and snap.finished:
             st.rerun()  # a full run redraws this fragment without run_every
         course_header(snap.title, snap.state.value,
-                      f"Folder `{snap.path}` · keep this page's link to come back to it",
+                      f"Folder `{snap.path.name}` · keep this page's link to come back to it",
                       snap.error)
         with action_row():
             job_actions(job, snap, key)
@@ -103,7 +105,7 @@ def folder_panel(path: Path, key: str | None) -> None:
     beside it, with the engine and settings it was made with."""
     manifest = CourseStore(path).manifest()
     course_header(manifest.get("title", path.name), manifest.get("state", ""),
-                  f"Saved course · folder `{path}`", manifest.get("error", ""))
+                  f"Saved course · folder `{path.name}`", manifest.get("error", ""))
     with action_row():
         course_actions(path, manifest, key)
         downloads(path)

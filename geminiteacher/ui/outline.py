@@ -11,6 +11,7 @@ from geminiteacher.coursemaker import plan_outline
 from geminiteacher.errors import GeminiTeacherError, describe
 from geminiteacher.models import Source
 from geminiteacher.ui.common import owner_id, registry, title_width
+from geminiteacher.ui.markdown import safe_label
 from geminiteacher.ui.settings import Choices
 
 
@@ -27,7 +28,7 @@ def outline_editor(source: Source | None, choices: Choices) -> list[str] | None:
                 with st.spinner("Planning the outline…"), registry().slot(owner_id()):
                     titles = plan_outline(source, choices.settings, api_key=choices.api_key)
             except GeminiTeacherError as exc:
-                st.error(f"Could not plan the outline: {describe(exc)}")
+                st.error(f"Could not plan the outline: {safe_label(describe(exc))}")
                 return None
             st.session_state["outline"] = {
                 "sha": source.sha256, "version": time.time_ns(),

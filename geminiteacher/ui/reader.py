@@ -11,9 +11,9 @@ from typing import Any
 import streamlit as st
 
 from geminiteacher.models import ChapterStatus
-from geminiteacher.text.titles import markdown_line, numbered
+from geminiteacher.text.titles import numbered
 from geminiteacher.ui.chapters import chapter_content, chapter_text, file_text
-from geminiteacher.ui.markdown import safe_markdown
+from geminiteacher.ui.markdown import safe_label, safe_markdown
 from geminiteacher.ui.quiz import quiz_view, sources_view
 
 PLACE = "chapter"  # the reader's session_state key and query parameter
@@ -27,8 +27,9 @@ SCROLL_AFTER = 14  # chapters; a longer table of contents scrolls inside its own
 
 
 def title_label(entry: dict[str, Any]) -> str:
-    """A chapter's title as a widget label: numbered once, safe, a leading "2." kept as text."""
-    return markdown_line(safe_markdown(numbered(entry["index"], entry["title"])))
+    """A chapter's title as a label: numbered once and shown exactly as written (no Markdown
+    from it, a leading "2." kept as text)."""
+    return safe_label(numbered(entry["index"], entry["title"]))
 
 
 def places(chapters: list[dict[str, Any]], summary: bool) -> list[str]:
@@ -71,9 +72,9 @@ def contents(chapters: list[dict[str, Any]], options: list[str]) -> str:
 def chapter_page(path: Path, entry: dict[str, Any]) -> None:
     """One chapter: its title, then Summary, Explanation and Extension, its quiz and sources;
     a failed chapter's reason; a note while it is still to be written."""
-    st.subheader(safe_markdown(numbered(entry["index"], entry["title"])), anchor=False)
+    st.subheader(title_label(entry), anchor=False)
     if entry["status"] == str(ChapterStatus.FAILED):
-        reason = safe_markdown(entry.get("last_error") or "no reason recorded")
+        reason = safe_label(entry.get("last_error") or "no reason recorded")
         st.error(f"This chapter failed: {reason}", icon=":material/error:")
         return
     chapter = chapter_content(path, entry)
@@ -122,8 +123,7 @@ def reader(path: Path, manifest: dict[str, Any]) -> None:
     toc, page = st.columns([1, 2.6], gap="large")
     with toc:
         place = contents(chapters, options)
-    labels = {str(c["index"]): safe_markdown(numbered(c["index"], c["title"]))  # after "Next: "
-              for c in chapters} | {SUMMARY: "Course summary"}
+    labels = {str(c["index"]): title_label(c) for c in chapters} | {SUMMARY: "Course summary"}
     with page:
         with st.container(key="reader-page"):
             if place == SUMMARY:

@@ -12,6 +12,7 @@ from geminiteacher.backends import KEY_VARIABLES, configured_api_key
 from geminiteacher.backends.gemini import GeminiEngine
 from geminiteacher.errors import GeminiTeacherError, ModelAccessError, SettingsError, describe
 from geminiteacher.models import DEFAULT_MODEL, MAX_WAIT, MAX_WORKERS, CourseSettings
+from geminiteacher.ui.markdown import safe_label
 
 THINKING = {
     "auto": "Auto (the model decides)", "off": "Off (or the model's lowest level)",
@@ -58,26 +59,40 @@ def key_origin(typed: str) -> tuple[str | None, str]:
     return from_secrets, "from the app's secrets" if from_secrets else ""
 
 
-@st.cache_data(ttl=900, show_spinner="Listing your models…")
-def account_models(key_digest: str, base_url: str, _api_key: str) -> tuple[list[str], str]:
-    """The models this key may use; ([], reason) when listing fails.
+@dataclass(frozen=True)
+class KeyCheck:
+    """What listing the models with a key said: the models, or why not and whether the
+    server refused the key itself (a server that cannot list models refuses nothing)."""
 
-    Cached per key hash and base URL (the engine reads GOOGLE_GEMINI_BASE_URL itself).
-    """
+    models: list[str]
+    problem: str = ""
+    refused: bool = False
+
+
+@st.cache_data(ttl=900, show_spinner="Checking your API key…")
+def check_key(key_digest: str, base_url: str, _api_key: str) -> KeyCheck:
+    """The models this key may use, listed once per key hash and base URL (the engine reads
+    GOOGLE_GEMINI_BASE_URL itself) for 15 minutes: a cheap call that also proves the key."""
     try:
-        return GeminiEngine(_api_key, DEFAULT_MODEL).list_models(), ""
+        return KeyCheck(GeminiEngine(_api_key, DEFAULT_MODEL).list_models())
+    except ModelAccessError as exc:
+        return KeyCheck([], describe(exc), refused=True)
     except GeminiTeacherError as exc:
-        return [], describe(exc)
+        return KeyCheck([], describe(exc))
 
 
-def model_picker(api_key: str) -> str:
-    """A selectbox of the account's models, or a text box when they cannot be listed."""
+def key_check(api_key: str) -> KeyCheck:
     digest = hashlib.sha256(api_key.encode()).hexdigest()
-    names, problem = account_models(digest, os.environ.get("GOOGLE_GEMINI_BASE_URL", ""), api_key)
+    return check_key(digest, os.environ.get("GOOGLE_GEMINI_BASE_URL", ""), api_key)
+
+
+def model_picker(check: KeyCheck) -> str:
+    """A selectbox of the account's models, or a text box when they cannot be listed."""
+    names = check.models
     if not names:
-        if problem:
-            st.caption(f"Your models could not be listed ({problem.rstrip('.')}); type a model "
-                       "name.")
+        if check.problem and not check.refused:
+            st.caption(f"Your models could not be listed ({safe_label(check.problem)}); type a "
+                       "model name.")
         return st.text_input("Model", value=DEFAULT_MODEL, help="A Gemini model name.")
     index = names.index(DEFAULT_MODEL) if DEFAULT_MODEL in names else 0
     return st.selectbox("Model", names, index=index,
@@ -100,12 +115,12 @@ def model_notes(api_key: str, settings: CourseSettings) -> None:
         engine = GeminiEngine(api_key, settings.model_name, timeout=settings.request_timeout)
         notes = engine.notes(settings)
     except ModelAccessError as exc:
-        st.error(describe(exc))
+        st.error(safe_label(describe(exc)))
         return
     except GeminiTeacherError:
         return
     for note in notes:
-        st.caption(f"Note: {note}.")
+        st.caption(f"Note: {safe_label(note)}.")
 
 
 def sidebar_settings() -> Choices:
@@ -124,13 +139,16 @@ def sidebar_settings() -> Choices:
         )
         api_key, origin = key_origin(typed)
         uses_gemini = engine == "gemini" or (engine == "auto" and api_key is not None)
+        check = key_check(api_key) if uses_gemini and api_key else None
         if engine == "gemini" and api_key is None:
             st.error("The Gemini engine needs an API key: type one above or set GEMINI_API_KEY.")
+        elif check is not None and check.refused:
+            st.error(safe_label(f"{check.problem[:1].upper()}{check.problem[1:]}."))
         elif uses_gemini:
             st.caption(f"Writing with Gemini, key {origin}.")
         else:
             st.caption("Writing offline: chapters are extracted from your documents.")
-        model = model_picker(api_key) if uses_gemini and api_key else DEFAULT_MODEL
+        model = model_picker(check) if check is not None else DEFAULT_MODEL
         temperature = thinking = None
         if uses_gemini:
             thinking = st.selectbox("Thinking", list(THINKING), format_func=THINKING.get,
@@ -181,9 +199,9 @@ def sidebar_settings() -> Choices:
                 max_wait=float(wait) * 60,
             )
         except SettingsError as exc:
-            st.error(f"Please fix a setting: {exc}.")
+            st.error(f"Please fix a setting: {safe_label(exc)}.")
             settings = None
-        if engine == "gemini" and api_key is None:
+        if (engine == "gemini" and api_key is None) or (check is not None and check.refused):
             settings = None
         if settings is not None and uses_gemini and api_key:
             model_notes(api_key, settings)

@@ -1,4 +1,5 @@
-"""The material: uploads and pasted text as one `Source`, its size, and the course title."""
+"""The material: uploads, links and pasted text as one `Source`, its size, and the course
+title."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from geminiteacher.engine.runner import default_title
 from geminiteacher.errors import GeminiTeacherError, describe
 from geminiteacher.ingest.convert import check_size, convert_bytes, estimate_tokens
 from geminiteacher.models import Source, SourcePart
+from geminiteacher.ui.links import links
+from geminiteacher.ui.markdown import safe_label
 from geminiteacher.ui.settings import Choices
 
 FILE_TYPES = ["pdf", "docx", "pptx", "html", "htm", "epub", "md", "markdown", "txt"]
@@ -27,7 +30,8 @@ def convert_upload(data: bytes, name: str) -> tuple[SourcePart | None, str]:
 
 
 def material() -> tuple[Source | None, str]:
-    """Uploads and pasted text as one `Source`, listed with their size or their problem.
+    """Uploads, links and pasted text as one `Source`, listed with their size or their
+    problem.
 
     Also returns the title the course would get by default: the first readable file's name,
     else the pasted text's first heading.
@@ -37,6 +41,7 @@ def material() -> tuple[Source | None, str]:
         help="PDF, Word, PowerPoint, HTML, EPUB, Markdown or text. They become one course, "
              "in this order.",
     )
+    link_parts, media, link_problems = links()
     with st.expander("…or paste text"):
         pasted = st.text_area("Text", key="pasted", height=140,
                               placeholder="Paste notes, an article, a transcript…")
@@ -48,7 +53,10 @@ def material() -> tuple[Source | None, str]:
             problems.append(problem)
         else:
             parts.append(part)
-    first = default_title(Source(parts[:1])) if parts else ""  # never a rejected file's name
+    parts += link_parts
+    problems += link_problems
+    # never a rejected file's name
+    first = default_title(Source(parts[:1], media[:1])) if parts or media else ""
     if pasted.strip():
         parts.append(SourcePart(name="Pasted text", markdown=pasted, words=len(pasted.split()),
                                 kind="text"))
@@ -63,10 +71,10 @@ def material() -> tuple[Source | None, str]:
             "Tokens": st.column_config.NumberColumn("Tokens (est.)", format="%d", width=90),
         })
     for problem in problems:
-        st.error(problem)
+        st.error(safe_label(problem))
     if not first and pasted.strip():
         first = default_title(Source.from_text(pasted))
-    return (Source(parts) if parts else None), first
+    return (Source(parts, media) if parts or media else None), first
 
 
 @st.cache_data(max_entries=64, show_spinner="Counting tokens…")
@@ -85,7 +93,8 @@ def source_size(source: Source, choices: Choices) -> str:
     if engine.extractive:
         return f"Whole source: about {tokens:,} tokens (estimated)."
     return (f"Whole source: {tokens:,} tokens (counted by Gemini), "
-            f"{tokens / engine.context_window():.1%} of what {engine.model} reads at once.")
+            f"{tokens / engine.context_window():.1%} of what {safe_label(engine.model)} reads at "
+            "once.")
 
 
 def course_title(default: str) -> str:
@@ -105,4 +114,4 @@ def cost_estimate(source: Source, choices: Choices) -> str | None:
     estimate = estimate_cost(estimate_tokens(source.markdown), settings, settings.model_name)
     how = " as a batch job" if settings.batch else ""
     return (f"Estimated cost about {dollars(estimate)} for up to {settings.max_chapters} "
-            f"chapters on {settings.model_name}{how} (prices as of {PRICES_AS_OF}).")
+            f"chapters on {safe_label(settings.model_name)}{how} (prices as of {PRICES_AS_OF}).")

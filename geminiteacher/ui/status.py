@@ -12,6 +12,7 @@ from geminiteacher.engine.jobs import JobSnapshot
 from geminiteacher.models import EventKind
 from geminiteacher.text.titles import numbered
 from geminiteacher.ui.common import title_width
+from geminiteacher.ui.markdown import plain_text
 
 BADGES = {  # state -> (label, colour); labels are what people (and the browser tests) read
     "queued": ("Waiting in queue", "gray"), "running": ("Writing", "blue"),
@@ -30,7 +31,7 @@ def status_table(chapters: list[dict[str, Any]]) -> None:
     """One row per chapter, its title numbered once and shown whole: the table is as wide as
     its content, and a 60-character title fits beside the figures on a 1024-pixel window
     (the tokens are counted in the figures above it)."""
-    titles = [numbered(c["index"], c["title"]) for c in chapters]
+    titles = [plain_text(numbered(c["index"], c["title"])) for c in chapters]
     table = pd.DataFrame([{
         "Title": title, "Status": c["status"], "Attempts": c.get("attempts", 0),
         "Seconds": round(float(c.get("seconds") or 0.0), 1),

@@ -9,6 +9,7 @@ import streamlit as st
 from geminiteacher.course.workspace import shared_workspace, visible_courses
 from geminiteacher.errors import ManifestError, describe
 from geminiteacher.ui.common import my_tokens, output_dir, owner_id, registry
+from geminiteacher.ui.markdown import plain_text, safe_label
 from geminiteacher.ui.reader import start_over
 
 
@@ -21,7 +22,7 @@ def session_jobs() -> None:
     current = st.query_params.get("job")
     for job in sorted(latest.values(), key=lambda j: j.created, reverse=True):
         left, right = st.columns([4, 1])
-        left.write(f"{job.title} · {job.state.value}")
+        left.write(f"{safe_label(job.title)} · {job.state.value}")
         if job.id != current and right.button("Open", key=f"open-{job.id}"):
             st.query_params["job"] = job.id
             st.query_params["course"] = job.params.get("owner_token") or ""
@@ -38,15 +39,15 @@ def workspace() -> None:
         skipped: list[ManifestError] = []
         courses = visible_courses(output_dir(), my_tokens(), everyone, skipped)
         for problem in skipped:
-            st.warning(describe(problem), icon=":material/warning:")
+            st.warning(safe_label(describe(problem)), icon=":material/warning:")
         if not courses:
             st.caption("No saved courses yet." if everyone else
                        "No saved courses yet. Courses you make, or open from their link, "
                        "are listed here.")
             return
         st.dataframe(pd.DataFrame([{
-            "Title": c["title"], "Chapters": f"{c['done']}/{c['total']}", "State": c["state"],
-            "Updated": c["updated"],
+            "Title": plain_text(c["title"]), "Chapters": f"{c['done']}/{c['total']}",
+            "State": c["state"], "Updated": c["updated"],
         } for c in courses]), hide_index=True)
         found = {str(c["path"]): c for c in courses}
         pick = st.selectbox("Course", list(found), format_func=lambda p: found[p]["title"])

@@ -9,9 +9,8 @@
   apply) and the job SUCCEEDED, or FAILED / EXPIRED when `end_next` says so.
   Inline jobs answer `output.inlinedResponses`, file jobs a `responsesFile` to download.
 - `POST batches/{id}:cancel` cancels a job that is not done; `DELETE batches/{id}` forgets it.
-- Files: Google's resumable upload (a start request answered with `X-Goog-Upload-URL`, then
-  upload-and-finalize on that URL answered with `X-Goog-Upload-Status: final` and the File),
-  and `GET files/{id}:download?alt=media` for a job's responses file.
+- Files (a JSONL input, a responses file) live in `tests.fakes.files`; a job's responses
+  file is downloaded with `GET files/{id}:download?alt=media`.
 """
 
 from __future__ import annotations
@@ -24,6 +23,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from tests.fakes.files import FileService
 
 BATCH_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatch"
 # (model, request body) -> (HTTP status, GenerateContentResponse or error envelope)
@@ -68,13 +69,12 @@ class Job:
 class BatchService:
     """Batch jobs and files by name. Thread-safe. Knobs: `delay`, `end_next`, `fail_keys`."""
 
-    def __init__(self, answer: Answerer) -> None:
+    def __init__(self, answer: Answerer, files: FileService) -> None:
         self._answer = answer
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self.jobs: dict[str, Job] = {}
-        self.files: dict[str, bytes] = {}
-        self._uploads: dict[str, dict[str, Any]] = {}
+        self.files = files
         # seconds a job stays PENDING/RUNNING before it is answered; read at every poll, so
         # shortening it lets a job that is already waiting finish
         self.delay = 0.0
@@ -94,7 +94,7 @@ class BatchService:
         batch = body.get("batch") or {}
         source = batch.get("inputConfig") or {}
         if "fileName" in source:
-            data = self.files.get(source["fileName"])
+            data = self.files.data(source["fileName"])
             if data is None:
                 return 404, f"File {source['fileName']} not found."
             lines = [json.loads(line) for line in data.decode().splitlines() if line.strip()]
@@ -159,7 +159,7 @@ class BatchService:
                 out = f"files/batch-{job.name.rsplit('/', 1)[-1]}-responses"
                 lines = [{"key": key, **answer}
                          for (key, _), answer in zip(job.items, answers, strict=True)]
-                self.files[out] = "".join(json.dumps(line) + "\n" for line in lines).encode()
+                self.files.put(out, "".join(json.dumps(line) + "\n" for line in lines).encode())
                 job.output = {"responsesFile": out}
             else:
                 job.output = {"inlinedResponses": {"inlinedResponses": [
@@ -174,37 +174,3 @@ class BatchService:
                               "status": "INTERNAL"}}
         status, payload = self._answer(model, request)
         return {"response": payload} if status == 200 else {"error": payload.get("error")}
-
-    # -- files -----------------------------------------------------------------------------
-
-    def start_upload(self, body: dict[str, Any], base: str) -> tuple[int, Any, dict[str, str]]:
-        """The resumable upload's start: where to send the bytes."""
-        file = (body or {}).get("file") or {}
-        with self._lock:
-            upload_id = f"up{next(self._ids):04d}"
-            self._uploads[upload_id] = {"meta": file, "data": b""}
-        url = f"{base}/upload/v1beta/files?upload_id={upload_id}&upload_protocol=resumable"
-        return 200, {}, {"X-Goog-Upload-URL": url, "X-Goog-Upload-Status": "active"}
-
-    def upload(self, upload_id: str, command: str, raw: bytes) -> tuple[int, Any, dict[str, str]]:
-        """One upload request on the session's URL; `finalize` makes the File."""
-        with self._lock:
-            session = self._uploads.get(upload_id)
-            if session is None:
-                return 404, "Upload session not found.", {}
-            session["data"] += raw
-            if "finalize" not in command:
-                return 200, {}, {"X-Goog-Upload-Status": "active"}
-            del self._uploads[upload_id]
-            name = f"files/fake{next(self._ids):04d}"
-            self.files[name] = session["data"]
-        meta = session["meta"]
-        resource = {"name": name, "displayName": meta.get("displayName", ""),
-                    "mimeType": meta.get("mimeType", "application/octet-stream"),
-                    "sizeBytes": str(len(session["data"])), "state": "ACTIVE",
-                    "createTime": _stamp(time.time()), "uri": f"https://fake/{name}"}
-        return 200, {"file": resource}, {"X-Goog-Upload-Status": "final"}
-
-    def download(self, name: str) -> bytes | None:
-        with self._lock:
-            return self.files.get(name)

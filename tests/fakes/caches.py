@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.fakes.catalog import lookup
+from tests.fakes.files import FileService
 from tests.fakes.wire import texts as _texts
 from tests.fakes.wire import tokens as _tokens
 
@@ -70,7 +71,8 @@ class Cache:
 class CacheService:
     """Live caches by name. Thread-safe. `created` and `deleted` count the life cycle."""
 
-    def __init__(self) -> None:
+    def __init__(self, files: FileService | None = None) -> None:
+        self.files = files
         self._caches: dict[str, Cache] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -105,7 +107,12 @@ class CacheService:
             return 400, f"models/{model} is not supported for createCachedContent."
         system = "".join(_texts(body.get("systemInstruction")))
         contents = body.get("contents") or []
-        tokens = _tokens(system + "".join(t for c in contents for t in _texts(c)))
+        parts = [p for c in contents for p in c.get("parts") or []]
+        refused = self.files.check_parts(parts) if self.files else None
+        if refused is not None:
+            return refused
+        media = sum(n for *_, n in self.files.describe(parts)) if self.files else 0
+        tokens = _tokens(system + "".join(t for c in contents for t in _texts(c))) + media
         if tokens < spec.cache_min:
             return 400, (f"Cached content is too small. total_token_count={tokens}, "
                          f"min_total_token_count={spec.cache_min}")

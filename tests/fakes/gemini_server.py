@@ -41,6 +41,7 @@ from urllib.parse import parse_qs, urlsplit
 from tests.fakes.batches import BatchService
 from tests.fakes.caches import Cache, CacheService
 from tests.fakes.catalog import ModelSpec, catalog, lookup, request_problem
+from tests.fakes.files import FileService
 from tests.fakes.wire import texts as _texts
 from tests.fakes.wire import tokens
 
@@ -191,6 +192,34 @@ def _quota_error(retry_delay: float | None, daily: bool) -> _Answer:
     )
 
 
+_ATTACHED = re.compile(r"^- (?P<name>.+?) \((?P<what>PDF|picture|recording|video|YouTube video)"
+                       r"(?:, (?P<pages>\d+) pages?|, (?P<time>[\d:]+))?\)$", re.M)
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}:{secs:02d}"
+
+
+def _media_citations(document: str) -> list[str]:
+    """Sources for each attached file the document part lists: a range inside the material
+    and one outside it (which the reader must drop)."""
+    cited = []
+    for match in _ATTACHED.finditer(document):
+        name = match["name"]
+        if match["pages"]:
+            pages = int(match["pages"])
+            cited += [f"{name}, pp. 1\u2013{min(2, pages)}", f"{name}, pp. {pages + 5}-{pages + 6}"]
+        elif match["time"]:
+            parts = [int(p) for p in match["time"].split(":")]
+            total = sum(v * 60 ** i for i, v in enumerate(reversed(parts)))
+            cited += [f"{name}, {_clock(total / 4)}\u2013{_clock(total / 2)}",
+                      f"{name}, {_clock(total + 60)}-{_clock(total + 120)}"]
+        else:
+            cited.append(name)
+    return cited
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
@@ -269,8 +298,9 @@ class FakeGemini:
         self.hang_seconds = 30.0  # how long a random "hang" fault sleeps
         self.echo_key = False  # error messages quote the API key they were sent with
         self.serve_models = True  # False: a gateway without /models (list and get answer 404)
-        self.caches = CacheService()
-        self.batches = BatchService(self._batch_item)
+        self.files = FileService()
+        self.caches = CacheService(self.files)
+        self.batches = BatchService(self._batch_item, self.files)
         self.requests: list[Recorded] = []
         self.batch_items: list[Recorded] = []  # the requests inside batch jobs, answered
         self.max_in_flight = 0
@@ -484,7 +514,14 @@ class FakeGemini:
             return _not_found(version, model or "")
         spec, concrete = served
         if action == "countTokens":
-            return _Answer(200, {"totalTokens": tokens(json.dumps(rec.body or {}))})
+            parts = self._media_parts(rec.body or {})
+            refused = self.files.check_parts(parts)
+            if refused is not None:
+                return _error(*refused)
+            media = sum(n for *_, n in self.files.describe(parts))
+            text = json.dumps({k: v for k, v in (rec.body or {}).items()}) if not parts else \
+                "".join(t for c in (rec.body or {}).get("contents") or [] for t in _texts(c))
+            return _Answer(200, {"totalTokens": tokens(text) + media})
         if action == "batchGenerateContent" and isinstance(rec.body, dict):
             if version == "v1":
                 return _error(404, f"Unknown path {rec.path.split('?')[0]}")
@@ -499,6 +536,9 @@ class FakeGemini:
             cache, refusal = self.caches.for_request(concrete, rec.body)
             if refusal is not None:
                 return _error(404 if "not found" in refusal else 400, refusal)
+            refused = self.files.check_parts(self._media_parts(rec.body))
+            if refused is not None:
+                return _error(*refused)
             return self._generate(rec, spec, concrete, cache,
                                   stream=action == "streamGenerateContent")
         return _error(400, "Invalid JSON payload received.")
@@ -519,18 +559,22 @@ class FakeGemini:
         version, kind, name, action = groups
         if version == "v1":
             return _error(404, f"Unknown path {url.path}")
-        service = self.batches
+        service, files = self.batches, self.files
         if url.path.startswith("/upload/"):
             command = {k.lower(): v for k, v in headers.items()}.get("x-goog-upload-command", "")
             upload_id = (parse_qs(url.query).get("upload_id") or [""])[0]
             if upload_id:
-                return self._reply(*service.upload(upload_id, command, raw))
-            return self._reply(*service.start_upload(body or {}, self.url))
+                return self._reply(*files.upload(upload_id, command, raw))
+            return self._reply(*files.start_upload(body or {}, self.url, headers))
         full = f"{kind}/{name}"
         if kind == "files" and method == "GET" and action == "download":
-            data = service.download(full)
+            data = files.data(full)
             return _Answer(200, None, raw=data) if data is not None \
                 else _error(404, f"File {full} not found.")
+        if kind == "files" and method == "GET":
+            return self._reply(*(files.get(full) if name else files.list()))
+        if kind == "files" and method == "DELETE" and name:
+            return self._reply(*files.delete(full))
         if kind == "batches" and method == "GET" and not action:
             return self._reply(*service.get(full))
         if kind == "batches" and method == "POST" and action == "cancel":
@@ -555,7 +599,9 @@ class FakeGemini:
             answer = _error(400, problem)
         else:
             cache, refusal = self.caches.for_request(concrete, body)
+            refused = self.files.check_parts(self._media_parts(body))
             answer = _error(404 if "not found" in refusal else 400, refusal) if refusal \
+                else _error(*refused) if refused \
                 else self._generate(rec, spec, concrete, cache, stream=False, wait=False)
         with self._lock:
             self.batch_items.append(rec)
@@ -622,13 +668,34 @@ class FakeGemini:
                 return
             time.sleep(min(_SLICE, left))
 
+    @staticmethod
+    def _media_parts(body: dict) -> list[dict]:
+        return [p for c in body.get("contents") or [] if isinstance(c, dict)
+                for p in c.get("parts") or [] if isinstance(p, dict) and "text" not in p]
+
+    def seen_media(self, rec: Recorded, cache: Cache | None = None) -> list[tuple[str, str, int]]:
+        """(name, modality, tokens) of the media a request carried, its cache's first."""
+        resolution = rec.generation_config.get("mediaResolution")
+        cached = [p for c in (cache.contents if cache else []) for p in c.get("parts") or []
+                  if "text" not in p]
+        return self.files.describe(cached + self._media_parts(rec.body or {}), resolution)
+
     def _answer(self, rec: Recorded, fault: _Fault | None, spec: ModelSpec,
                 concrete: str, cache: Cache | None, cached: int) -> dict:
         prompt_text = rec.system + "".join(
             t for c in rec.body.get("contents") or [] for t in _texts(c)
         )
-        prompt = tokens(prompt_text) + (cache.tokens if cache else 0)
-        usage: dict[str, Any] = {"promptTokenCount": prompt, "totalTokenCount": prompt}
+        seen = self.seen_media(rec, cache)
+        in_cache = sum(n for *_, n in self.seen_media(
+            Recorded("", "", "", "", {}, 0.0), cache)) if cache else 0
+        text = tokens(prompt_text) + (cache.tokens - in_cache if cache else 0)
+        details: dict[str, int] = {"TEXT": text}
+        for _, kind, count in seen:
+            details[kind] = details.get(kind, 0) + count
+        prompt = sum(details.values())
+        usage: dict[str, Any] = {"promptTokenCount": prompt, "totalTokenCount": prompt,
+                                 "promptTokensDetails": [{"modality": k, "tokenCount": v}
+                                                         for k, v in details.items()]}
         if cached:
             usage["cachedContentTokenCount"] = cached
         kind = fault.kind if fault is not None else ""
@@ -642,7 +709,7 @@ class FakeGemini:
         else:
             as_json = (kind != "markdown"
                        and rec.generation_config.get("responseMimeType") == "application/json")
-            text = self._text(rec, as_json, cache)
+            text = self._text(rec, as_json, cache, self.seen_media(rec, cache))
             candidate = {"content": {"role": "model", "parts": [{"text": text}]},
                          "finishReason": "STOP"}
         output = tokens(text)
@@ -694,7 +761,8 @@ class FakeGemini:
 
     # -- deterministic answers --------------------------------------------------------------
 
-    def _text(self, rec: Recorded, as_json: bool, cache: Cache | None = None) -> str:
+    def _text(self, rec: Recorded, as_json: bool, cache: Cache | None = None,
+              seen: list[tuple[str, str, int]] = ()) -> str:
         document = cache.document if cache else (rec.parts[0] if rec.parts else "")
         if rec.kind == "outline":
             titles = self._outline(rec, document)
@@ -708,7 +776,9 @@ class FakeGemini:
                 "title": title,
                 "summary": f"This chapter covers {title} and why it matters.",
                 "explanation": f"{title} is explained here step by step, with the examples "
-                "from the document and the reasoning that connects them.",
+                "from the document and the reasoning that connects them."
+                + "".join(f"\n\nMedia seen: {name} ({kind}, {count} tokens)."
+                          for name, kind, count in seen),
                 "extension": f"Further reading on {title}; try applying it to a new case.",
             }
             asked = (rec.generation_config.get("responseJsonSchema") or {}).get("properties", {})
@@ -716,6 +786,7 @@ class FakeGemini:
                 headings = re.findall(r"^#{1,3}\s+(.+?)\s*$", document, re.M)
                 chapter["sources"] = [h for h in headings if h.lower() == title.lower()][:1]
                 chapter["sources"].append("A section the document does not have")
+                chapter["sources"] += _media_citations(document)
             if "quiz" in asked:  # n questions, the correct option moving through A-D
                 chapter["quiz"] = [{
                     "question": f"Question {q} on {title}: which statement is right?",

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.fakes.gemini_server import FakeGemini
+from tests.fakes.web_server import FakeWeb
 
 TEST_KEY = "test-key"
 
@@ -25,3 +26,11 @@ def gemini_env(fake_gemini: FakeGemini, monkeypatch: pytest.MonkeyPatch) -> Iter
     monkeypatch.setenv("GEMINI_API_KEY", TEST_KEY)
     monkeypatch.delenv("GOOGLE_API_KEY", raising=False)
     yield fake_gemini
+
+
+@pytest.fixture
+def fake_web(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeWeb]:
+    """A started FakeWeb on 127.0.0.1, with private addresses allowed so links can reach it."""
+    monkeypatch.setenv("GEMINITEACHER_ALLOW_PRIVATE_URLS", "1")
+    with FakeWeb() as web:
+        yield web

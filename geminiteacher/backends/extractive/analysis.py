@@ -16,7 +16,11 @@ from collections.abc import Callable, Sequence
 from geminiteacher.backends.extractive.anatomy import matter_flags
 from geminiteacher.backends.extractive.blocks import Block, parse_blocks
 from geminiteacher.backends.extractive.planner import Chapter, plan_chapters
-from geminiteacher.backends.extractive.salience import central_sentences, key_terms
+from geminiteacher.backends.extractive.salience import (
+    central_sentences,
+    key_terms,
+    teaching_sentence,
+)
 from geminiteacher.backends.extractive.text import (
     Sentence,
     detect_language,
@@ -24,6 +28,7 @@ from geminiteacher.backends.extractive.text import (
     is_cjk,
     shorten,
     stopwords_for,
+    subject_of,
     title_case,
 )
 
@@ -45,6 +50,12 @@ class Analysis:
             df.update(block.terms.keys())
         documents = max(1, sum(1 for b in self.blocks if b.terms))
         self.idf = {term: math.log((documents + 1) / count) for term, count in df.items()}
+        self.files: list[list[Block]] = [[]]  # each joined file's blocks, in order
+        for block in self.blocks:
+            if block.opens_file and any(b.size for b in self.files[-1]):
+                self.files.append([])
+            self.files[-1].append(block)
+        self._file_of = {id(b): k for k, blocks in enumerate(self.files) for b in blocks}
         flags = matter_flags(self.blocks)
         teaching = [b for b, matter in zip(self.blocks, flags, strict=True) if not matter]
         # A source that is all front or back matter (a licence on its own) is taught as it is.
@@ -52,6 +63,10 @@ class Analysis:
         self._lock = threading.Lock()
         self._plans: dict[tuple[int, bool, bool], list[Chapter]] = {}
         self._sections: list[tuple[Block, list[Block]]] | None = None
+
+    def file_of(self, block: Block) -> int:
+        """Which of the joined files (0, 1, ...) a block belongs to."""
+        return self._file_of.get(id(block), 0)
 
     @staticmethod
     def sentences(blocks: Sequence[Block]) -> list[Sentence]:
@@ -98,25 +113,25 @@ class Analysis:
             return self._sections
 
     def name(self, blocks: Sequence[Block], taken: Callable[[str], bool]) -> str:
-        """A readable title for text without a heading: its key phrases, else its lead words.
-
-        The two leading phrases (one when the second is much weaker); when `taken` says
-        that title is in use, other pairs of its key phrases are tried first.
-        """
+        """A title a reader would write for text without a heading: what its central
+        sentences are about (the subject of one, when that is a key term of the text),
+        else its leading key term, else its lead words. Titles `taken` are passed over."""
         sentences = self.sentences(blocks)
         if self.cjk:
             central = central_sentences(sentences, self.idf, 1) or sentences[:1]
             if central:
                 return first_clause(central[0].text)
-        terms = [] if self.cjk else key_terms(sentences, self.idf, 6)
-        if terms:
-            strong = len(terms) > 1 and terms[1].score >= 0.4 * terms[0].score
-            options = [terms[:2] if strong else terms[:1]]
-            options += [[a, b] for i, a in enumerate(terms) for b in terms[i + 1 :]]
-            titles = [
-                shorten(self.conjunction.join(title_case(t.surface) for t in pair))
-                for pair in options
-            ]
+        terms = [] if self.cjk else key_terms(sentences, self.idf, 8)
+        keys = {t.key for t in terms}
+        options = [
+            subject
+            for sentence in central_sentences(sentences, self.idf, 5, eligible=teaching_sentence)
+            for subject, subject_keys in [subject_of(sentence)]
+            if subject and keys.intersection(subject_keys)
+        ]
+        options += [t.surface for t in terms]
+        if options:
+            titles = [shorten(o[:1].upper() + o[1:]) for o in dict.fromkeys(options)]
             return next((t for t in titles if not taken(t)), titles[0])
         if sentences:
             return shorten(" ".join(sentences[0].text.split()[:8]), 60)

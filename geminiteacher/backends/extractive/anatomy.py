@@ -3,9 +3,13 @@
 Front matter is a title page, a table of contents, a copyright page; back matter is a
 licence text (the GNU FDL or GPL, MIT, ...), an index, a bibliography or reference list,
 a changelog. A section is recognised by its heading ("Table of Contents", "Appendix A GNU
-Free Documentation License", "Index") or, without a telling heading, by its text: lines
-of entries and page numbers (a contents list, an index) or legal notices. The text before
-a file's first heading is front matter when it is only a title page and such notices.
+Free Documentation License", "Index"): then it goes with everything below it. Without a
+telling heading, a heading's own text (up to the next heading) is matter when it is mostly
+a title page, legal notices or entries with page numbers (a contents list, an index): then
+only that text goes, and the sections below it stay (a part whose opening page holds its
+release line, copyright and contents). The text before a file's first heading is judged
+the same way, and so is every paragraph on its own: one made of legal notices (a licence
+paragraph on a title page, a copyright line) never teaches.
 """
 
 from __future__ import annotations
@@ -23,9 +27,10 @@ _TITLES = re.compile(
     r"|(?:(?:{kinds})(?: and (?:{kinds}))? )?index(?:es)?|indices|index of .*"
     r"|bibliography|references|works cited|further reading|literature"
     r"|(?:the |software |open source )?licen[cs](?:e|es|ing)(?: (?:and|&) copyright| information"
-    r"| terms| agreement| notice)?|(?:gnu|mit|bsd|apache|mozilla|eclipse|isc|creative commons)"
-    r"\b.*licen[cs]e.*|copying(?: conditions| this manual)?"
-    r"|change ?log|changes|release notes|(?:version|revision) history|news"
+    r"| terms| agreement| notice)?"
+    r"|(?:the )?(?:gnu|mit|bsd|apache|mozilla|eclipse|isc|creative commons)\b.*licen[cs]e.*"
+    r"|copying(?: conditions| this manual)?"
+    r"|change ?log|changes|release notes|(?:version|revision) history|(?:old(?:er)? )?news"
     r"|acknowledge?ments|about the authors?)$".replace(
         "{kinds}", "general|concept|function|variable|type|data type|data|program|command"
         "|keystroke|subject|name|author|option|symbol"
@@ -36,7 +41,10 @@ _LEGAL = re.compile(
     r"permission is (?:hereby )?granted|all rights reserved|gnu (?:free documentation|general "
     r"public|lesser general public) license|provided \W?as is\W?|without warranty|isbn[\s:-]*\d"
     r"|copyright\s*(?:©|\(c\)|\d{4}|notice|holders?)|permission notice|licensed under"
-    r"|creative commons|this program is free software|in no event shall|liable for any",
+    r"|without (?:any )?warranty|implied warranty"
+    r"|creative commons|this program is free software|in no event shall|liable for any"
+    r"|redistribution and use in|redistributions? of (?:source|binary)|must not be misrepresented"
+    r"|endorse or promote products|warranties of merchantability",
     re.IGNORECASE,
 )
 _TOKEN = re.compile(r"[^\W_]+")
@@ -51,27 +59,56 @@ def matter_flags(blocks: Sequence[Block]) -> list[bool]:
     flags = [False] * len(blocks)
     i = 0
     while i < len(blocks):
-        if i == 0 or blocks[i - 1].opens_file:  # the text before a file's first heading
-            end = _own_end(blocks, i - 1)
-            if end > i and end < len(blocks) and _front_page(blocks[i:end]):
-                flags[i:end] = [True] * (end - i)
-                i = end
-                continue
-        if _matter_section(blocks, i):
+        block = blocks[i]
+        if block.kind == "heading" and not block.opens_file and _matter_title(block.title):
             end = _section_end(blocks, i)
             flags[i:end] = [True] * (end - i)
             i = end
             continue
-        i += 1
-    return flags
+        start = i + 1 if block.kind == "heading" else i
+        end = _own_end(blocks, start - 1)
+        opening = start == 0 or blocks[start - 1].opens_file  # before a file's first heading
+        if end > start and (end < len(blocks) or not opening) and _front_page(
+            blocks[start:end], opening
+        ):
+            flags[start:end] = [True] * (end - start)
+        for k in range(start, end):
+            flags[k] = flags[k] or _legal_block(blocks[k])
+        i = max(end, i + 1)
+    return _emptied_headings(blocks, flags)
 
 
-def _matter_section(blocks: Sequence[Block], i: int) -> bool:
-    """Whether block i is a heading whose title or own text marks front or back matter."""
-    block = blocks[i]
-    if block.kind != "heading" or block.opens_file:
-        return False
-    return _matter_title(block.title) or _matter_text(blocks[i + 1 : _own_end(blocks, i)])
+def _emptied_headings(blocks: Sequence[Block], flags: list[bool]) -> list[bool]:
+    """Flag the headings whose whole section turned out to be matter (a licence appendix
+    recognised by its paragraphs), so they leave no empty chapter behind."""
+    kept = [0]  # prefix sums of the words that teach, and of those that do not
+    dropped = [0]
+    for block, flag in zip(blocks, flags, strict=True):
+        kept.append(kept[-1] + (0 if flag else block.size))
+        dropped.append(dropped[-1] + (block.size if flag else 0))
+    open_headings: list[int] = []
+    ends: dict[int, int] = {}
+    for i, block in enumerate(blocks):
+        if block.kind == "heading":
+            while open_headings and blocks[open_headings[-1]].level >= block.level:
+                ends[open_headings.pop()] = i
+            open_headings.append(i)
+    ends.update((i, len(blocks)) for i in open_headings)
+    out = list(flags)
+    for i, end in ends.items():
+        if not blocks[i].opens_file and kept[end] == kept[i] and dropped[end] > dropped[i]:
+            out[i] = True
+    return out
+
+
+def is_legal(text: str) -> bool:
+    """Whether a sentence holds a legal notice (copyright, permission, warranty, licence)."""
+    return bool(_LEGAL.search(text))
+
+
+def _legal_block(block: Block) -> bool:
+    """A paragraph or list made (almost) only of legal notices."""
+    return bool(block.size) and _legal_words([block]) >= 0.8 * block.size
 
 
 def _section_end(blocks: Sequence[Block], i: int) -> int:
@@ -133,18 +170,21 @@ def _entries(block: Block) -> bool:
     )
 
 
-def _front_page(blocks: Sequence[Block]) -> bool:
-    """Text before the first heading that is mostly a title page, notices and contents:
-    short title lines, legal sentences and contents entries make up most of its words,
-    and a notice or a contents list is among them (or it is just a few title lines)."""
+def _front_page(blocks: Sequence[Block], opening: bool) -> bool:
+    """Text under one heading (or before the first, `opening`) that is mostly a title page,
+    notices and contents: short title lines, legal sentences and contents entries make up
+    most of its words, and a notice or a contents list is among them (or, at the opening,
+    it is just a few title lines)."""
     prose = [b for b in blocks if b.size]
     if not prose:
         return False
+    if _matter_text(prose):
+        return True
     words = sum(b.size for b in prose)
     legal = _legal_words(prose)
     listed = [b for b in prose if _entries(b) or _matter_title(b.text)]
     titles = [b for b in prose if _title_line(b) and b not in listed]
-    if len(titles) == len(prose) <= 3:
+    if opening and len(titles) == len(prose) <= 3:
         return True
     matter = legal + sum(b.size for b in listed) + sum(b.size for b in titles)
     return (legal or listed) and matter >= 0.6 * words

@@ -15,6 +15,7 @@ from geminiteacher.backends.extractive.text import (
     ENGLISH_STOPWORDS,
     Sentence,
     analyse_sentence,
+    as_statement,
     clean_title,
     is_file_name,
     split_sentences,
@@ -78,7 +79,7 @@ def _prose_sentences(block: Block) -> list[str]:
         return split_sentences(_QUOTE.sub("", block.text))
     if block.kind == "list":
         return [
-            s
+            as_statement(s) or s
             for item in _list_items(block.text)
             for paragraph in re.split(r"\n[ \t]*\n", _ITEM_MARKER.sub("", item))
             for s in split_sentences(paragraph)

@@ -29,6 +29,7 @@ ENGLISH = {
         "below is the passage at the same place in the outline."
     ),
     "no_prose": "The source holds no self-contained sentences to summarise here.",
+    "thin": "chapter {index} “{title}” is too thin to quiz: no statement in it to ask about",
     "heading_only": "The source has a heading here but no text under it.",
     "empty": "The source has no text to draw on for this chapter.",
     "chapters": "Chapters",

@@ -3,9 +3,11 @@
 1. Cut the blocks at every heading level present; a cut at level L opens a chapter at each
    heading of level <= L. Headings with (almost) no text of their own, such as the
    `# file name` headings of joined sources, fold into the chapter that follows.
-2. Pick a level: among those whose chapter count fits the limit, the one nearest a count
-   suited to the length (about 300 words a chapter, at least 3), deeper on ties; with a
-   fixed count, the level whose count is nearest N.
+2. Pick a level: among those whose chapter count fits the limit, one where no part holds
+   most of the text (else that part, a user manual among small appendices, would be one
+   chapter), then the one nearest a count suited to the length (about 300 words a
+   chapter, at least 3), deeper on ties; with a fixed count, the level whose count is
+   nearest N. A part too large for one chapter is split at its own chapters (step 3).
 3. Group neighbours into balanced runs when there are too many (cutting between siblings
    of different parents first), then split chapters that are too large (or, with a fixed
    count, the largest, until there are N) at sub-headings or quiet paragraph boundaries.
@@ -26,6 +28,7 @@ from geminiteacher.errors import OutlineError
 
 WORDS_PER_CHAPTER = 300
 MIN_PART_WORDS = 1000
+DOMINANT = 0.5  # share of the words above which one part dominates a level
 
 
 @dataclass
@@ -70,9 +73,12 @@ def plan_chapters(
     else:
         limit = max(1.25 * total / max_chapters, MIN_PART_WORDS)
         parts = _allocate_oversize(chunks, max_chapters, limit)
-    chapters = [piece for chunk, k in zip(chunks, parts, strict=True) for piece in _split(chunk, k)]
+    chapters = [
+        piece for chunk, k in zip(chunks, parts, strict=True)
+        for piece in _split(chunk, k, conjunction)
+    ]
     if fixed:
-        chapters = _split_until(chapters, max_chapters)
+        chapters = _split_until(chapters, max_chapters, conjunction)
     return _titled(chapters, name)
 
 
@@ -108,6 +114,9 @@ def _fold_tiny(chunks: list[_Chunk]) -> list[_Chunk]:
         if carry and folded and _starts_file(chunk) and not _starts_file(_Chunk(carry)):
             folded[-1].blocks.extend(carry)  # a file's small last section stays in its file
             carry = []
+        if folded and not carry and _table_only(chunk) and not _starts_file(chunk):
+            folded[-1].blocks.extend(chunk.blocks)  # a table under its own heading is no chapter
+            continue
         if chunk.size < threshold:
             carry.extend(chunk.blocks)
             continue
@@ -119,6 +128,13 @@ def _fold_tiny(chunks: list[_Chunk]) -> list[_Chunk]:
         else:
             folded.append(_Chunk(carry))
     return folded
+
+
+def _table_only(chunk: _Chunk) -> bool:
+    """A chunk with tables but no prose to teach from ("Summary table")."""
+    return any(b.kind == "table" for b in chunk.blocks) and not any(
+        b.sentences for b in chunk.blocks
+    )
 
 
 def _choose_cut(blocks: Sequence[Block], limit: int, fixed: bool) -> list[_Chunk]:
@@ -139,7 +155,16 @@ def _choose_cut(blocks: Sequence[Block], limit: int, fixed: bool) -> list[_Chunk
     if fitting:
         words = sum(b.size for b in blocks)
         ideal = max(min(3, limit), min(limit, round(words / WORDS_PER_CHAPTER)))
-        return cuts[min(fitting, key=lambda lv: (abs(len(cuts[lv]) - ideal), -lv))]
+
+        def fit(lv: int) -> tuple[bool, int, int]:
+            # a level where one part holds most of the text (and more than a chapter's worth)
+            # teaches it in one chapter:
+            # a deeper level that shows that part's own chapters wins when it fits
+            largest = max(c.size for c in cuts[lv])
+            dominant = largest > DOMINANT * words and largest > WORDS_PER_CHAPTER
+            return dominant, abs(len(cuts[lv]) - ideal), -lv
+
+        return cuts[min(fitting, key=fit)]
     over = [lv for lv in levels if len(cuts[lv]) > limit]
     return cuts[min(over)] if over else whole
 
@@ -213,11 +238,18 @@ def _combine(group: list[_Chunk], siblings: Counter[int], conjunction: str) -> _
 
 
 def _join_titles(titles: list[str], conjunction: str) -> str:
-    listed = titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + conjunction + titles[-1]
-    if len(listed) <= 80:
-        return listed
-    ranged = f"{titles[0]} – {titles[-1]}"
-    return ranged if len(ranged) <= 80 else shorten(titles[0])
+    """Titles listed ("A, B and C"), else by their heads before a colon ("5. Cachegrind and
+    6. Callgrind"), else as a range ("A – C"), else the first one."""
+    heads = [t.split(": ", 1)[0] for t in titles]
+    for names in (titles, heads):
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + conjunction + names[-1]
+        if len(listed) <= 80:
+            return listed
+    for names in (titles, heads):
+        ranged = f"{names[0]} – {names[-1]}"
+        if len(ranged) <= 80:
+            return ranged
+    return shorten(titles[0])
 
 
 def _allocate_exact(chunks: Sequence[_Chunk], target: int) -> list[int]:
@@ -238,8 +270,9 @@ def _allocate_oversize(chunks: Sequence[_Chunk], most_parts: int, largest: float
     return parts
 
 
-def _split(chunk: _Chunk, k: int) -> list[_Chunk]:
-    """Divide a chunk into up to k balanced parts at the quietest boundaries near even cuts."""
+def _split(chunk: _Chunk, k: int, conjunction: str) -> list[_Chunk]:
+    """Divide a chunk into up to k balanced parts at the quietest boundaries near even cuts,
+    its own top sub-headings first (a part's chapters rather than their sections)."""
     units = list(chunk.blocks)
     if k < 2 or chunk.size == 0:
         return [chunk]
@@ -249,10 +282,13 @@ def _split(chunk: _Chunk, k: int) -> list[_Chunk]:
     if k < 2:
         return [chunk]
 
+    inner = [u.level for u in units[1:] if u.kind == "heading" and not u.opens_file]
+    top = min(inner, default=0)
+
     def penalty(b: int) -> float:
         value = 0.4 * _cohesion(units, b)
         if units[b].kind == "heading":
-            value -= 1.0 if units[b].opens_file else 0.5
+            value -= 1.0 if units[b].opens_file or units[b].level == top else 0.5
         if units[b - 1].kind == "heading":
             value += 1.0
         if units[b].joiner != "\n\n":
@@ -269,11 +305,19 @@ def _split(chunk: _Chunk, k: int) -> list[_Chunk]:
     pieces = []
     for j, part in enumerate(parts):
         if j and part[0].kind == "heading":
-            pieces.append(_Chunk(part, part[0].title, chunk.parent))
+            pieces.append(_Chunk(part, _piece_title(part, top, conjunction), chunk.parent))
         else:
             continued = bool(chunk.title) if j else chunk.continued
             pieces.append(_Chunk(part, chunk.title, chunk.parent, continued))
     return pieces
+
+
+def _piece_title(part: Sequence[Block], top: int, conjunction: str) -> str:
+    """A part that opens with a sub-heading: named after the top sub-headings it holds."""
+    if part[0].level != top:
+        return part[0].title
+    return _join_titles([b.title for b in part if b.kind == "heading" and b.level == top],
+                        conjunction)
 
 
 def _cohesion(units: Sequence[Block], b: int, width: int = 2) -> float:
@@ -290,11 +334,11 @@ def _cohesion(units: Sequence[Block], b: int, width: int = 2) -> float:
     return dot / norm
 
 
-def _split_until(chunks: list[_Chunk], target: int) -> list[_Chunk]:
+def _split_until(chunks: list[_Chunk], target: int, conjunction: str) -> list[_Chunk]:
     while len(chunks) < target:
         order = sorted(range(len(chunks)), key=lambda j: (-chunks[j].size, j))
         for i in order:
-            pieces = _split(chunks[i], 2)
+            pieces = _split(chunks[i], 2, conjunction)
             if len(pieces) == 2:
                 chunks[i : i + 1] = pieces
                 break

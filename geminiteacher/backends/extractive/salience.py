@@ -16,7 +16,11 @@ from dataclasses import dataclass, replace
 
 from geminiteacher.backends.extractive.text import (
     Sentence,
+    adjectival,
+    find_words,
+    inflected,
     is_clean_sentence,
+    opens_object,
     phrase_counts,
     refers_back,
     surface_of,
@@ -49,8 +53,18 @@ _GENERIC = frozenset(
 time lot kind sort point use word item list end start""",
     )
 )
-_ADJECTIVE = re.compile(r"(?:al|ar|ic|ous|ive|ed|ful|less|able|ible|ary|ent|ant)$")
 _VERB_FORM = re.compile(r"^[a-z]+[^s]s$")  # "surrounds", "carries": a verb after its subject
+_ARTICLE = re.compile(r"^(?:an?|the|el|la|los|las|un|una|le|les|une|der|die|das|ein|eine)\s+",
+                      re.IGNORECASE)
+_OUTRIGHT = re.compile(
+    r"^(?:\s*\([^)]*\))?,?\s+(?:(?:is|are)\s+(?:a|an|the|one|any|what|how)\b|means\b"
+    r"|are\s+(?:(?!\w+(?:ed|ly)\b)[a-z][\w-]*\s+){0,2}[a-z][\w-]*[^s\W]s\b"
+    r"|refers? to\b|(?:is|are) (?:called|defined as|known as)\b|denotes\b"
+    r"|es (?:un|una|el|la)\b|son (?:los|las|unos|unas)\b|est (?:un|une|le|la)\b"
+    r"|sont (?:des|les)\b|ist (?:ein|eine|der|die|das)\b|sind\b)",
+    re.IGNORECASE,
+)
+_VERSION_TAIL = re.compile(r"^\.\d")
 _VERB_AFTER = re.compile(r"^\s+(is|are|was|were)\b", re.IGNORECASE)
 _DEFINED_BEFORE = re.compile(
     r"(?:called|known as|termed|defined as|llamad[oa]s?|appelée?s?|genannt)\s+(?:the\s+)?[\"“']?$",
@@ -254,7 +268,10 @@ def _introduce(phrase: str, sentences: Sequence[Sentence]) -> Term | None:
     and the phrase must be used as a noun (after an article or a preposition) unless the
     text defines it or it is a name: verbs and adjectives are not key terms.
     """
+    if " " in phrase and any(inflected(w) for w in phrase.split(" ")[:-1]):
+        return None  # "caller maintains input": a verb inside, not a term
     spellings: Counter[str] = Counter()
+    verb_uses = 0
     first: Sentence | None = None
     definition: tuple[Sentence, str] | None = None
     articles: Counter[str] = Counter()
@@ -266,12 +283,18 @@ def _introduce(phrase: str, sentences: Sequence[Sentence]) -> Term | None:
             continue
         spellings[surface] += 1
         head = head or _stands_alone(phrase, sentence)
-        words = sentence.text[: _word_at(sentence.text, surface)].split()
+        at = max(0, find_words(sentence.text, surface))
+        after = sentence.text[at + len(surface):]
+        if _VERSION_TAIL.match(after):
+            return None  # "bzip2-0" of "bzip2-0.1": a version, not a term
+        last = surface.split(" ")[-1]
+        verb_uses += opens_object(after) and (" " not in surface or inflected(last))
+        words = sentence.text[:at].split()
         before = words[-1].casefold() if words else ""
         # after an article or a preposition (perhaps with an adjective between: "a nuclear
         # envelope"), or opening the sentence as its subject
         noun = noun or not phrase.isascii() or before in _NOUN_MARKERS or (
-            len(words) > 1 and words[-2].casefold() in _NOUN_MARKERS and _ADJECTIVE.search(before)
+            len(words) > 1 and words[-2].casefold() in _NOUN_MARKERS and adjectival(before)
         ) or (not words and not surface.casefold().endswith("ly"))
         proper = proper or bool(words and any(c.isupper() for c in surface))
         if before in ("a", "an", "the"):
@@ -285,6 +308,8 @@ def _introduce(phrase: str, sentences: Sequence[Sentence]) -> Term | None:
                 definition = (sentence, surface)
     if first is None or not (definition or (noun and head) or proper):
         return None
+    if not definition and (verb_uses or (" " not in phrase and phrase.endswith("ed"))):
+        return None  # "describes both ...", "returned", "Heapwatch reports the": verbs
     # Prefer the lower-case spelling on ties: a capital is often just the sentence start.
     usual = min(spellings, key=lambda s: (-spellings[s], s != s.lower(), s))
     article = "an" if articles["an"] else "a" if articles["a"] else "the" if articles else ""
@@ -296,17 +321,6 @@ def _introduce(phrase: str, sentences: Sequence[Sentence]) -> Term | None:
         return Term(phrase, usual, definition[0], True, article=article, proper=proper,
                     agrees_plural=plural)
     return Term(phrase, usual, first, False, article=article, proper=proper)
-
-
-def _word_at(text: str, words: str) -> int:
-    """Where `words` stand as whole words in `text` (0 when they do not)."""
-    at = text.find(words)
-    while at >= 0:
-        end = at + len(words)
-        if (not at or not text[at - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
-            return at
-        at = text.find(words, at + 1)
-    return 0
 
 
 def _introduces(sentence: Sentence, surface: str) -> bool:
@@ -323,6 +337,26 @@ def _stands_alone(key: str, sentence: Sentence) -> bool:
         for run in sentence.runs
         for i in range(len(run))
     )
+
+
+def defines_outright(term: Term) -> bool:
+    """Whether the term's sentence opens by defining it ("A glob pattern is a ...", "Magic
+    rules are ...", "X means ..."): only then is "What is X?" a fair question."""
+    text = _ARTICLE.sub("", term.sentence.text.strip(), count=1)
+    if not text.casefold().startswith(term.surface.casefold()):
+        return False
+    return bool(_OUTRIGHT.match(text[len(term.surface):]))
+
+
+def glosses(term: Term) -> bool:
+    """Whether the term's sentence can gloss it: it defines the term, or the term is what
+    the sentence is about (its opening words), not a word it merely mentions."""
+    if refers_back(term.sentence.text):
+        return False  # "These flags are ...": about something the reader has not seen
+    if term.defined or not term.surface.isascii():
+        return True
+    text = _ARTICLE.sub("", term.sentence.text.strip(), count=1)
+    return text.casefold().startswith(term.surface.casefold())
 
 
 def defines(text: str, surface: str) -> bool:

@@ -20,7 +20,13 @@ _TOKEN = re.compile(r"\w+(?:['’-]\w+)*|[^\w\s]")
 _END = re.compile(r"([。！？]+|[.!?…]+)([\"'”’)\]」』）]*)")
 _INITIALISM = re.compile(r"^(?:[A-Za-z]\.)*[A-Za-z]$")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_OPAQUE = re.compile(r"\]\([^)\s]*(?:\s+\"[^\"]*\")?\)|`[^`]+`")
 _MARKUP = re.compile(r"<[^>]+>|[*`~]+|(?<!\w)_+|_+(?!\w)")
+# A permalink mark an HTML manual leaves after a heading ("Events#", "close()#", "Intro ¶");
+# "C#" keeps its sign.
+_PERMALINK = re.compile(r"(?:\s+[#¶§🔗]|(?<=\w\w)#|(?<=\))#|[¶§🔗])+$")
+# A number the document already gave, repeated ("2. 2. How to use bzip2").
+_DOUBLED_NUMBER = re.compile(r"^(\d+(?:\.\d+)*\.?)(?:\s+\1(?=\s))+")
 _FILENAME = re.compile(
     r"^([\w .()\[\]-]+)\.(?:pdf|docx?|pptx?|html?|xhtml|epub|md|markdown|txt|rst)$", re.I
 )
@@ -139,7 +145,102 @@ def is_clean_sentence(text: str) -> bool:
     opening = _OPENING.match(text) or _LOWER_NAME.match(text)
     if not opening or not _ENDING.search(text) or _CODE.search(text) or _LABELLED.match(text):
         return False
+    if text.count("(") != text.count(")") or text.count("[") != text.count("]"):
+        return False  # half a link or an aside cut off
     return text_size(text) >= (8 if _CJK_CHAR.match(text) else 5)
+
+
+_AUXILIARIES = _words(
+    "is are was were has have had can could will would must may might should does do did "
+    "es son est sont ist sind hat haben"
+)
+_NOT_AFTER_VERB = _words("of in on at to for and or nor with by from as")
+_DEMONSTRATIVES = _words("this that these those")
+
+
+# Words that open an object: a word right before one was used as a verb ("releases all").
+_OBJECT_AFTER = re.compile(
+    r"^\s+(?:a|an|the|all|both|its|their|this|these|how|what|whether|your|our|my|them"
+    r"|every|each)\b"
+)
+
+
+def find_words(text: str, words: str) -> int:
+    """Where `words` stand as whole words in `text` ("call" not inside "caller"), or -1."""
+    at = text.find(words)
+    while at >= 0:
+        end = at + len(words)
+        if (not at or not text[at - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
+            return at
+        at = text.find(words, at + 1)
+    return -1
+
+
+def opens_object(text: str) -> bool:
+    """Whether `text` (what follows a word) opens with an article or the like."""
+    return bool(_OBJECT_AFTER.match(text))
+
+
+_ADJECTIVE = re.compile(r"(?:al|ar|ic|ous|ive|ed|ful|less|able|ible|ary|ent|ant)$")
+
+
+def adjectival(word: str) -> bool:
+    """A word shaped like an adjective ("nuclear", "genetic", "portable")."""
+    return bool(_ADJECTIVE.search(word))
+
+
+def inflected(word: str) -> bool:
+    """A lower-case English word in -s or -ed: often a verb ("splits", "returned")."""
+    return (
+        word.isascii() and word.isalpha() and word.islower() and len(word) > 3
+        and (word.endswith("ed") or (word.endswith("s") and not word.endswith(("ss", "us", "is"))))
+    )
+
+
+_LEADING_ARTICLE = re.compile(r"^(?:an?|the)\s+", re.IGNORECASE)
+
+
+def subject_of(sentence: Sentence) -> tuple[str, list[str]]:
+    """The noun phrase a sentence opens with, as written, and its term keys ("The
+    sodium-potassium pump moves ..." → "sodium-potassium pump"); ("", []) when it opens
+    otherwise (with a clause, a verb, a pronoun)."""
+    text = _LEADING_ARTICLE.sub("", sentence.text.lstrip("\"'“‘(["))
+    if not sentence.runs or not text.startswith(sentence.runs[0][0][1]):
+        return "", []
+    words: list[tuple[str, str]] = []
+    for key, surface in sentence.runs[0]:
+        if words and inflected(surface):
+            break
+        words.append((key, surface))
+    if len(words) > 4 or (len(words) == 1 and len(words[0][1]) < 3):
+        return "", []
+    return " ".join(s for _, s in words), [k for k, _ in words]
+
+
+def as_statement(item: str) -> str | None:
+    """A bullet that states something ("Photosystem II splits water and releases O2"), as
+    a sentence with its full stop; None for a label or a noun phrase ("Light reactions in
+    the thylakoid"). A statement opens with a capital and has a finite verb: an auxiliary,
+    or a word in -s or -ed between a word that is no article and a word that is no
+    preposition."""
+    text = item.strip()
+    words = text.split()
+    if len(words) < 4 or _ENDING.search(text) or not _OPENING.match(text) or ":" in text:
+        return None
+    second = words[1].strip(",;()")
+    if inflected(words[0].casefold()) and second.islower() and second not in ENGLISH_STOPWORDS:
+        return text + "."  # a plural subject and its verb ("Plants turn light ...")
+    for i in range(1, len(words) - 1):
+        word = words[i].strip(",;()")
+        if word in _AUXILIARIES:
+            return text + "."
+        if (
+            inflected(word)
+            and words[i - 1].casefold() not in _NOT_AFTER_VERB | _DEMONSTRATIVES
+            and words[i + 1].casefold() not in _NOT_AFTER_VERB
+        ):
+            return text + "."
+    return None
 
 
 def refers_back(text: str) -> bool:
@@ -173,11 +274,13 @@ def flatten(text: str) -> str:
 def split_sentences(text: str) -> list[str]:
     """Split prose into sentences: . ! ? (minding abbreviations and initials) and 。！？."""
     text = flatten(text)
+    # link targets and inline code are opaque: their dots never end a sentence
+    masked = _OPAQUE.sub(lambda m: "x" * len(m.group()), text)
     sentences: list[str] = []
     start = 0
-    for match in _END.finditer(text):
+    for match in _END.finditer(masked):
         end = match.end()
-        if match.group(1)[0] not in "。！？" and not _latin_boundary(text, match):
+        if match.group(1)[0] not in "。！？" and not _latin_boundary(masked, match):
             continue
         piece = text[start:end].strip()
         if piece:
@@ -335,7 +438,7 @@ def is_file_name(text: str) -> bool:
 def clean_title(text: str, limit: int = 80) -> str:
     """A readable title from heading or sentence text: no markup, no trailing punctuation."""
     text = _MARKUP.sub("", _LINK.sub(r"\1", text))
-    text = " ".join(text.split())
+    text = _DOUBLED_NUMBER.sub(r"\1", _PERMALINK.sub("", " ".join(text.split())))
     filename = _FILENAME.match(text)
     if filename:
         text = " ".join(re.split(r"[_\s-]+", filename.group(1))).strip()

@@ -1,7 +1,8 @@
 """Gemini's Batch API for one course: submit every chapter prompt as one job, poll it, read it.
 
 - Each request is the one the online call would send (`build_request`: thinking, schema,
-  output limit, dropped parameters), naming the course's explicit cache when one is live.
+  output limit, dropped parameters, the course's uploaded media as file references), naming
+  the course's explicit cache when one is live.
 - Up to `INLINE_LIMIT` bytes the requests go inline (`InlinedRequest` with
   `metadata={"key": ...}`); above it they go as a JSONL file through the Files API
   (`{"key", "request"}` per line) and the job names the file.
@@ -54,6 +55,8 @@ class Owner(Protocol):
 
     def _cache_for(self, prompt: Prompt) -> CourseCache | None: ...
 
+    def _media_parts(self, prompt: Prompt) -> list[types.Part]: ...
+
     def _reraise(self, exc: Exception) -> NoReturn: ...
 
     def _api_error(self, exc: genai_errors.APIError) -> EngineError: ...
@@ -79,7 +82,8 @@ class GeminiBatchJobs(BatchJobs):
         facts, dropped, cache = self._t.facts(), self._t.dropped(), self._cache_name()
         requests = []
         for key, prompt in prompts.items():
-            built = build_request(prompt, settings, facts, dropped, None, cache)
+            built = build_request(prompt, settings, facts, dropped, None, cache,
+                                  self._t._media_parts(prompt))
             requests.append(types.InlinedRequest(contents=built.contents, config=built.config,
                                                  metadata={"key": key}))
         rows = [_rest(self._client, request) for request in requests]

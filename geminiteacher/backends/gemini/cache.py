@@ -1,5 +1,6 @@
-"""One explicit context cache per course: the system instruction and the document, held by
-Gemini so every call of the course reads them at the cached price.
+"""One explicit context cache per course: the system instruction, the media read natively and
+the document, held by Gemini so every call of the course reads them at the cached price (the
+media are billed once per course, not once per call).
 
 Made at the course's first call (or reused when a resumed course's cache is still alive),
 so a course with nothing left to write makes none; extended while calls keep coming, and
@@ -14,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from google.genai import types
@@ -31,11 +32,13 @@ class CourseCache:
     def __init__(self, client: Any, model: str, system: str, document: str,
                  http_options: types.HttpOptions, ttl: float = MIN_TTL,
                  saved: dict[str, Any] | None = None,
-                 save: Callable[[dict[str, Any]], None] | None = None) -> None:
+                 save: Callable[[dict[str, Any]], None] | None = None,
+                 media: Sequence[types.Part] = ()) -> None:
         self._client = client
         self._model = model
         self._system = system
         self._document = document
+        self._media = list(media)  # the course's uploaded media, held before the document
         self._http = http_options
         self._ttl = max(MIN_TTL, ttl)
         self._lock = threading.Lock()
@@ -120,7 +123,8 @@ class CourseCache:
             config=types.CreateCachedContentConfig(
                 display_name="geminiteacher course",
                 system_instruction=self._system,
-                contents=[types.Content(role="user", parts=[types.Part(text=self._document)])],
+                contents=[types.Content(role="user", parts=[*self._media,
+                                                            types.Part(text=self._document)])],
                 ttl=f"{self._ttl:.0f}s",
                 http_options=self._http,
             ),

@@ -11,12 +11,15 @@
 - `max_output_tokens` is the model's own output limit when the API told us it.
 - With an explicit cache (which holds the system instruction and the document), the call
   sends only its own instruction and names the cache.
+- Media read natively go first in the user turn (uploaded files, YouTube links), with the
+  course's `media_resolution` when one is chosen.
 - A parameter the server rejects with a 400 can be left out (`DROPPABLE`), once per model.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from google.genai import types
@@ -36,7 +39,11 @@ DROPPABLE = {  # parameter -> (what the server's 400 says about it, words for a 
     "schema": (r"response_?json_?schema|response_?schema|response_?mime_?type|json mode",
                "structured output (answers are read as Markdown instead)"),
     "max_output_tokens": (r"max_?output_?tokens", "the output limit read from the model list"),
+    "media_resolution": (r"media_?resolution", "the media resolution setting"),
 }
+RESOLUTION = {"low": types.MediaResolution.MEDIA_RESOLUTION_LOW,
+              "medium": types.MediaResolution.MEDIA_RESOLUTION_MEDIUM,
+              "high": types.MediaResolution.MEDIA_RESOLUTION_HIGH}
 
 
 @dataclass(frozen=True)
@@ -111,9 +118,11 @@ def build_request(
     dropped: set[str],
     http_options: types.HttpOptions | None,
     cache: str | None = None,
+    media: Sequence[types.Part] = (),
 ) -> Request:
-    """The call for `prompt`, leaving out every parameter in `dropped`; with `cache`, the
-    named cache stands for the system instruction and the first part."""
+    """The call for `prompt`, leaving out every parameter in `dropped`; `media` (the prompt's
+    uploaded files) go first; with `cache`, the named cache stands for the system
+    instruction, the media and the first part."""
     sent: set[str] = set()
     parts = list(prompt.parts)
     system = None
@@ -136,6 +145,10 @@ def build_request(
     output = None if "max_output_tokens" in dropped else facts.output_limit
     if output is not None:
         sent.add("max_output_tokens")
+    resolution = RESOLUTION.get(settings.media_resolution) \
+        if prompt.media and "media_resolution" not in dropped else None
+    if resolution is not None:
+        sent.add("media_resolution")
     config = types.GenerateContentConfig(
         system_instruction=system,
         temperature=temperature,
@@ -143,10 +156,12 @@ def build_request(
         response_mime_type="application/json" if schema else None,
         response_json_schema=schema,
         thinking_config=thinking,
+        media_resolution=resolution,
         cached_content=cache,
         http_options=http_options,
     )
-    contents = [types.Content(role="user", parts=[types.Part(text=p) for p in parts])]
+    files = [] if cache is not None else list(media)
+    contents = [types.Content(role="user", parts=[*files, *(types.Part(text=p) for p in parts)])]
     return Request(contents, config, frozenset(sent))
 
 

@@ -26,6 +26,8 @@ from geminiteacher.backends.gemini.batch import GeminiBatchJobs
 from geminiteacher.backends.gemini.cache import CourseCache
 from geminiteacher.backends.gemini.client import BASE_URL_ENV, shared_client
 from geminiteacher.backends.gemini.facts import ModelFacts, picker_order
+from geminiteacher.backends.gemini.files import CourseFiles, files_gone
+from geminiteacher.backends.gemini.media_tokens import estimate_media_tokens
 from geminiteacher.backends.gemini.request import (
     build_request,
     drop_note,
@@ -43,7 +45,7 @@ from geminiteacher.errors import (
     RateLimitedError,
     ServiceError,
 )
-from geminiteacher.models import DEFAULT_MODEL, CourseSettings, MediaPart
+from geminiteacher.models import DEFAULT_MODEL, MEDIA_KINDS, CourseSettings, MediaPart
 
 FACTS_RETRY_SECONDS = 60.0  # how long "the API could not say" is believed before asking again
 
@@ -88,6 +90,7 @@ class GeminiTransport(Transport):
         self._client = self._shared.client
         self._key_id = hashlib.sha256(self._key.encode()).hexdigest()[:12]
         self._caches: dict[tuple[str, str], CourseCache] = {}
+        self._files: dict[str, CourseFiles] = {}  # media hash -> the uploads holding it
         self._caches_lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -127,9 +130,7 @@ class GeminiTransport(Transport):
         the model is missing from the key's model list (a gateway without `/models` says
         neither, so generation is still tried there)."""
         if exc.code in (400, 401, 403):
-            reasons = {d.get("reason") for d in _error_details(exc) if isinstance(d, dict)}
-            return "API_KEY_INVALID" in reasons or bool(re.search(r"api key", exc.message or "",
-                                                                  re.I))
+            return _refuses_key(exc)
         if exc.code != 404:
             return False
         try:
@@ -157,12 +158,20 @@ class GeminiTransport(Transport):
     def list_models(self) -> list[str]:
         """Models this key may generate with: aliases first, then newest first.
 
-        Raises ServiceError when the list is not available (e.g. a gateway without /models).
+        Raises ModelAccessError when the server refuses the key (so a page can say so before
+        anything is generated), ServiceError when the list is not available (e.g. a gateway
+        without /models, or no network).
         """
         config = types.ListModelsConfig(page_size=100, http_options=self._http_options())
         try:
             found = [ModelFacts.from_api(m) for m in self._client.models.list(config=config)]
-        except (genai_errors.APIError, *_REQUEST_ERRORS, ValueError) as exc:
+        except genai_errors.APIError as exc:
+            if _refuses_key(exc):
+                raise self._api_error(exc) from exc
+            where = self.base_url or "the Gemini API"
+            raise ServiceError(f"the model list is not available from {where} "
+                               f"(HTTP {exc.code}); type a model name instead") from exc
+        except (*_REQUEST_ERRORS, ValueError) as exc:
             where = self.base_url or "the Gemini API"
             raise ServiceError(f"the model list is not available from {where} "
                                f"({type(exc).__name__}); type a model name instead") from exc
@@ -192,13 +201,53 @@ class GeminiTransport(Transport):
     # -- explicit caching ---------------------------------------------------------------------
 
     def caches_worth_trying(self, prefix: tuple[str, str], settings: CourseSettings,
-                            calls: int) -> bool:
+                            calls: int, media: Sequence[MediaPart] = ()) -> bool:
         """Whether to make an explicit cache: asked for, or `auto` and it pays for itself."""
-        facts = self.facts()
-        if facts.is_gemma or (facts.known and "createCachedContent" not in facts.actions):
+        if not self.caches_at_all():
             return False
-        tokens = (len(prefix[0]) + len(prefix[1]) + 3) // 4
+        tokens = (len(prefix[0]) + len(prefix[1]) + 3) // 4 + sum(
+            self.media_tokens(item, settings.media_resolution) for item in media)
         return wants_cache(tokens, calls, settings, self.model)
+
+    def caches_at_all(self) -> bool:
+        """Whether this model has explicit caching (its facts say so, or are unknown)."""
+        facts = self.facts()
+        return not (facts.is_gemma or (facts.known
+                                       and "createCachedContent" not in facts.actions))
+
+    # -- media --------------------------------------------------------------------------------
+
+    @property
+    def media_kinds(self) -> frozenset[str]:  # type: ignore[override]
+        """Gemini reads every kind of media natively (Gemma models: none)."""
+        return frozenset() if self.facts().is_gemma else frozenset(MEDIA_KINDS)
+
+    def media_tokens(self, item: MediaPart, resolution: str = "auto") -> int:
+        """Gemini's count once the file is uploaded in a running course, else the estimate."""
+        with self._caches_lock:
+            files = self._files.get(item.sha256)
+        counted = files.tokens(item) if files is not None else None
+        return counted if counted is not None else estimate_media_tokens(item, resolution)
+
+    def _count_part(self, part: types.Part) -> int | None:
+        try:
+            result = self._client.models.count_tokens(
+                model=self.model, contents=[types.Content(role="user", parts=[part])],
+                config=types.CountTokensConfig(http_options=self._http_options()))
+            return result.total_tokens
+        except Exception:  # a count is a nicety: the estimate stands in
+            return None
+
+    def _media_parts(self, prompt: Prompt) -> list[types.Part]:
+        parts = []
+        for item in prompt.media:
+            with self._caches_lock:
+                files = self._files.get(item.sha256)
+            if files is None:
+                raise ServiceError(f"{item.name} is not uploaded to Gemini; media are read "
+                                   "only inside a course run")
+            parts.append(files.part(item))
+        return parts
 
     @contextlib.contextmanager
     def course_context(
@@ -213,21 +262,42 @@ class GeminiTransport(Transport):
         saved_files: Mapping[str, Any] | None = None,
         save_files: Callable[[dict[str, Any]], None] | None = None,
     ) -> Iterator[list[str]]:
-        """An explicit cache of the course's prefix while it runs, when it is worth one."""
-        if not self.caches_worth_trying(prefix, settings, calls):
-            yield []
-            return
-        ttl = expected_hours(calls, settings.max_workers) * 3600
-        cache = CourseCache(self._client, self.model, *prefix, self._http_options(), ttl,
-                            dict(saved), save)
-        with self._caches_lock:
-            self._caches[prefix] = cache
-        try:
-            yield []
-        finally:
+        """The course's media in the Files API (uploaded once, deleted at the end) and an
+        explicit cache of the course's prefix while it runs, when it is worth one."""
+        with contextlib.ExitStack() as held:
+            files = CourseFiles(self._client, self._http_options(), media, saved_files,
+                                save_files, self._count_part) if media else None
+            if files is not None:
+                held.callback(self._forget_files, files)
+                with self._caches_lock:
+                    self._files.update({item.sha256: files for item in media})
+                files.open()
+            notes = []
+            if not self.caches_worth_trying(prefix, settings, calls, media):
+                if media and not self.caches_at_all():
+                    notes.append(f"model {self.model} has no explicit caching: its media are "
+                                 "sent with every call (Gemini's implicit caching may bill "
+                                 "repeats for less)")
+                yield notes
+                return
+            ttl = expected_hours(calls, settings.max_workers) * 3600
+            media_parts = [files.part(item) for item in media] if files else []
+            cache = CourseCache(self._client, self.model, *prefix, self._http_options(), ttl,
+                                dict(saved), save, media_parts)
             with self._caches_lock:
-                self._caches.pop(prefix, None)
-            cache.close()
+                self._caches[prefix] = cache
+            try:
+                yield notes
+            finally:
+                with self._caches_lock:
+                    self._caches.pop(prefix, None)
+                cache.close()
+
+    def _forget_files(self, files: CourseFiles) -> None:
+        with self._caches_lock:
+            for sha in [sha for sha, held in self._files.items() if held is files]:
+                del self._files[sha]
+        files.close()
 
     def _cache_for(self, prompt: Prompt) -> CourseCache | None:
         if not prompt.parts:
@@ -249,10 +319,10 @@ class GeminiTransport(Transport):
         name = cache.current() if cache else None
         if cache is not None and cache.note:
             notes.append(self._scrub(cache.note))
-        replaced = False
+        replaced = renewed = False
         while True:
             request = build_request(prompt, settings, facts, dropped, self._http_options(),
-                                    name)
+                                    name, self._media_parts(prompt))
             try:
                 response = self._client.models.generate_content(
                     model=self.model, contents=request.contents, config=request.config
@@ -260,6 +330,11 @@ class GeminiTransport(Transport):
             except genai_errors.APIError as exc:
                 if cache is not None and name is not None and not replaced and _cache_gone(exc):
                     name, replaced = cache.replace(), True
+                    continue
+                if prompt.media and not renewed and exc.code in (400, 403, 404) \
+                        and files_gone(exc.message or ""):
+                    self._renew_files(prompt)
+                    renewed = True
                     continue
                 rejected = rejected_parameter(exc.message or "", request.sent) \
                     if exc.code == 400 else None
@@ -274,6 +349,14 @@ class GeminiTransport(Transport):
                 self._reraise(exc)
             return read_answer(response, request.config.response_json_schema is not None,
                                notes)
+
+    def _renew_files(self, prompt: Prompt) -> None:
+        """Upload again the files Gemini lost (expired or deleted) under a running course."""
+        with self._caches_lock:
+            held = {id(f): f for item in prompt.media
+                    if (f := self._files.get(item.sha256)) is not None}
+        for files in held.values():
+            files.renew()
 
     def _reraise(self, exc: Exception) -> NoReturn:
         """Raise the errors.py type for an SDK or transport failure, the key scrubbed out."""
@@ -355,6 +438,14 @@ class GeminiTransport(Transport):
     def _scrub(self, text: str) -> str:
         """One line, no trailing period, and never the key."""
         return " ".join(text.replace(self._key, "***").split()).rstrip(". ")
+
+
+def _refuses_key(exc: genai_errors.APIError) -> bool:
+    """Whether Gemini's answer says the API key itself is invalid."""
+    if exc.code not in (400, 401, 403):
+        return False
+    reasons = {d.get("reason") for d in _error_details(exc) if isinstance(d, dict)}
+    return "API_KEY_INVALID" in reasons or bool(re.search(r"api key", exc.message or "", re.I))
 
 
 def _cache_gone(exc: genai_errors.APIError) -> bool:

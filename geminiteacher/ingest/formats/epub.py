@@ -1,19 +1,25 @@
 """EPUB → Markdown: container.xml → OPF → spine order; each chapter through the HTML converter.
 
-The zip has already passed the size guard in `geminiteacher.ingest.convert`.
+The zip has already passed the size guard in `geminiteacher.ingest.convert`. A document the
+spine lists more than once is read once, where it first appears, so a book's text is never
+larger than the documents it holds.
 """
 
 from __future__ import annotations
 
 import posixpath
+import re
 import zipfile
+from functools import partial
 from urllib.parse import unquote, urldefrag
 
 from lxml import etree
 
 from geminiteacher.errors import ConversionError
+from geminiteacher.ingest.budget import Budget
 from geminiteacher.ingest.formats import html
 from geminiteacher.ingest.formats import markdown as md
+from geminiteacher.ingest.formats.pictures import MAX_PICTURE_BYTES, Pictures
 
 _NS = {
     "c": "urn:oasis:names:tc:opendocument:xmlns:container",
@@ -25,10 +31,13 @@ _NS = {
 }
 _XML = etree.XMLParser(resolve_entities=False, no_network=True, recover=True)
 _PAGES = ("application/xhtml+xml", "text/html")
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
 
 
-def to_markdown(archive: zipfile.ZipFile, name: str) -> str:
-    """The book's chapters in reading order; a chapter without a heading gets its TOC title."""
+def to_markdown(archive: zipfile.ZipFile, name: str, budget: Budget,
+                pictures: Pictures | None = None) -> str:
+    """The book's chapters in reading order; a chapter without a heading gets its TOC title.
+    With `pictures`, the pictures packaged in the book are kept and marked where they stand."""
     opf_path = _rootfile(archive, name)
     opf = _parse(archive, opf_path, name)
     base = posixpath.dirname(opf_path)
@@ -42,10 +51,12 @@ def to_markdown(archive: zipfile.ZipFile, name: str) -> str:
     titles = _toc_titles(archive, opf, manifest, spine)
     locked = _encrypted(archive)
     blocks = []
+    read: set[str] = set()
     for ref in spine.iterfind("opf:itemref", _NS):
         href, media, properties = manifest.get(ref.get("idref"), ("", "", ""))
-        if media not in _PAGES or "nav" in properties.split():
+        if media not in _PAGES or "nav" in properties.split() or href in read:
             continue
+        read.add(href)
         if href in locked:
             raise ConversionError(
                 name, "this EPUB is DRM-protected, so its text cannot be read; "
@@ -55,8 +66,24 @@ def to_markdown(archive: zipfile.ZipFile, name: str) -> str:
             page = archive.read(href)
         except KeyError:
             continue  # listed in the spine but missing: read the rest of the book
-        blocks.append(html.to_markdown(page, fallback_title=titles.get(href, "")))
+        blocks.append(html.to_markdown(page, budget, fallback_title=titles.get(href, ""),
+                                       pictures=pictures,
+                                       packaged=partial(_packaged, archive, href)))
     return md.join_blocks(blocks)
+
+
+def _packaged(archive: zipfile.ZipFile, page: str, src: str) -> bytes | None:
+    """The bytes of a picture inside the book, named relative to its page (None for a
+    remote or missing one, or one over the per-picture limit)."""
+    if _SCHEME.match(src) or src.startswith("/"):
+        return None
+    path = _join(posixpath.dirname(page), urldefrag(src)[0])
+    try:
+        if archive.getinfo(path).file_size > MAX_PICTURE_BYTES:
+            return None
+        return archive.read(path)
+    except KeyError:
+        return None
 
 
 def _rootfile(archive: zipfile.ZipFile, name: str) -> str:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
+from geminiteacher.ingest.budget import MAX_DEPTH, Budget, span
 from geminiteacher.ingest.formats import markdown as md
+from geminiteacher.ingest.formats.pictures import Pictures
 
 DROP = frozenset({
     "script", "style", "nav", "noscript", "template", "head", "svg", "math", "iframe", "object",
@@ -22,7 +25,6 @@ BLOCK = frozenset({
 # Parts of a table that, met inside inline content, still end a line like a block does.
 _CELLS = frozenset({"caption", "td", "th", "tr"})
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
-_PARAGRAPHS = frozenset({"p", "dt", "dd", "figcaption", "summary", "address"})
 _CODE = frozenset({"code", "kbd", "samp", "tt", "var"})
 _STRONG = frozenset({"strong", "b"})
 _EMPHASIS = frozenset({"em", "i", "cite"})
@@ -35,11 +37,17 @@ _LIST_START = re.compile(r"^(?:- |\d+\. )")
 _LANGUAGE = re.compile(r"^(?:language|lang)-(\S+)$")
 
 
-def to_markdown(markup: str | bytes, fallback_title: str | None = None) -> str:
+def to_markdown(markup: str | bytes, budget: Budget, fallback_title: str | None = None, *,
+                pictures: Pictures | None = None,
+                packaged: Callable[[str], bytes | None] | None = None) -> str:
     """Convert an HTML or XHTML document (text or bytes) to Markdown.
 
     When the result does not open with a heading, `fallback_title` (or, if the page has
-    no heading at all, its `<title>`) is put on top as `# title`.
+    no heading at all, its `<title>`) is put on top as `# title`. With `pictures`, embedded
+    pictures (`data:` URIs, and files `packaged(src)` finds inside a book) are kept there and
+    marked in place; a remote `<img>` is never fetched and stays its alt text. Tables and
+    nested quotes and lists draw on `budget`; a page nested deeper than MAX_DEPTH is read as
+    plain paragraphs.
     """
     soup = BeautifulSoup(markup, "lxml")
     title = fallback_title
@@ -51,10 +59,10 @@ def to_markdown(markup: str | bytes, fallback_title: str | None = None) -> str:
     for tag in _navigation(body):
         if not tag.decomposed:  # not already gone with an enclosing bar
             tag.decompose()
-    try:
-        blocks = _Walker().blocks(body)
-    except RecursionError:  # absurdly deep nesting: keep the text, lose the structure
-        blocks = [md.inline(text) for text in body.stripped_strings]
+    if _deeper_than(body, MAX_DEPTH):  # absurdly deep nesting: keep the text, lose the structure
+        blocks = [md.prose(md.inline(text)) for text in body.stripped_strings]
+    else:
+        blocks = _Walker(budget, _outer_tables(body), pictures, packaged).blocks(body)
     text = md.join_blocks(blocks)
     if title and md.inline(title) and not text.startswith("#"):
         text = md.join_blocks([md.heading(1, title), text])
@@ -65,15 +73,49 @@ def _navigation(body: Tag) -> list[Tag]:
     """Navigation bars that are not marked as such: blocks classed as navigation (DocBook's
     navheader, Texinfo's nav-panel) and the short blocks around next/previous/up links."""
     found = list(body.find_all(class_=_NAV_CLASSES))
+    short: dict[int, bool] = {}  # a block's text is measured once, however many links it has
     for link in body.find_all("a", rel=_NAV_RELS):
         block = link.find_parent(("div", "p", "td", "header", "footer"))
-        if block is not None and len(block.get_text(" ", strip=True)) <= _NAV_TEXT:
+        if block is None or id(block) in short:
+            continue
+        short[id(block)] = len(block.get_text(" ", strip=True)) <= _NAV_TEXT
+        if short[id(block)]:
             found.append(block)
     return found
 
 
+def _deeper_than(body: Tag, limit: int) -> bool:
+    """Whether elements nest more than `limit` deep below `body` (without recursion)."""
+    stack = [(body, 0)]
+    while stack:
+        tag, depth = stack.pop()
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in tag.children if isinstance(child, Tag))
+    return False
+
+
+def _outer_tables(body: Tag) -> set[int]:
+    """The ids of tables that hold another table (layout tables), found in one pass: each
+    table marks its enclosing tables, stopping at one already marked."""
+    outer: set[int] = set()
+    for table in body.find_all("table"):
+        parent = table.find_parent("table")
+        while parent is not None and id(parent) not in outer:
+            outer.add(id(parent))
+            parent = parent.find_parent("table")
+    return outer
+
+
 class _Walker:
     """Turns a subtree into Markdown blocks; inline runs are gathered into paragraphs."""
+
+    def __init__(self, budget: Budget, outer: set[int], pictures: Pictures | None,
+                 packaged: Callable[[str], bytes | None] | None) -> None:
+        self.budget = budget
+        self.outer = outer  # tables that hold tables
+        self.pictures = pictures
+        self.packaged = packaged
 
     def blocks(self, node: Tag) -> list[str]:
         out: list[str] = []
@@ -92,8 +134,6 @@ class _Walker:
         name = tag.name
         if name in _HEADINGS:
             return [md.heading(_HEADINGS[name], self.content(tag).strip().rstrip("¶ "))]
-        if name in _PARAGRAPHS and not tag.find(BLOCK):
-            return [_lines([self.content(tag)])]
         if name in ("ul", "ol"):
             return [self.listing(tag)]
         if name == "pre":
@@ -102,6 +142,7 @@ class _Walker:
             inner = "\n\n".join(self.blocks(tag))
             if not inner:
                 return []
+            self.budget.spend(2 * inner.count("\n") + 2)  # nested quotes prefix every line
             return ["\n".join(f"> {line}".rstrip() for line in inner.split("\n"))]
         if name == "table":
             return self.table(tag)
@@ -120,6 +161,9 @@ class _Walker:
             return "\n"
         if node.name == "img":
             alt = md.inline(node.get("alt") or "")
+            figure = self.picture(node.get("src") or "", alt)
+            if figure:
+                return f"\n{figure}\n"
             return f" {alt} " if alt else ""
         inner = self.content(node)
         if node.name in BLOCK or node.name in _CELLS:  # e.g. a <div> in a <span>: its own line
@@ -131,6 +175,15 @@ class _Walker:
         if node.name in _EMPHASIS:
             return _wrap(inner, "*")
         return inner
+
+    def picture(self, src: str, alt: str) -> str | None:
+        """The marker of an embedded picture kept for the model, or None."""
+        if self.pictures is None or not isinstance(src, str):
+            return None
+        if src.strip().lower().startswith("data:"):
+            return self.pictures.add_data_uri(src, alt)
+        data = self.packaged(src) if self.packaged is not None else None
+        return self.pictures.add(data, alt) if data else None
 
     def content(self, tag: Tag) -> str:
         """The inline Markdown of a tag's children."""
@@ -149,26 +202,21 @@ class _Walker:
                 ("\n" if _LIST_START.match(part) else "\n\n") + part if k else part
                 for k, part in enumerate(parts)
             ).split("\n")
+            self.budget.spend(len(pad) * len(body))  # nested lists indent every line
             items.append(
                 "\n".join([marker + body[0], *(pad + line if line else "" for line in body[1:])])
             )
         return "\n".join(items)
 
     def table(self, tag: Tag) -> list[str]:
-        rows = [row for row in tag.find_all("tr") if row.find_parent("table") is tag]
-        cells = [row.find_all(["td", "th"], recursive=False) for row in rows]
-        width = max((len(row) for row in cells), default=0)
-        if width <= 1 or tag.find("table"):
+        cells = [row.find_all(["td", "th"], recursive=False) for row in _rows(tag)]
+        if max((len(row) for row in cells), default=0) <= 1 or id(tag) in self.outer:
             # a layout table: read its cells as ordinary content
             return [block for row in cells for cell in row for block in self.blocks(cell)]
-        grid = []
-        for row in cells:
-            line = []
-            for cell in row:
-                line.append(self.content(cell))
-                line.extend([""] * (_span(cell) - 1))
-            grid.append(line)
-        return [md.table(grid)]
+        grid = _grid([[(self.content(cell), span(cell.get("colspan", 1)),
+                        span(cell.get("rowspan", 1))) for cell in row] for row in cells],
+                     self.budget)
+        return [md.table(grid, self.budget)]
 
 
 def _lines(run: list[str]) -> str:
@@ -206,8 +254,40 @@ def _start(tag: Tag) -> int:
         return 1
 
 
-def _span(cell: Tag) -> int:
-    try:
-        return max(1, min(int(cell.get("colspan", 1)), 50))
-    except (TypeError, ValueError):
-        return 1
+def _rows(table: Tag) -> list[Tag]:
+    """The table's own rows, directly or in its thead, tbody and tfoot (not nested tables')."""
+    rows = []
+    for child in table.children:
+        if isinstance(child, Tag) and child.name == "tr":
+            rows.append(child)
+        elif isinstance(child, Tag) and child.name in ("thead", "tbody", "tfoot"):
+            rows.extend(child.find_all("tr", recursive=False))
+    return rows
+
+
+def _grid(rows: list[list[tuple[str, int, int]]], budget: Budget) -> list[list[str]]:
+    """Rows of (text, colspan, rowspan) laid out on a grid: a spanned cell keeps its text in
+    its first place and leaves the others empty, so columns line up below it. The grid's
+    size is checked against the cell limit as it grows."""
+    grid: list[list[str]] = []
+    covered: dict[int, int] = {}  # column -> last row a rowspan from above reaches
+    width = 0
+    for number, row in enumerate(rows):
+        line: list[str] = []
+        cells = iter(row)
+        while True:
+            if covered.get(len(line), -1) >= number:
+                line.append("")
+                continue
+            cell = next(cells, None)
+            if cell is None:
+                break
+            text, columns, rows_down = cell
+            for offset in range(columns):
+                if rows_down > 1:
+                    covered[len(line)] = number + rows_down - 1
+                line.append("" if offset else text)
+        grid.append(line)
+        width = max(width, len(line))
+        budget.cells(len(grid), width)
+    return grid

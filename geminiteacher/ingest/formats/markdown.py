@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from geminiteacher.ingest.budget import Budget
+
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _BLOCK_START = re.compile(r"^[ \t]*(#|>|```|~~~)", re.MULTILINE)
@@ -14,13 +16,15 @@ def inline(text: str) -> str:
     return " ".join(text.split())
 
 
-def table(rows: list[list[str]]) -> str:
-    """A pipe table; the first row is the header. Ragged rows are padded; pipes escaped."""
+def table(rows: list[list[str]], budget: Budget) -> str:
+    """A pipe table; the first row is the header. Ragged rows are padded; pipes escaped.
+    The padded size is drawn from `budget` before the table is laid out."""
     rows = [[inline(cell).replace("|", "\\|") for cell in row] for row in rows]
     rows = [row for row in rows if any(row)]
     if not rows:
         return ""
     width = max(len(row) for row in rows)
+    budget.table(len(rows), width)
     rows = [row + [""] * (width - len(row)) for row in rows]
     lines = ["| " + " | ".join(rows[0]) + " |", "|" + " --- |" * width]
     lines += ["| " + " | ".join(row) + " |" for row in rows[1:]]

@@ -10,6 +10,10 @@ appear (or where they point); without bookmarks, short lines set clearly larger
 than the body text become headings. Runs of lines set in a monospaced font are code:
 they become fenced blocks that keep their line breaks and indents, and never headings.
 No tables are guessed. Each heading's section keeps the pages it spans.
+
+Every step is linear in the text: each page's text is drawn from the budget as it is read
+(pages can repeat shared content), and a paragraph keeps its running left and right edges
+instead of measuring all its lines again for each line it gains.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from geminiteacher.errors import ConversionError, NoTextError
+from geminiteacher.ingest.budget import Budget
 from geminiteacher.ingest.formats import markdown as md
 
 # PDFium is not thread-safe, even across documents: every call into it holds this lock.
@@ -37,6 +42,7 @@ SCANNED_CHARS_PER_PAGE = 5  # fewer text characters per page than this: no text 
 _EDGE_LINES = 2  # how many lines at the top and at the bottom may be page furniture
 _HEADING_RATIO = 1.15  # a line this much taller than body text may be a heading
 _MAX_HEADING_CHARS = 150
+_MAX_TITLE_CHARS = 500  # a bookmark title is cut here: no heading is longer
 _LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st",
                             "ﬆ": "st"})
 _HYPHEN_MARKS = re.compile("[\ufffe\u00ad\x02](?=\\w)")  # PDFium's marks for soft hyphens
@@ -56,6 +62,7 @@ _PAGE_NUMBER = re.compile(
 _BULLET = re.compile(r"^([•◦▪▫■□●○‣⁃∙·➢►▸–—*-])\s+")
 _NUMBERED = re.compile(r"^\(?\d{1,3}[.)]\s+")
 _TERMINAL = tuple('.!?:;"”’)»。！？')
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # two UTF-16 units each in PDFium's count
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
@@ -101,26 +108,40 @@ class _Heading:
 
 @dataclass
 class _Paragraph:
+    """Lines re-flowed into one paragraph, with the left and right edges of all of them."""
+
     lines: list[_Line] = field(default_factory=list)
+    left: float = math.inf
+    right: float = -math.inf
+
+    def __post_init__(self) -> None:
+        for line in self.lines:
+            self.left, self.right = min(self.left, line.left), max(self.right, line.right)
+
+    def add(self, line: _Line) -> None:
+        self.lines.append(line)
+        self.left, self.right = min(self.left, line.left), max(self.right, line.right)
 
     @property
     def height(self) -> float:
         return max(line.height for line in self.lines)
 
     def text(self) -> str:
-        out = self.lines[0].text
+        parts = [self.lines[0].text]
         for line in self.lines[1:]:
-            out = _join(out, line.text)
-        return out
+            parts[-1], between = _join(parts[-1], line.text)
+            parts += [between, line.text]
+        return "".join(parts)
 
 
-def to_markdown(data: bytes, name: str) -> tuple[str, int, dict[str, tuple[int, int]]]:
+def to_markdown(data: bytes, name: str,
+                budget: Budget) -> tuple[str, int, dict[str, tuple[int, int]]]:
     """Convert PDF bytes to Markdown; also returns the page count and, per heading, the
-    first and last page (1-based) of its section."""
+    first and last page (1-based) of its section. Each page's text draws on `budget`."""
     with PDFIUM_LOCK:
         document = _open(data, name)
         try:
-            pages = [_page_lines(document, index) for index in range(len(document))]
+            pages = [_page_lines(document, index, budget) for index in range(len(document))]
             marks = _bookmarks(document)
         finally:
             document.close()
@@ -164,13 +185,14 @@ def _open(data: bytes, name: str) -> pdfium.PdfDocument:
         raise ConversionError(name, problem) from None
 
 
-def _page_lines(document: pdfium.PdfDocument, index: int) -> list[_Line]:
+def _page_lines(document: pdfium.PdfDocument, index: int, budget: Budget) -> list[_Line]:
     """The page's visual lines in content order, each with its box in PDF units."""
     page = document[index]
     textpage = page.get_textpage()
     try:
         text = textpage.get_text_range()
-        wide = any(ord(ch) > 0xFFFF for ch in text)
+        budget.spend(len(text))
+        wide = _ASTRAL.search(text) is not None
         # PDFium counts UTF-16 units; Python counts code points
         offsets = [0, *accumulate(2 if ord(ch) > 0xFFFF else 1 for ch in text)] if wide else None
         lines: list[_Line] = []
@@ -243,7 +265,7 @@ def _bookmarks(document: pdfium.PdfDocument) -> dict[int, list[tuple[int, str, f
     """Page index → [(level, title, y or None)] in outline order."""
     marks: dict[int, list[tuple[int, str, float | None]]] = {}
     for bookmark in document.get_toc(max_depth=6):
-        title = md.inline(bookmark.get_title())
+        title = md.inline(bookmark.get_title()[:_MAX_TITLE_CHARS])
         dest = bookmark.get_dest()
         if dest is None:
             action = pdfium_c.FPDFBookmark_GetAction(bookmark)
@@ -437,7 +459,7 @@ def _render(flow, *, bookmarked: bool) -> tuple[str, dict[str, tuple[int, int]]]
                 continue
             follows = _continues if position else _continues_on_next_page
             if isinstance(current, _Paragraph) and follows(current, item):
-                current.lines.append(item)
+                current.add(item)
             else:
                 current = _Paragraph([item])
                 blocks.append(current)
@@ -505,8 +527,8 @@ def _continues(paragraph: _Paragraph | None, line: _Line) -> bool:
         return True  # the same visual line, split by PDFium
     if line.top > last.top or last.bottom - line.top > 0.7 * height:
         return False  # moved up (a new column) or a blank line's worth of space
-    right = max(max(each.right for each in paragraph.lines), line.right)
-    left = min(min(each.left for each in paragraph.lines), line.left)
+    right = max(paragraph.right, line.right)
+    left = min(paragraph.left, line.left)
     short = right - last.right
     if short > 0.35 * (right - left):
         return False
@@ -523,12 +545,13 @@ def _continues_on_next_page(paragraph: _Paragraph | None, line: _Line) -> bool:
     return same_size and not last.text.endswith(_TERMINAL) and line.text[:1].islower()
 
 
-def _join(left: str, right: str) -> str:
+def _join(left: str, right: str) -> tuple[str, str]:
+    """How two re-flowed lines meet: `left` as kept, and what goes between it and `right`."""
     if left.endswith("-") and left[-2:-1].isalpha() and right[:1].islower():
-        return left[:-1] + right  # a word hyphenated at the line break
+        return left[:-1], ""  # a word hyphenated at the line break
     if _CJK.match(left[-1:]) and _CJK.match(right[:1]):
-        return left + right
-    return f"{left} {right}"
+        return left, ""
+    return left, " "
 
 
 def _size(height: float) -> float:

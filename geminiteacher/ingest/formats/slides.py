@@ -1,4 +1,9 @@
-"""PPTX → Markdown with python-pptx: a `##` section per slide, bullets, tables, speaker notes."""
+"""PPTX → Markdown with python-pptx: a `##` section per slide, bullets, tables, pictures,
+speaker notes.
+
+A slide the presentation lists more than once is read once, so a deck's text is never larger
+than the slides it holds.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,9 @@ import pptx
 from pptx.enum.shapes import PP_PLACEHOLDER
 from pptx.oxml.ns import qn
 
+from geminiteacher.ingest.budget import Budget
 from geminiteacher.ingest.formats import markdown as md
+from geminiteacher.ingest.formats.pictures import Pictures
 
 _TITLES = {PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE, PP_PLACEHOLDER.VERTICAL_TITLE}
 _FURNITURE = {PP_PLACEHOLDER.DATE, PP_PLACEHOLDER.FOOTER, PP_PLACEHOLDER.SLIDE_NUMBER,
@@ -18,22 +25,30 @@ _BULLETED = {PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.OBJECT, PP_PLACEHOLDER.VERTICAL
              PP_PLACEHOLDER.VERTICAL_OBJECT}
 
 
-def to_markdown(data: bytes) -> tuple[str, int]:
-    """Convert a .pptx file's bytes to Markdown; also returns the number of slides."""
+def to_markdown(data: bytes, budget: Budget,
+                pictures: Pictures | None = None) -> tuple[str, int]:
+    """Convert a .pptx file's bytes to Markdown; also returns the number of slides. Tables
+    draw on `budget`. With `pictures`, the slides' pictures are kept there and marked where
+    they stand."""
     deck = pptx.Presentation(io.BytesIO(data))
     blocks: list[str] = []
     count = 0
-    for count, slide in enumerate(deck.slides, start=1):
+    read: set[str] = set()
+    for slide in deck.slides:
+        if slide.part.partname in read:
+            continue
+        read.add(slide.part.partname)
+        count += 1
         title = slide.shapes.title.text if slide.shapes.title is not None else ""
         blocks.append(md.heading(2, title) or f"## Slide {count}")
-        blocks.extend(_shapes(slide.shapes))
+        blocks.extend(_shapes(slide.shapes, budget, pictures))
         notes = _notes(slide)
         if notes:
             blocks.append("\n".join(["> **Notes:**", *(f"> {line}" for line in notes)]))
     return md.join_blocks(blocks), count
 
 
-def _shapes(shapes: Iterable) -> list[str]:
+def _shapes(shapes: Iterable, budget: Budget, pictures: Pictures | None) -> list[str]:
     """Blocks of every shape but the title, top-to-bottom then left-to-right."""
     blocks: list[str] = []
     for shape in sorted(shapes, key=lambda s: (s.top or 0, s.left or 0)):
@@ -41,13 +56,26 @@ def _shapes(shapes: Iterable) -> list[str]:
         if kind in _TITLES or kind in _FURNITURE:
             continue
         if getattr(shape, "shapes", None) is not None:  # a group
-            blocks.extend(_shapes(shape.shapes))
+            blocks.extend(_shapes(shape.shapes, budget, pictures))
         elif getattr(shape, "has_table", False) and shape.has_table:
             rows = [[cell.text for cell in row.cells] for row in shape.table.rows]
-            blocks.append(md.table(rows))
+            blocks.append(md.table(rows, budget))
+        elif pictures is not None and hasattr(type(shape), "image"):  # a picture (placeholder)
+            blocks.append(_picture(shape, pictures) or "")
         elif shape.has_text_frame:
             blocks.append(_text_frame(shape.text_frame, bulleted=kind in _BULLETED))
     return blocks
+
+
+def _picture(shape, pictures: Pictures) -> str | None:
+    """The marker of a picture shape kept for the model (None when left out or linked)."""
+    try:
+        blob = shape.image.blob
+    except (AttributeError, KeyError, ValueError):  # linked, empty placeholder, broken part
+        return None
+    described = shape._element.find(f".//{qn('p:cNvPr')}")
+    alt = "" if described is None else described.get("descr") or described.get("title") or ""
+    return pictures.add(blob, alt)
 
 
 def _text_frame(frame, *, bulleted: bool) -> str:

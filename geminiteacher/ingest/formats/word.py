@@ -1,4 +1,10 @@
-"""DOCX → Markdown with python-docx: headings, lists, tables and code, in body order."""
+"""DOCX → Markdown with python-docx: headings, lists, tables, code and pictures, in body order.
+
+Tables are read from their XML row by row: a horizontally merged cell (gridSpan, capped at
+MAX_SPAN) keeps its text in its first column and a vertically merged one (vMerge) in its
+first row, the places it covers stay empty, and the grid is checked against the budget as
+it grows.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,9 @@ from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
+from geminiteacher.ingest.budget import Budget, span
 from geminiteacher.ingest.formats import markdown as md
+from geminiteacher.ingest.formats.pictures import Pictures
 
 MONOSPACE = frozenset({
     "courier", "courier new", "consolas", "menlo", "monaco", "lucida console",
@@ -25,15 +33,18 @@ _CODE_STYLE = re.compile(r"code|preformatted|verbatim|listing|macro text", re.IG
 _MAX_STYLE_DEPTH = 10
 
 
-def to_markdown(data: bytes) -> str:
-    """Convert a .docx file's bytes to Markdown."""
+def to_markdown(data: bytes, budget: Budget, pictures: Pictures | None = None) -> str:
+    """Convert a .docx file's bytes to Markdown; tables draw on `budget`. With `pictures`,
+    the pictures in its body are kept there and marked where they stand."""
     document = docx.Document(io.BytesIO(data))
-    return _Writer(document).render()
+    return _Writer(document, budget, pictures).render()
 
 
 class _Writer:
-    def __init__(self, document: Document) -> None:
+    def __init__(self, document: Document, budget: Budget, pictures: Pictures | None) -> None:
         self.document = document
+        self.budget = budget
+        self.pictures = pictures
         self.formats = _list_formats(document)
         self.counters: dict[str, list[int]] = {}
         self.blocks: list[str] = []
@@ -45,8 +56,10 @@ class _Writer:
             if isinstance(block, Table):
                 self._flush()
                 self.blocks.extend(self.table(block))
+                self.figures(block._tbl)
             else:
                 self.paragraph(block)
+                self.figures(block._p)
         self._flush()
         return md.join_blocks(self.blocks)
 
@@ -75,6 +88,23 @@ class _Writer:
         self._flush()
         self.blocks.append(md.prose(md.inline(text)))
 
+    def figures(self, element) -> None:
+        """The markers of the pictures drawn inside `element`, each as its own block."""
+        if self.pictures is None:
+            return
+        for blip in element.iter(qn("a:blip")):
+            part = self.document.part.related_parts.get(blip.get(qn("r:embed")) or "")
+            if part is None or not hasattr(part, "blob"):
+                continue  # a linked (remote) picture, or a broken reference
+            holder = next(blip.iterancestors(qn("wp:inline"), qn("wp:anchor")), None)
+            described = holder.find(qn("wp:docPr")) if holder is not None else None
+            alt = "" if described is None else (described.get("descr") or
+                                                 described.get("title") or "")
+            found = self.pictures.add(part.blob, alt)
+            if found:
+                self._flush()
+                self.blocks.append(found)
+
     def _item(self, numbering: tuple[str, int, int, bool], text: str) -> str:
         key, level, depth, numbered = numbering
         kind, start = self.formats.get((key, level), ("decimal" if numbered else "bullet", 1))
@@ -86,17 +116,21 @@ class _Writer:
         return f"{'   ' * depth}{marker} {text}"
 
     def table(self, table: Table) -> list[str]:
-        grid = []
-        for row in table.rows:
-            cells, seen = [], set()
-            for cell in row.cells:
-                same = id(cell._tc) in seen
-                seen.add(id(cell._tc))
-                cells.append("" if same else " ".join(p.text for p in cell.paragraphs))
+        grid: list[list[str]] = []
+        width = 0
+        for row in table._tbl.tr_lst:
+            cells: list[str] = []
+            for cell in row.tc_lst:
+                merged = cell.vMerge == "continue"  # covered by the cell above
+                cells.append("" if merged else " ".join(
+                    Paragraph(p, table).text for p in cell.p_lst))
+                cells.extend([""] * (span(cell.grid_span) - 1))
             grid.append(cells)
-        if max((len(row) for row in grid), default=0) <= 1:
+            width = max(width, len(cells))
+            self.budget.cells(len(grid), width)
+        if width <= 1:
             return [md.inline(cell) for row in grid for cell in row]  # a one-column box
-        return [md.table(grid)]
+        return [md.table(grid, self.budget)]
 
     def _flush(self) -> None:
         self._flush_items()

@@ -1,0 +1,185 @@
+"""The media of one course in Gemini's Files API: uploaded once, used by every call, deleted
+at the end.
+
+- Each media part (a PDF, a picture, a recording, a video) is uploaded through the SDK
+  (`client.files.upload`, Google's resumable protocol) from the original kept beside the
+  course, and waited on until it is ACTIVE (video is PROCESSING for a while first).
+- While it lives it is recorded in course.json by its content hash (name, URI, expiry,
+  Gemini's own token count), so a resumed course reuses it as long as Gemini still has it
+  ACTIVE and it has `RENEW_BEFORE` left of its 48 hours; otherwise it is uploaded again from
+  the original. A call that finds a file gone mid-course has it uploaded again once.
+- YouTube links are not uploaded: they go to Gemini as `file_data` with the video's URL.
+- `close` deletes every upload (best effort), however the course ended.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import io
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from google.genai import types
+
+from geminiteacher.errors import ModelAccessError, ServiceError, describe
+from geminiteacher.models import MediaPart
+
+PROCESSING_TIMEOUT = 600.0  # seconds to wait for a file to become ACTIVE
+POLL_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)  # the waits between polls, the last one repeating
+RENEW_BEFORE = 6 * 3600.0  # a saved upload with less life than this is uploaded again
+
+
+class CourseFiles:
+    """The uploads of one course's media. Thread-safe: workers ask it for parts."""
+
+    def __init__(self, client: Any, http_options: types.HttpOptions,
+                 media: Sequence[MediaPart], saved: Mapping[str, Any] | None = None,
+                 save: Callable[[dict[str, Any]], None] | None = None,
+                 count: Callable[[types.Part], int | None] | None = None,
+                 timeout: float = PROCESSING_TIMEOUT) -> None:
+        self._client = client
+        self._http = http_options
+        self.media = list(media)
+        self._saved = dict(saved or {})
+        self._save = save
+        self._count = count
+        self._timeout = timeout
+        self._lock = threading.Lock()
+        self.live: dict[str, dict[str, Any]] = {}  # sha256 -> the upload's record
+
+    def open(self) -> None:
+        """Make sure every media part is in the Files API (reused or uploaded) and ACTIVE."""
+        for item in self.media:
+            if item.kind != "youtube" and item.sha256 not in self.live:
+                self._ensure(item, self._saved.get(item.sha256))
+
+    def part(self, item: MediaPart) -> types.Part:
+        """The request part that stands for `item`: its uploaded file, or its YouTube URL."""
+        if item.kind == "youtube":
+            return types.Part(file_data=types.FileData(file_uri=item.uri))
+        with self._lock:
+            record = self.live.get(item.sha256)
+        if record is None:
+            raise ServiceError(f"{item.name} is not uploaded to Gemini; run the course again")
+        return types.Part(file_data=types.FileData(file_uri=record["uri"],
+                                                   mime_type=record["mime_type"]))
+
+    def tokens(self, item: MediaPart) -> int | None:
+        """Gemini's own count of `item`'s tokens, when it gave one."""
+        with self._lock:
+            return (self.live.get(item.sha256) or {}).get("tokens")
+
+    def renew(self) -> None:
+        """After Gemini said a file is gone: upload again each one it no longer has."""
+        for item in self.media:
+            if item.kind == "youtube":
+                continue
+            with self._lock:
+                record = self.live.get(item.sha256)
+            if record is None or self._active(record["name"]) is None:
+                self._upload(item)
+
+    def close(self) -> None:
+        """Delete every upload of the course (an expired one is already gone)."""
+        with self._lock:
+            records = list(self.live.values())
+            self.live.clear()
+        for record in records:
+            self._delete(record["name"])
+        self._store()
+
+    def _delete(self, name: str) -> None:
+        with contextlib.suppress(Exception):
+            self._client.files.delete(name=name,
+                                      config=types.DeleteFileConfig(http_options=self._http))
+
+    # -- one file ------------------------------------------------------------------------
+
+    def _ensure(self, item: MediaPart, record: Mapping[str, Any] | None) -> None:
+        if record and _life_left(record) > RENEW_BEFORE:
+            found = self._active(str(record.get("name")))
+            if found is not None:
+                with self._lock:
+                    self.live[item.sha256] = dict(record)
+                self._store()
+                return
+        self._upload(item)
+        if record and record.get("name"):  # a stale upload of a previous run: let it go now
+            self._delete(str(record["name"]))
+
+    def _active(self, name: str) -> types.File | None:
+        """The file if Gemini still has it ACTIVE (waiting while it is PROCESSING)."""
+        try:
+            return self._wait(self._client.files.get(
+                name=name, config=types.GetFileConfig(http_options=self._http)), name)
+        except Exception:
+            return None
+
+    def _upload(self, item: MediaPart) -> None:
+        source: Any = item.path if item.path is not None else io.BytesIO(item.read())
+        try:
+            uploaded = self._client.files.upload(file=source, config=types.UploadFileConfig(
+                mime_type=item.mime_type, display_name=item.name[:500],
+                http_options=self._http))
+            ready = self._wait(uploaded, item.name)
+        except (ServiceError, ModelAccessError):
+            raise
+        except Exception as exc:
+            raise ServiceError(f"{item.name} could not be uploaded to Gemini ({describe(exc)}); "
+                               "check the network and try again") from exc
+        record = {"name": ready.name, "uri": ready.uri, "mime_type": ready.mime_type
+                  or item.mime_type, "file": item.name,
+                  "expires": ready.expiration_time.isoformat() if ready.expiration_time else ""}
+        if self._count is not None:
+            record["tokens"] = self._count(types.Part(file_data=types.FileData(
+                file_uri=ready.uri, mime_type=record["mime_type"])))
+        with self._lock:
+            old = self.live.get(item.sha256)
+            self.live[item.sha256] = record
+        if old and old["name"] != record["name"]:
+            self._delete(old["name"])
+        self._store()
+
+    def _wait(self, file: types.File, name: str) -> types.File:
+        """Poll `file` until it is ACTIVE; errors for FAILED and for a wait that runs out."""
+        deadline = time.monotonic() + self._timeout
+        for attempt in range(10_000):
+            state = str(getattr(file.state, "value", file.state) or "ACTIVE")
+            if state == "ACTIVE":
+                return file
+            if state == "FAILED":
+                why = file.error.message if file.error and file.error.message else "no reason"
+                raise ModelAccessError(f"Gemini could not process {name} ({why}); check that "
+                                       "the file plays or opens, or leave it out")
+            if time.monotonic() > deadline:
+                raise ServiceError(f"Gemini was still processing {name} after "
+                                   f"{self._timeout:g} s; try again later")
+            time.sleep(POLL_SECONDS[min(attempt, len(POLL_SECONDS) - 1)])
+            file = self._client.files.get(name=file.name,
+                                          config=types.GetFileConfig(http_options=self._http))
+        raise ServiceError(f"Gemini kept processing {name}; try again later")
+
+    def _store(self) -> None:
+        if self._save is not None:
+            with self._lock:
+                state = {sha: dict(record) for sha, record in self.live.items()}
+            self._save(state)
+
+
+def _life_left(record: Mapping[str, Any]) -> float:
+    """Seconds the saved upload has left (0 when its expiry is unknown)."""
+    try:
+        expires = _dt.datetime.fromisoformat(str(record.get("expires")))
+    except ValueError:
+        return 0.0
+    return expires.timestamp() - time.time()
+
+
+def files_gone(message: str) -> bool:
+    """Gemini's answer when a request names a file it no longer has (expired or deleted)."""
+    text = message.lower()
+    return "file" in text and ("not exist" in text or "not found" in text
+                               or "permission" in text)

@@ -1,0 +1,223 @@
+"""Gemini reads the material itself: scans, pictures and recordings go to the fake Gemini
+through the Files API (uploaded once, deleted at the end), every call sees them, and chapters
+cite pages and time ranges inside them."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from geminiteacher.engine.runner import finish_course, run_course
+from geminiteacher.errors import CancelledError, GeminiTeacherError
+from geminiteacher.ingest.convert import load_sources
+from geminiteacher.models import EventKind
+from tests.course_helpers import fast_settings
+from tests.fakes.files import field
+from tests.media_files import long_wav_header, picture, scanned_pdf, tiny_mp4
+from tests.test_convert_pdf import book
+
+
+def manifest(folder) -> dict:
+    return json.loads((folder / "course.json").read_text(encoding="utf-8"))
+
+
+def chapter_calls(fake):
+    return [r for r in fake.requests if r.kind == "chapter"]
+
+
+def file_uris(rec) -> list[str]:
+    return [field(field(p, "fileData"), "fileUri") for c in rec.body.get("contents") or []
+            for p in c.get("parts") or [] if field(p, "fileData")]
+
+
+def course_of(files, tmp_path, **changes):
+    source, errors = load_sources(files)
+    assert errors == []
+    settings = fast_settings(cache="off", **changes)
+    return run_course(source, settings, title="Course", output_dir=tmp_path)
+
+
+def test_a_scanned_pdf_becomes_a_course_whose_chapters_saw_it_and_cite_its_pages(
+        gemini_env, tmp_path):
+    course = course_of([("scan.pdf", scanned_pdf(3))], tmp_path)
+    assert len(course.chapters) == 4
+    for chapter in course.chapters:
+        assert "Media seen: scan.pdf (DOCUMENT, 774 tokens)" in chapter.explanation
+        assert [ref.label() for ref in chapter.sources] == ["scan.pdf, pp. 1\u20132"]
+    assert all(len(file_uris(r)) == 1 for r in chapter_calls(gemini_env))
+
+
+def test_each_file_is_uploaded_once_and_deleted_when_the_course_ends(gemini_env, tmp_path):
+    course_of([("scan.pdf", scanned_pdf(2)), ("board.png", picture())], tmp_path)
+    assert sorted(gemini_env.files.uploaded) == ["board.png", "scan.pdf"]
+    assert gemini_env.files.live() == []
+    assert manifest(tmp_path / "Course")["files"] == {}
+
+
+def test_a_ten_minute_recording_gives_chapters_time_ranges_inside_it(gemini_env, tmp_path):
+    course = course_of([("lecture.wav", long_wav_header(600))], tmp_path)
+    for chapter in course.chapters:
+        assert "Media seen: lecture.wav (AUDIO, 19200 tokens)" in chapter.explanation
+        [ref] = chapter.sources  # the range past the end was dropped
+        assert (ref.file, ref.start, ref.end) == ("lecture.wav", 150.0, 300.0)
+        assert ref.label() == "lecture.wav, 2:30\u20135:00"
+    text = (tmp_path / "Course" / "chapter_01_Topic_1.md").read_text()
+    assert "- lecture.wav, 2:30\u20135:00" in text
+
+
+def test_a_video_is_read_natively_and_waited_on_while_it_is_processing(gemini_env, tmp_path):
+    gemini_env.files.processing_polls = 2
+    course = course_of([("talk.mp4", tiny_mp4(120.0))], tmp_path)
+    assert "Media seen: talk.mp4 (VIDEO" in course.chapters[0].explanation
+    gets = [r for r in gemini_env.requests if r.kind == "files" and r.method == "GET"]
+    assert len(gets) >= 2
+
+
+def test_text_and_media_go_together_and_a_pdf_is_not_sent_twice(gemini_env, tmp_path):
+    course_of([("book.pdf", book(4)), ("notes.md", b"# Notes\n\nSome notes. " * 30)], tmp_path)
+    call = chapter_calls(gemini_env)[0]
+    assert len(file_uris(call)) == 1
+    assert "Notes" in call.parts[0] and "Page1end" not in call.parts[0]
+
+
+def test_the_explicit_cache_holds_the_media_so_calls_send_none(gemini_env, tmp_path):
+    source, _ = load_sources([("lecture.wav", long_wav_header(600))])
+    run_course(source, fast_settings(cache="on"), title="Course", output_dir=tmp_path)
+    [cache_create] = [r for r in gemini_env.requests if r.kind == "cache" and r.method == "POST"]
+    assert len(file_uris(cache_create)) == 1
+    calls = [r for r in gemini_env.requests if r.kind in ("outline", "chapter", "summary")]
+    assert all(r.body.get("cachedContent") and not file_uris(r) for r in calls)
+    assert gemini_env.caches.live() == [] and gemini_env.files.live() == []
+
+
+def test_batch_requests_reference_the_uploaded_file(gemini_env, tmp_path):
+    source, _ = load_sources([("scan.pdf", scanned_pdf(2))])
+    run_course(source, fast_settings(cache="off", batch=True), title="Course",
+               output_dir=tmp_path)
+    assert gemini_env.batch_items and all(len(file_uris(r)) == 1
+                                          for r in gemini_env.batch_items)
+    assert gemini_env.files.live() == []
+
+
+def test_files_are_deleted_when_the_course_is_cancelled(gemini_env, tmp_path):
+    gemini_env.latency = 0.2
+    cancel = threading.Event()
+    source, _ = load_sources([("scan.pdf", scanned_pdf(2))])
+
+    def stop(event):
+        if event.kind is EventKind.DONE:
+            cancel.set()
+
+    with pytest.raises(CancelledError):
+        run_course(source, fast_settings(cache="off", max_workers=1), title="Course",
+                   output_dir=tmp_path, on_event=stop, cancel=cancel)
+    assert gemini_env.files.uploaded == ["scan.pdf"] and gemini_env.files.live() == []
+
+
+def test_files_are_deleted_after_ctrl_c(gemini_env, tmp_path):
+    source, _ = load_sources([("scan.pdf", scanned_pdf(2))])
+
+    def interrupt(event):
+        if event.kind is EventKind.OUTLINE:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_course(source, fast_settings(cache="off"), title="Course", output_dir=tmp_path,
+                   on_event=interrupt)
+    assert gemini_env.files.uploaded == ["scan.pdf"] and gemini_env.files.live() == []
+
+
+def test_a_finished_course_is_followed_up_from_the_kept_original(gemini_env, tmp_path):
+    course_of([("scan.pdf", scanned_pdf(2))], tmp_path)
+    folder = tmp_path / "Course"
+    assert (folder / "media" / "01_scan.pdf").exists()
+    data = manifest(folder)
+    data["chapters"][1]["status"] = "failed"
+    (folder / "course.json").write_text(json.dumps(data))
+    (folder / data["chapters"][1]["file"]).unlink()
+    course = finish_course(folder)
+    assert "Media seen: scan.pdf" in course.chapters[1].explanation
+    assert gemini_env.files.uploaded == ["scan.pdf", "scan.pdf"]  # the old upload was deleted
+    assert gemini_env.files.live() == []
+
+
+def test_a_file_gone_mid_course_is_uploaded_again_once_and_the_course_goes_on(
+        gemini_env, tmp_path):
+    source, _ = load_sources([("scan.pdf", scanned_pdf(2))])
+
+    def lose_the_file(event):
+        if event.kind is EventKind.OUTLINE:
+            for file in gemini_env.files.live():
+                gemini_env.files.delete(file.name)
+
+    course = run_course(source, fast_settings(cache="off", max_workers=1), title="Course",
+                        output_dir=tmp_path, on_event=lose_the_file)
+    assert all("Media seen: scan.pdf" in c.explanation for c in course.chapters)
+    assert gemini_env.files.uploaded == ["scan.pdf", "scan.pdf"]
+
+
+def test_a_resumed_course_reuses_a_live_upload_and_replaces_an_expired_one(gemini_env,
+                                                                          tmp_path):
+    from geminiteacher.backends.gemini.files import CourseFiles
+    from geminiteacher.backends.gemini.transport import GeminiTransport
+    from tests.fakes.plugin import TEST_KEY
+
+    [item] = load_sources([("scan.pdf", scanned_pdf(1))])[0].media
+    transport = GeminiTransport(TEST_KEY, "gemini-3.8-flash", base_url=gemini_env.url)
+    saved: dict = {}
+    first = CourseFiles(transport._client, transport._http_options(), [item], {}, saved.update)
+    first.open()
+    again = CourseFiles(transport._client, transport._http_options(), [item], dict(saved))
+    again.open()
+    assert gemini_env.files.uploaded == ["scan.pdf"]  # reused while Gemini has it
+    soon = {sha: {**record, "expires": "2000-01-01T00:00:00+00:00"}
+            for sha, record in saved.items()}  # too little life left for a course
+    renewed = CourseFiles(transport._client, transport._http_options(), [item], soon)
+    renewed.open()
+    assert gemini_env.files.uploaded == ["scan.pdf", "scan.pdf"]
+    gemini_env.files.advance(hours=49)  # every upload has expired at Gemini
+    later = CourseFiles(transport._client, transport._http_options(), [item],
+                        {item.sha256: renewed.live[item.sha256]})
+    later.open()
+    assert gemini_env.files.uploaded == ["scan.pdf", "scan.pdf", "scan.pdf"]
+    later.close()
+    assert gemini_env.files.live() == []
+
+
+def test_media_resolution_is_sent_and_lowers_the_media_tokens(gemini_env, tmp_path):
+    low = course_of([("scan.pdf", scanned_pdf(4))], tmp_path, media_resolution="low")
+    call = chapter_calls(gemini_env)[0]
+    assert call.generation_config.get("mediaResolution") == "MEDIA_RESOLUTION_LOW"
+    assert "Media seen: scan.pdf (DOCUMENT, 258 tokens)" in low.chapters[0].explanation
+
+
+def test_usage_reports_tokens_per_modality(gemini_env, tmp_path):
+    course_of([("lecture.wav", long_wav_header(60))], tmp_path)
+    [outline] = [r for r in gemini_env.requests if r.kind == "outline"]
+    chapter = manifest(tmp_path / "Course")["chapters"][0]
+    assert chapter["tokens"]["input"] > 60 * 32  # the recording's tokens are billed
+    assert file_uris(outline)
+
+
+def test_an_upload_over_the_size_limit_fails_the_course_in_one_line(gemini_env, tmp_path):
+    gemini_env.files.max_bytes = 1000
+    source, _ = load_sources([("scan.pdf", scanned_pdf(2))])
+    with pytest.raises(GeminiTeacherError, match=r"scan\.pdf could not be uploaded") as caught:
+        run_course(source, fast_settings(cache="off"), title="Course", output_dir=tmp_path)
+    assert "\n" not in str(caught.value)
+
+
+def test_the_fake_refuses_a_file_it_does_not_have(gemini_env):
+    from google import genai
+    from google.genai import errors, types
+
+    from tests.fakes.plugin import TEST_KEY
+
+    client = genai.Client(api_key=TEST_KEY, http_options=types.HttpOptions(
+        base_url=gemini_env.url, api_version="v1beta"))
+    part = types.Part.from_uri(file_uri="https://fake.files/v1beta/files/nope",
+                               mime_type="application/pdf")
+    with pytest.raises(errors.ClientError, match="may not exist"):
+        client.models.generate_content(model="gemini-3.8-flash", contents=[part, "hi"])
