@@ -16,8 +16,8 @@ from pathlib import Path
 
 from bench.report import RUNS, Figure, dumps, record, table
 
-SCENARIOS = ("parallel", "ratelimited", "shared", "faults", "bigcourse", "cost", "batch",
-             "overhead", "ingestion", "quality", "page")
+SCENARIOS = ("parallel", "workers", "firstrequest", "ratelimited", "shared", "faults", "retries",
+             "bigcourse", "cost", "batch", "overhead", "openai", "ingestion", "quality", "page")
 HERE = Path(__file__).resolve().parent
 
 

@@ -18,11 +18,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from geminiteacher.backends.base import Engine
 from geminiteacher.backends.gemini import GeminiEngine
+from geminiteacher.backends.openai import OpenAIEngine
 from geminiteacher.course.store import course_dir
 from geminiteacher.engine.runner import run_course
 from geminiteacher.models import CourseSettings
 from tests.fakes.gemini_server import FakeGemini, Recorded
+from tests.fakes.openai_server import FakeOpenAI
 
 VOCABULARY = (
     "model data layer signal network gradient vector matrix sample error feature training "
@@ -107,17 +110,23 @@ class Run:
         return outline + math.ceil(chapters / workers) * mean + summary
 
 
-def run(fake: FakeGemini, settings: CourseSettings, label: str, *, source: str,
+def run(fake: FakeGemini | FakeOpenAI, settings: CourseSettings, label: str, *, source: str,
         output_dir: Path, outline: Sequence[str] | None = None,
         retry_failed: bool = False) -> Run:
     """Run one course into `output_dir/<label>` and time it; errors land in `Run.error`.
 
     The engine (and so its SDK client, created once per process and key in real use) is
-    built before the clock starts. The fake's request log is cleared first, so
+    built before the clock starts: a GeminiEngine for the fake Gemini, an OpenAIEngine for
+    a fake OpenAI-compatible server. The fake's request log is cleared first, so
     `Run.requests` holds this run's requests only.
     """
-    engine = GeminiEngine(f"bench-key-{label}", settings.model_name, base_url=fake.url,
-                          timeout=settings.request_timeout)
+    engine: Engine
+    if isinstance(fake, FakeOpenAI):
+        engine = OpenAIEngine(fake.models[0], base_url=fake.base_url,
+                              timeout=settings.request_timeout)
+    else:
+        engine = GeminiEngine(f"bench-key-{label}", settings.model_name, base_url=fake.url,
+                              timeout=settings.request_timeout)
     fake.requests.clear()
     started = time.perf_counter()
     error = ""

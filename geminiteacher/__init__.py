@@ -6,6 +6,7 @@ otherwise the offline engine extracts it from the documents themselves.
 
 import logging
 
+from geminiteacher.backends import prewarm
 from geminiteacher.coursemaker import (
     create_course,
     create_course_cascade,
@@ -39,6 +40,7 @@ from geminiteacher.parallel import (
 __version__ = "2.0.0"
 
 logging.getLogger("geminiteacher").addHandler(logging.NullHandler())
+prewarm()  # with a key configured, Gemini gets ready while the caller reads its material
 
 __all__ = [
     "ChapterContent",

@@ -49,14 +49,15 @@ DEFAULTS: dict[str, Any] = {
     "engine": "auto", "requests_per_minute": None, "max_wait": MAX_WAIT, "thinking": "auto",
     "thinking_budget": None, "cache": "auto", "api_key": None, "quiz_questions": 5,
     "export": None, "batch": False, "batch_retry": "online", "rate_window": 60.0,
-    "read": "auto", "media_resolution": "auto",
+    "read": "auto", "media_resolution": "auto", "base_url": None, "context_window": None,
 }
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="geminiteacher",
-        description="Turn documents into a structured course (Gemini with a key, else offline).",
+        description="Turn documents into a structured course (Gemini with a key, any "
+                    "OpenAI-compatible server, else offline).",
         argument_default=argparse.SUPPRESS,
     )
     p.add_argument("--input", "-i", action="append", metavar="FILE|URL",
@@ -84,7 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-wait", type=float,
                    help="longest wait a rate limit may ask for before the course stops "
                         f"(s, default: {MAX_WAIT:g})")
-    p.add_argument("--model-name", help=f"Gemini model (default: {DEFAULT_MODEL})")
+    p.add_argument("--model-name",
+                   help=f"model name (Gemini default: {DEFAULT_MODEL}; with --engine openai "
+                        "and no name, the server's first listed model)")
     p.add_argument("--temperature", type=float,
                    help="sampling temperature 0..2 (default: none sent, the model's own; "
                         "Google advises 1.0 for Gemini 3)")
@@ -115,7 +118,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiz-questions", type=int,
                    help="multiple-choice questions per chapter, 0 to 20 (default: 5)")
     p.add_argument("--engine", choices=ENGINES,
-                   help="auto (Gemini when a key is set), gemini or offline")
+                   help="auto (Gemini when a Gemini key is set, else openai when "
+                        "OPENAI_BASE_URL is set, else offline), gemini, openai or offline")
+    p.add_argument("--base-url", metavar="URL",
+                   help="OpenAI-compatible server for --engine openai, e.g. "
+                        "http://localhost:11434/v1 (default: OPENAI_BASE_URL, else OpenAI); "
+                        "its key comes from OPENAI_API_KEY")
+    p.add_argument("--context-window", type=int, metavar="TOKENS",
+                   help="input tokens the openai engine's model accepts (default: what the "
+                        "server says, else 128000)")
     p.add_argument("--export", metavar="FORMATS",
                    help="also write the course as html,docx,scorm,moodle,gift,csv (any of them, "
                         "comma-separated; also markdown, zip) into <course folder>/exports/")
@@ -170,6 +181,9 @@ def settings_from(options: dict[str, Any]) -> CourseSettings:
         quiz_questions=int(options["quiz_questions"]),
         batch=bool(options["batch"]), batch_retry=options["batch_retry"],
         read=options["read"], media_resolution=options["media_resolution"],
+        base_url=options["base_url"],
+        context_window=None if options["context_window"] is None
+        else int(options["context_window"]),
     )
 
 
@@ -282,8 +296,15 @@ def configure_logging(verbose: bool, log_file: str | None) -> None:
 
 
 def run(options: dict[str, Any], stderr: TextIO) -> int:
-    from geminiteacher.backends import resolve_engine
-    from geminiteacher.backends.pricing import PRICES_AS_OF, course_cost, dollars, estimate_cost
+    from geminiteacher.backends import chosen_engine, prewarm, resolve_engine
+    from geminiteacher.backends.pricing import (
+        PRICES_AS_OF,
+        course_cost,
+        dollars,
+        estimate_cost,
+        has_price,
+        token_line,
+    )
     from geminiteacher.course.store import CourseStore
     from geminiteacher.engine.runner import run_course
     from geminiteacher.exports import export_course, parse_formats
@@ -294,6 +315,8 @@ def run(options: dict[str, Any], stderr: TextIO) -> int:
         raise SettingsError("no --input given: name at least one document or link "
                             "(--input FILE or --input URL)")
     settings = settings_from(options)
+    if chosen_engine(settings, options["api_key"]) == "gemini":
+        prewarm(options["api_key"], settings.model_name)  # facts read while the input loads
     engine = resolve_engine(settings, options["api_key"])
     source, problems = load_sources([str(p) for p in options["input"]])
     source, refused = readable(source, engine.media_kinds, settings.read)
@@ -305,7 +328,7 @@ def run(options: dict[str, Any], stderr: TextIO) -> int:
     formats = parse_formats(options["export"] or [])
     configure_logging(options["verbose"], options["log_file"])
     cancel = threading.Event()
-    priced = not engine.extractive
+    priced = not engine.extractive and has_price(engine.name, engine.model)
     spent_before: list[float] = []
 
     def estimate(plan: RunPlan, folder: Path) -> None:
@@ -343,6 +366,10 @@ def run(options: dict[str, Any], stderr: TextIO) -> int:
         what = (f"{dollars(spent - earlier)} this run, {dollars(spent)} for the course over "
                 "all its runs" if earlier else dollars(spent))
         stderr.write(f"geminiteacher: cost about {what} (prices as of {PRICES_AS_OF})\n")
+    if not engine.extractive and not priced and course.path is not None:
+        stderr.write(f"geminiteacher: {token_line(CourseStore.open(course.path).manifest())}; "
+                     f"no price is known for {engine.model} (add one with "
+                     "GEMINITEACHER_PRICES)\n")
     answered = f" (model {course.model})" if course.model else ""
     print(f"Course written to {course.path}: {len(course.chapters) - failed} chapter(s) done, "
           f"{failed} failed{answered}")

@@ -8,6 +8,7 @@ import time
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 DEFAULT_MODEL = "gemini-flash-latest"
 THINKING = ("auto", "off", "low", "medium", "high")
@@ -291,7 +292,7 @@ class Source:
 
 
 MODES = ("sequential", "parallel", "cascade")
-ENGINES = ("auto", "gemini", "offline")
+ENGINES = ("auto", "gemini", "openai", "offline")
 MAX_WORKERS = 32  # chapters in flight per course; more only multiplies 429s
 MAX_WAIT = 600.0  # seconds: a longer server-requested wait fails the call instead
 MAX_QUIZ_QUESTIONS = 20
@@ -331,6 +332,8 @@ class CourseSettings:
     batch_retry: str = "online"
     read: str = "auto"  # auto: natively with Gemini, as text elsewhere; text; native
     media_resolution: str = "auto"  # Gemini's media resolution (tokens per page/frame)
+    base_url: str | None = None  # an OpenAI-compatible server (engine "openai"); no secrets
+    context_window: int | None = None  # input tokens of an "openai" model, over what it says
 
     def __post_init__(self) -> None:
         from geminiteacher.errors import SettingsError
@@ -377,6 +380,11 @@ class CourseSettings:
         if self.thinking_budget is not None and self.thinking_budget < -1:
             raise SettingsError("thinking_budget must be -1 (the model decides), 0 (off) or "
                                 "a number of tokens")
+        if self.base_url is not None:
+            object.__setattr__(self, "base_url", checked_base_url(self.base_url))
+        if self.context_window is not None and self.context_window < 1:
+            raise SettingsError("context_window must be a positive number of tokens (or unset "
+                                "to read it from the server)")
         for name in ("requests_per_minute", "tokens_per_minute", "rate_window", "request_timeout",
                      "max_wait"):
             value = getattr(self, name)
@@ -399,6 +407,32 @@ class CourseSettings:
         if "delay_range" in clean:
             clean["delay_range"] = tuple(clean["delay_range"])
         return cls(**clean)
+
+
+def checked_base_url(url: str) -> str | None:
+    """An http(s) base URL without credentials or query, trailing slash removed; None if blank.
+
+    Raises SettingsError otherwise: a key belongs in OPENAI_API_KEY, never in a URL that
+    course.json records.
+    """
+    from geminiteacher.errors import SettingsError
+
+    url = url.strip().rstrip("/")
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        parts, port_ok = None, False
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname \
+            or not port_ok:
+        raise SettingsError(f"base_url {url!r} is not an http(s) address; give one like "
+                            "http://localhost:11434/v1")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise SettingsError("base_url must not carry a user, password or query: put the key "
+                            "in OPENAI_API_KEY (or the page's key box) instead")
+    return url
 
 
 @dataclass

@@ -5,7 +5,9 @@ listed them for paid use when this table was dated. They change: set GEMINITEACH
 JSON file of the same shape ({"flash": {"input": 0.5, ...}, ...}) to override any entry.
 Input served from a cache bills at `cached`; the Batch API bills half of everything else.
 A model is priced by the first family name it contains (so an alias such as
-`gemini-flash-latest` is priced as a Flash model); unknown names take the Flash row.
+`gemini-flash-latest` is priced as a Flash model); unknown Gemini names take the Flash row,
+while a model on another provider (an OpenAI-compatible server) is priced only when a row
+names it (add one through GEMINITEACHER_PRICES), else only its tokens are shown.
 """
 
 from __future__ import annotations
@@ -47,6 +49,25 @@ PRICES: dict[str, Price] = {  # checked in this order: the first family in the n
 
 def price_for(model: str) -> Price:
     """The price row for `model`, with any override from GEMINITEACHER_PRICES applied."""
+    table = _table()
+    return listed_price(model, table) or table["flash"]
+
+
+def listed_price(model: str, table: dict[str, Price] | None = None) -> Price | None:
+    """The row of the first family name `model` contains, or None when no row names it."""
+    name = model.lower()
+    return next((row for family, row in (table or _table()).items()
+                 if family.lower() in name), None)
+
+
+def has_price(engine: str, model: str) -> bool:
+    """Whether a cost can be shown: always for Gemini (unknown names take the Flash row); for
+    another provider only when the table (or GEMINITEACHER_PRICES) names the model."""
+    return engine == "gemini" or listed_price(model) is not None
+
+
+def _table() -> dict[str, Price]:
+    """The price table with any override from GEMINITEACHER_PRICES applied."""
     table = dict(PRICES)
     override = os.environ.get(PRICES_ENV, "").strip()
     if override:
@@ -57,8 +78,7 @@ def price_for(model: str) -> Price:
         except (OSError, ValueError, TypeError, AttributeError) as exc:
             raise SettingsError(f"{PRICES_ENV}={override}: cannot use it ({exc}); give a JSON "
                                 'file like {"flash": {"input": 0.5, "output": 3.0}}') from exc
-    name = model.lower()
-    return next((row for family, row in table.items() if family in name), table["flash"])
+    return table
 
 
 def usage_cost(usage: Usage, price: Price, *, batch: bool = False) -> float:
@@ -150,3 +170,16 @@ def course_cost(manifest: dict[str, Any]) -> float:
 def dollars(amount: float) -> str:
     """A cost for people: `$0.0123`, `$1.25`."""
     return f"${amount:.4f}" if amount < 1 else f"${amount:,.2f}"
+
+
+def token_line(manifest: dict[str, Any]) -> str:
+    """A course's tokens for people: `12,345 tokens (10,000 input, 2,000 of them cached,
+    2,345 output, 500 thinking)`, for a model without a price."""
+    usage = _usage(manifest.get("usage") or {})
+    parts = [f"{usage.input_tokens:,} input"]
+    if usage.cached_tokens:
+        parts.append(f"{usage.cached_tokens:,} of them cached")
+    parts.append(f"{usage.output_tokens:,} output")
+    if usage.thinking_tokens:
+        parts.append(f"{usage.thinking_tokens:,} thinking")
+    return f"{usage.total:,} tokens ({', '.join(parts)})"

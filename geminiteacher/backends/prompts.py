@@ -96,6 +96,7 @@ class Prompt:
     parts: tuple[str, ...]
     schema: dict[str, Any] | None = None
     media: tuple[MediaPart, ...] = ()
+    urgent: bool = False  # the course waits on it alone (the outline): nothing else may delay it
 
 
 def _language(settings: CourseSettings) -> str:
@@ -273,7 +274,7 @@ def outline_prompt(source: str, settings: CourseSettings,
     return Prompt(
         system_instruction(settings),
         (document_part(source, media), outline_instruction(settings)),
-        outline_schema(settings), tuple(media),
+        outline_schema(settings), tuple(media), urgent=True,
     )
 
 

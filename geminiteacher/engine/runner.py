@@ -66,7 +66,8 @@ def as_engine(llm: Engine | None, settings: CourseSettings, api_key: str | None 
         return resolve_engine(settings, api_key)
     if not isinstance(llm, Engine):
         raise SettingsError(
-            "llm must be a geminiteacher engine (GeminiEngine, OfflineEngine) or None, "
+            "llm must be a geminiteacher engine (GeminiEngine, OpenAIEngine, OfflineEngine) or "
+            "None, "
             f"not {type(llm).__name__}"
         )
     return llm
@@ -397,11 +398,11 @@ def summary_missing(manifest: Mapping[str, Any]) -> bool:
 def recorded_settings(manifest: dict[str, Any]) -> CourseSettings:
     """The settings a course was made with, pinned to the engine and model it recorded, so a
     follow-up never switches engines (a Gemini course without a key fails, never goes
-    offline)."""
+    offline; an OpenAI-compatible one goes back to its recorded server)."""
     settings = CourseSettings.from_dict(dict(manifest.get("settings") or {}))
     engine = manifest.get("engine", "offline")
-    if engine == "gemini":
-        return settings.with_(engine="gemini",
+    if engine in ("gemini", "openai"):
+        return settings.with_(engine=engine,
                               model_name=manifest.get("model") or settings.model_name)
     return settings.with_(engine=engine)
 

@@ -280,11 +280,13 @@ def check_size(source: Source, context_window: int,
     """The source's token count; SourceTooLargeError if it does not fit the model's window.
 
     `count` is the Gemini count when one is configured, else the local estimate;
-    `media_tokens` are (name, tokens) of the media read natively; `reserve` tokens are kept
-    free for the instructions sent with the document.
+    `media_tokens` are (name, tokens) of the media read natively; `reserve` tokens (at most
+    half of a small local model's window) are kept free for the instructions sent with the
+    document and the answer.
     """
     media_sizes = list(media_tokens)
     tokens = (count(source.markdown) if source.parts else 0) + sum(n for _, n in media_sizes)
+    reserve = min(reserve, context_window // 2)
     room = context_window - reserve
     if tokens <= room:
         return tokens

@@ -16,7 +16,7 @@ from geminiteacher.engine.runner import recorded_settings
 from geminiteacher.errors import GeminiTeacherError, describe
 from geminiteacher.text.titles import numbered
 from geminiteacher.ui.common import my_tokens, owner_id, registry
-from geminiteacher.ui.markdown import safe_label
+from geminiteacher.ui.markdown import plain_text, safe_label
 from geminiteacher.ui.reader import PLACE
 
 
@@ -72,9 +72,11 @@ def follow_up(path: Path, manifest: Mapping[str, Any], key: str | None, **change
         st.error(safe_label(f"{path.name} holds no saved material to continue from; generate "
                             "the course again from its documents."))
         return
-    launch(manifest.get("title", path.name), path.parent, key if engine == "gemini" else None,
-           manifest.get(OWNER), source=source, settings=recorded_settings(dict(manifest)),
-           **changes)
+    if engine == "openai":  # its server's key as typed in this session, else the environment
+        key = st.session_state.get("typed_openai_key", "").strip() or None
+    launch(manifest.get("title", path.name), path.parent,
+           key if engine in ("gemini", "openai") else None, manifest.get(OWNER), source=source,
+           settings=recorded_settings(dict(manifest)), **changes)
 
 
 def action_row() -> DeltaGenerator:
@@ -97,7 +99,8 @@ def course_actions(path: Path, manifest: Mapping[str, Any], key: str | None) -> 
             else 0
         with st.popover("Regenerate a chapter", icon=":material/edit_note:"):
             pick = st.selectbox("Chapter", indices, index=at,
-                                format_func=lambda i: numbered(i, chapters[i - 1]["title"]))
+                                format_func=lambda i: plain_text(
+                                    numbered(i, chapters[i - 1]["title"])))
             if st.button("Regenerate chapter"):
                 follow_up(path, manifest, key, redo={pick})
 

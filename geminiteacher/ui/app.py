@@ -80,7 +80,8 @@ def main() -> None:
     page_style()
     st.title(":material/school: GeminiTeacher")
     st.caption("Turn your documents into a structured course, chapter by chapter, with "
-               "Google Gemini or offline without a key.")
+               "Google Gemini, a model on your own server (Ollama, vLLM, LM Studio, ...), or "
+               "offline without a key.")
     choices = Choices(None, None)
     with errors_shown("Reading the settings"):
         choices = sidebar_settings()

@@ -11,7 +11,13 @@ from typing import Any
 
 import streamlit as st
 
-from geminiteacher.backends.pricing import PRICES_AS_OF, course_cost, dollars
+from geminiteacher.backends.pricing import (
+    PRICES_AS_OF,
+    course_cost,
+    dollars,
+    has_price,
+    token_line,
+)
 from geminiteacher.course.store import CourseStore
 from geminiteacher.engine.jobs import Job, JobSnapshot
 from geminiteacher.ui.actions import action_row, course_actions, job_actions
@@ -47,8 +53,11 @@ def course_notes(manifest: dict[str, Any]) -> None:
     for warning in manifest.get("warnings", []):
         st.caption(f"Note: {safe_label(warning)}.")
     if not manifest.get("extractive") and manifest.get("usage"):
-        st.caption(f"Cost about {dollars(course_cost(manifest))} (prices as of "
-                   f"{PRICES_AS_OF}).")
+        if has_price(str(manifest.get("engine", "")), str(manifest.get("model", ""))):
+            st.caption(f"Cost about {dollars(course_cost(manifest))} (prices as of "
+                       f"{PRICES_AS_OF}).")
+        else:
+            st.caption(f"Used {token_line(manifest)}; no price is known for this model.")
 
 
 def writing_details(path: Path, manifest: dict[str, Any]) -> None:

@@ -5,13 +5,22 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import streamlit as st
 
-from geminiteacher.backends import KEY_VARIABLES, configured_api_key
+from geminiteacher.backends import KEY_VARIABLES, configured_api_key, resolve_engine
 from geminiteacher.backends.gemini import GeminiEngine
+from geminiteacher.backends.openai import BASE_URL_ENV, OpenAIEngine
+from geminiteacher.backends.openai.client import configured_key, is_loopback
 from geminiteacher.errors import GeminiTeacherError, ModelAccessError, SettingsError, describe
-from geminiteacher.models import DEFAULT_MODEL, MAX_WAIT, MAX_WORKERS, CourseSettings
+from geminiteacher.models import (
+    DEFAULT_MODEL,
+    MAX_WAIT,
+    MAX_WORKERS,
+    CourseSettings,
+    checked_base_url,
+)
 from geminiteacher.ui.markdown import safe_label
 
 THINKING = {
@@ -21,6 +30,9 @@ THINKING = {
 CACHING = {
     "auto": "Auto (when it pays)", "on": "Always", "off": "Never (implicit caching only)",
 }
+ENGINES = {"auto": "Auto", "gemini": "Gemini", "openai": "OpenAI-compatible",
+           "offline": "Offline"}
+LOCAL_SERVER = "http://localhost:11434/v1"  # Ollama's, the most common local server
 BATCH_LABEL = "Batch: half price, results within hours"
 MODES = {
     "parallel": "Parallel: several chapters at once (fastest)",
@@ -32,8 +44,8 @@ MODES = {
 @dataclass
 class Choices:
     """What the sidebar produced: settings (None while invalid), the key for a new course
-    (None when it is written offline) and the key configured here whatever the engine (for
-    follow-ups on a course written with Gemini)."""
+    (Gemini's, or the OpenAI-compatible server's; None offline or keyless) and the Gemini key
+    configured here whatever the engine (for follow-ups on a course written with Gemini)."""
 
     settings: CourseSettings | None
     api_key: str | None
@@ -100,6 +112,71 @@ def model_picker(check: KeyCheck) -> str:
                              f"{DEFAULT_MODEL} always points at Google's current Flash model.")
 
 
+@st.cache_data(ttl=300, show_spinner="Asking the server for its models…")
+def server_models(base_url: str, key_digest: str, _api_key: str | None) -> tuple[list[str], str]:
+    """The models an OpenAI-compatible server lists; ([], reason) when it cannot.
+
+    Cached per base URL and key hash, never the key itself.
+    """
+    try:
+        return OpenAIEngine("listing", base_url=base_url, api_key=_api_key,
+                            timeout=30).list_models(), ""
+    except GeminiTeacherError as exc:
+        return [], describe(exc)
+
+
+@dataclass
+class Server:
+    """An OpenAI-compatible server as the sidebar set it: its URL, key and chosen model."""
+
+    base_url: str
+    api_key: str | None
+    model: str
+
+
+def openai_server() -> Server | None:
+    """Base URL, optional key and model of an OpenAI-compatible server; None while invalid.
+
+    Says where the material goes: nothing leaves the machine only for a loopback address.
+    """
+    typed_url = st.text_input(
+        "Server base URL", value=os.environ.get(BASE_URL_ENV, "").strip() or LOCAL_SERVER,
+        key="base_url",
+        help="An OpenAI-compatible API: Ollama http://localhost:11434/v1, vLLM "
+             "http://localhost:8000/v1, LM Studio http://localhost:1234/v1, llama.cpp "
+             "http://localhost:8080/v1, or a service such as OpenAI, Azure OpenAI "
+             "(https://NAME.openai.azure.com/openai/v1) or OpenRouter.")
+    typed_key = st.text_input(
+        "Server API key (optional for local servers)", type="password", key="typed_openai_key",
+        help="Kept in this browser session only: never saved, logged or put in a course. "
+             "Empty: OPENAI_API_KEY from the server's environment, or none.")
+    try:
+        base_url = checked_base_url(typed_url)
+    except SettingsError as exc:
+        st.error(safe_label(describe(exc)))
+        return None
+    if base_url is None:
+        st.error("Give the server's base URL, e.g. " + LOCAL_SERVER)
+        return None
+    api_key = configured_key(typed_key)
+    if is_loopback(base_url):
+        st.caption("Local server: your material is sent only to this machine; nothing leaves "
+                   "it.")
+    else:
+        st.caption(f"Your material is sent to {urlsplit(base_url).hostname}.")
+    digest = hashlib.sha256((api_key or "").encode()).hexdigest()
+    names, problem = server_models(base_url, digest, api_key)
+    if not names:
+        if problem:
+            st.caption(f"The server's models could not be listed "
+                       f"({safe_label(problem.rstrip('.'))}); type a model name.")
+        model = st.text_input("Model", key="typed_server_model",
+                              help="The model's name on the server, e.g. llama3.2 (Ollama).")
+    else:
+        model = st.selectbox("Model", names, help="The models the server lists.")
+    return Server(base_url, api_key, (model or "").strip())
+
+
 def temperature_choice() -> float | None:
     """None (the model's own default, which Google advises for Gemini 3) unless ticked."""
     if not st.checkbox("Set a temperature", help="Off: the model's own default (1.0 on "
@@ -109,11 +186,11 @@ def temperature_choice() -> float | None:
                      help="Higher values make Gemini's wording more varied.")
 
 
-def model_notes(api_key: str, settings: CourseSettings) -> None:
-    """What the chosen model will do with these settings, in grey; a wrong model in red."""
+def model_notes(api_key: str | None, settings: CourseSettings) -> None:
+    """What the chosen model will do with these settings, in grey; a wrong key or model in
+    red."""
     try:
-        engine = GeminiEngine(api_key, settings.model_name, timeout=settings.request_timeout)
-        notes = engine.notes(settings)
+        notes = resolve_engine(settings, api_key).notes(settings)
     except ModelAccessError as exc:
         st.error(safe_label(describe(exc)))
         return
@@ -128,32 +205,40 @@ def sidebar_settings() -> Choices:
     with st.sidebar:
         st.header("Settings")
         engine = st.radio(
-            "Engine", ["auto", "gemini", "offline"], horizontal=True,
-            format_func=str.capitalize,
-            help="Auto uses Gemini when an API key is configured, else the offline engine, "
-                 "which extracts sentences from your documents without any network.",
+            "Engine", list(ENGINES), horizontal=True, format_func=ENGINES.get,
+            help="Auto uses Gemini when a Gemini API key is configured, else the server in "
+                 "OPENAI_BASE_URL, else the offline engine, which extracts sentences from your "
+                 "documents without any network. OpenAI-compatible: Ollama, vLLM, LM Studio, "
+                 "llama.cpp, OpenRouter, Azure OpenAI, OpenAI.",
         )
         typed = st.text_input(
             "Gemini API key", type="password", key="typed_key",
             help="Kept in this browser session only: never saved, logged or put in a course.",
-        )
+        ) if engine != "openai" else ""
         api_key, origin = key_origin(typed)
-        uses_gemini = engine == "gemini" or (engine == "auto" and api_key is not None)
+        chosen = engine if engine != "auto" else "gemini" if api_key is not None \
+            else "openai" if os.environ.get(BASE_URL_ENV, "").strip() else "offline"
+        uses_gemini = chosen == "gemini"
         check = key_check(api_key) if uses_gemini and api_key else None
+        server = None
         if engine == "gemini" and api_key is None:
             st.error("The Gemini engine needs an API key: type one above or set GEMINI_API_KEY.")
         elif check is not None and check.refused:
             st.error(safe_label(f"{check.problem[:1].upper()}{check.problem[1:]}."))
         elif uses_gemini:
             st.caption(f"Writing with Gemini, key {origin}.")
+        elif chosen == "openai":
+            server = openai_server()
         else:
             st.caption("Writing offline: chapters are extracted from your documents.")
-        model = model_picker(check) if check is not None else DEFAULT_MODEL
+        model = model_picker(check) if check is not None \
+            else server.model if server is not None else DEFAULT_MODEL
         temperature = thinking = None
-        if uses_gemini:
+        if uses_gemini or server is not None:
             thinking = st.selectbox("Thinking", list(THINKING), format_func=THINKING.get,
-                                    help="How much Gemini thinks before writing: Gemini 3 gets "
-                                         "a thinking level, 2.5 models a budget.")
+                                    help="How much the model thinks before writing: Gemini 3 "
+                                         "gets a thinking level, 2.5 models a budget, other "
+                                         "servers a reasoning_effort.")
             temperature = temperature_choice()
         language = st.text_input("Language", value="English", help="The language of the course.")
         max_chapters = st.number_input("Max chapters", min_value=1, value=10, step=1,
@@ -182,13 +267,21 @@ def sidebar_settings() -> Choices:
                                    help="A longer wait asked for by Gemini stops the course "
                                         "instead; resume it later.")
             cache = st.selectbox("Explicit cache", list(CACHING), format_func=CACHING.get,
+                                 disabled=not uses_gemini,
                                  help="Keep the document in a Gemini cache while the course "
                                       "runs, so every call reads it at the cached price.")
+            window = st.number_input(
+                "Context window (tokens, 0 = ask the server)", min_value=0, value=0, step=1024,
+                disabled=server is None,
+                help="For OpenAI-compatible servers: the input tokens the model takes. Unset, "
+                     "it is read from the server (vLLM, Ollama, LM Studio) or taken as "
+                     "128,000. Ollama serves at most OLLAMA_CONTEXT_LENGTH: give that here.")
         custom = st.text_area("Custom instructions",
                               help="Extra guidance for every chapter, e.g. the audience.")
         try:
             settings = CourseSettings(
-                engine=engine, model_name=model.strip() or DEFAULT_MODEL,
+                engine="openai" if server is not None else engine,
+                model_name=model.strip() or DEFAULT_MODEL,
                 temperature=temperature, language=language.strip() or "English",
                 max_chapters=int(max_chapters), fixed_chapter_count=exact,
                 custom_prompt=custom.strip() or None, mode=mode, max_workers=int(workers),
@@ -197,12 +290,21 @@ def sidebar_settings() -> Choices:
                 thinking=thinking or "auto", cache=cache, batch=batch and uses_gemini,
                 quiz_questions=int(quiz), include_front_back_matter=matter,
                 max_wait=float(wait) * 60,
+                base_url=server.base_url if server is not None else None,
+                context_window=int(window) if window and server is not None else None,
             )
         except SettingsError as exc:
             st.error(f"Please fix a setting: {safe_label(exc)}.")
             settings = None
-        if (engine == "gemini" and api_key is None) or (check is not None and check.refused):
+        if (engine == "gemini" and api_key is None) or (check is not None and check.refused) \
+                or (chosen == "openai" and server is None):
+            settings = None
+        elif server is not None and not server.model:
+            st.error("Name the server's model above.")
             settings = None
         if settings is not None and uses_gemini and api_key:
             model_notes(api_key, settings)
-    return Choices(settings, api_key if uses_gemini else None, api_key)
+        elif settings is not None and server is not None:
+            model_notes(server.api_key, settings)
+    key = api_key if uses_gemini else server.api_key if server is not None else None
+    return Choices(settings, key, api_key)

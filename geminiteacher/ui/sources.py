@@ -6,9 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geminiteacher.backends import resolve_engine
+from geminiteacher.backends import chosen_engine, resolve_engine
 from geminiteacher.backends.base import Engine
-from geminiteacher.backends.pricing import PRICES_AS_OF, dollars, estimate_cost
+from geminiteacher.backends.pricing import PRICES_AS_OF, dollars, estimate_cost, has_price
 from geminiteacher.engine.runner import default_title
 from geminiteacher.errors import GeminiTeacherError, describe
 from geminiteacher.ingest.convert import check_size, convert_bytes, estimate_tokens
@@ -92,7 +92,8 @@ def source_size(source: Source, choices: Choices) -> str:
     tokens = source_tokens(source.sha256, engine.limiter_key, source, engine)
     if engine.extractive:
         return f"Whole source: about {tokens:,} tokens (estimated)."
-    return (f"Whole source: {tokens:,} tokens (counted by Gemini), "
+    counted = "counted by Gemini" if engine.name == "gemini" else "estimated"
+    return (f"Whole source: {tokens:,} tokens ({counted}), "
             f"{tokens / engine.context_window():.1%} of what {safe_label(engine.model)} reads at "
             "once.")
 
@@ -107,9 +108,14 @@ def course_title(default: str) -> str:
 
 
 def cost_estimate(source: Source, choices: Choices) -> str | None:
-    """The estimated cost of a Gemini course of this source (None when written offline)."""
+    """The estimated cost of a course of this source (None offline, or for a model the price
+    table does not name)."""
     settings = choices.settings
-    if settings is None or choices.api_key is None:
+    if settings is None:
+        return None
+    engine = chosen_engine(settings, choices.api_key)
+    if engine == "offline" or (engine == "gemini" and choices.api_key is None) \
+            or not has_price(engine, settings.model_name):
         return None
     estimate = estimate_cost(estimate_tokens(source.markdown), settings, settings.model_name)
     how = " as a batch job" if settings.batch else ""

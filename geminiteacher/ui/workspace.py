@@ -50,7 +50,8 @@ def workspace() -> None:
             "State": c["state"], "Updated": c["updated"],
         } for c in courses]), hide_index=True)
         found = {str(c["path"]): c for c in courses}
-        pick = st.selectbox("Course", list(found), format_func=lambda p: found[p]["title"])
+        pick = st.selectbox("Course", list(found),
+                            format_func=lambda p: plain_text(found[p]["title"]))
         if st.button("Open course"):
             st.query_params.pop("job", None)
             st.query_params.pop("course", None)

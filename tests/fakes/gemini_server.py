@@ -25,23 +25,22 @@ are answered by the same generate logic, without latency, and are not recorded a
 
 from __future__ import annotations
 
-import contextlib
 import json
 import random
 import re
-import socket
-import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field, replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.fakes.answers import course_text
 from tests.fakes.batches import BatchService
 from tests.fakes.caches import Cache, CacheService
 from tests.fakes.catalog import ModelSpec, catalog, lookup, request_problem
 from tests.fakes.files import FileService
+from tests.fakes.http import Answer as _Answer
+from tests.fakes.http import LocalService
 from tests.fakes.wire import texts as _texts
 from tests.fakes.wire import tokens
 
@@ -63,7 +62,6 @@ _ROUTE = re.compile(r"^/(v1|v1beta|v1alpha)/models(?:/([^/:]+))?(?::(\w+))?/?$")
 _RESOURCE = re.compile(r"^/(v1|v1beta|v1alpha)/(cachedContents)(?:/([^/:]+))?/?$")
 _BATCHES = re.compile(r"^/(?:upload/)?(v1|v1beta|v1alpha)/(batches|files)(?:/([^/:]+))?"
                       r"(?::(\w+))?/?$")
-_SLICE = 0.02
 
 
 def _key_of(headers: dict[str, str], query: str) -> str:
@@ -127,16 +125,6 @@ class _Fault:
     daily: bool = False
     message: str = "The service is currently unavailable (fake fault)."
     seconds: float = 0.0
-
-
-@dataclass
-class _Answer:
-    status: int
-    payload: Any
-    stream: bool = False
-    chunks: list[Any] = field(default_factory=list)
-    raw: bytes | None = None  # sent as is instead of the JSON payload
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 def _error(status: int, message: str, details: list[dict] | None = None) -> _Answer:
@@ -220,77 +208,11 @@ def _media_citations(document: str) -> list[str]:
     return cited
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
-    def __init__(self, fake: FakeGemini, port: int) -> None:
-        self.fake = fake
-        super().__init__(("127.0.0.1", port), _Handler)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Clients that time out and hang up are expected here; stay quiet."""
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out in two writes; with Nagle's algorithm the body would wait for
-    # the client's delayed ACK, ~40 ms a request that the real service does not cost.
-    disable_nagle_algorithm = True
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        self.server.fake._track(self.connection, add=True)
-
-    def finish(self) -> None:
-        self.server.fake._track(self.connection, add=False)
-        super().finish()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """No access log: tests read `FakeGemini.requests` instead."""
-
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_POST(self) -> None:
-        self._serve("POST")
-
-    def do_PATCH(self) -> None:
-        self._serve("PATCH")
-
-    def do_DELETE(self) -> None:
-        self._serve("DELETE")
-
-    def _serve(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        answer = self.server.fake._respond(method, self.path, dict(self.headers.items()), raw)
-        if answer.stream:
-            data = "".join(
-                f"data: {json.dumps(c, ensure_ascii=False)}\r\n\r\n" for c in answer.chunks
-            ).encode()
-            ctype = "text/event-stream"
-        else:
-            data = answer.raw if answer.raw is not None \
-                else json.dumps(answer.payload, ensure_ascii=False).encode()
-            ctype = "application/json; charset=UTF-8"
-        try:
-            self.send_response(answer.status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in answer.headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-        except OSError:
-            self.close_connection = True
-
-
-class FakeGemini:
+class FakeGemini(LocalService):
     """The fake Gemini service. Start it, point GOOGLE_GEMINI_BASE_URL at `url`, observe."""
 
     def __init__(self, *, latency: float = 0.0, jitter: float = 0.0, seed: int = 0) -> None:
+        super().__init__()
         self.latency = latency
         self.jitter = jitter
         self.faults: dict = {}
@@ -304,55 +226,12 @@ class FakeGemini:
         self.requests: list[Recorded] = []
         self.batch_items: list[Recorded] = []  # the requests inside batch jobs, answered
         self.max_in_flight = 0
-        self.url = ""
-        self._port = 0
         self._rng = random.Random(seed)
-        self._lock = threading.Lock()
         self._script: deque[_Fault] = deque()
         self._window: tuple[int, float, float] | None = None
         self._admitted: deque[float] = deque()
         self._prefixes: dict[str, list[str]] = {}
         self._in_flight = 0
-        self._stopping = threading.Event()
-        self._connections: set[socket.socket] = set()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    # -- life cycle -------------------------------------------------------------------------
-
-    def start(self) -> FakeGemini:
-        """Serve on a random port, or on the same port again after `stop()` (a restart)."""
-        self._stopping.clear()
-        self._server = _Server(self, self._port)
-        host, port = self._server.server_address[:2]
-        self._port = port
-        self.url = f"http://{host}:{port}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._server is None:
-            return
-        self._server.shutdown()
-        with self._lock:
-            connections = list(self._connections)
-        for conn in connections:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = None
-
-    def __enter__(self) -> FakeGemini:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # -- knobs ------------------------------------------------------------------------------
 
@@ -406,13 +285,6 @@ class FakeGemini:
             )
 
     # -- serving ----------------------------------------------------------------------------
-
-    def _track(self, conn: socket.socket, *, add: bool) -> None:
-        with self._lock:
-            if add:
-                self._connections.add(conn)
-            else:
-                self._connections.discard(conn)
 
     def _respond(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> _Answer:
         url = urlsplit(path)
@@ -660,14 +532,6 @@ class FakeGemini:
                     return _Fault(name, seconds=self.hang_seconds), delay, None
             return None, delay, None
 
-    def _sleep(self, seconds: float) -> None:
-        end = time.monotonic() + seconds
-        while not self._stopping.is_set():
-            left = end - time.monotonic()
-            if left <= 0:
-                return
-            time.sleep(min(_SLICE, left))
-
     @staticmethod
     def _media_parts(body: dict) -> list[dict]:
         return [p for c in body.get("contents") or [] if isinstance(c, dict)
@@ -764,59 +628,9 @@ class FakeGemini:
     def _text(self, rec: Recorded, as_json: bool, cache: Cache | None = None,
               seen: list[tuple[str, str, int]] = ()) -> str:
         document = cache.document if cache else (rec.parts[0] if rec.parts else "")
-        if rec.kind == "outline":
-            titles = self._outline(rec, document)
-            if as_json:
-                return json.dumps({"chapters": titles}, ensure_ascii=False)
-            return "\n".join(f"{i}. {t}" for i, t in enumerate(titles, 1))
-        if rec.kind == "chapter":
-            match = re.search(r"^Chapter title: (.*)$", rec.instruction, re.M)
-            title = match.group(1).strip() if match else "Chapter"
-            chapter = {
-                "title": title,
-                "summary": f"This chapter covers {title} and why it matters.",
-                "explanation": f"{title} is explained here step by step, with the examples "
-                "from the document and the reasoning that connects them."
-                + "".join(f"\n\nMedia seen: {name} ({kind}, {count} tokens)."
-                          for name, kind, count in seen),
-                "extension": f"Further reading on {title}; try applying it to a new case.",
-            }
-            asked = (rec.generation_config.get("responseJsonSchema") or {}).get("properties", {})
-            if "sources" in asked:  # the heading named like the chapter, and one made up
-                headings = re.findall(r"^#{1,3}\s+(.+?)\s*$", document, re.M)
-                chapter["sources"] = [h for h in headings if h.lower() == title.lower()][:1]
-                chapter["sources"].append("A section the document does not have")
-                chapter["sources"] += _media_citations(document)
-            if "quiz" in asked:  # n questions, the correct option moving through A-D
-                chapter["quiz"] = [{
-                    "question": f"Question {q} on {title}: which statement is right?",
-                    "options": [{"text": f"{'Right' if o == q % 4 else 'Wrong'} answer {o + 1}",
-                                 "correct": o == q % 4} for o in range(4)],
-                    "explanation": f"The document says so in its part on {title}.",
-                    "source": title,
-                } for q in range(asked["quiz"].get("minItems", 1))]
-            if as_json:
-                return json.dumps(chapter, ensure_ascii=False)
-            return (f"# {title}\n\n## Summary\n\n{chapter['summary']}\n\n## Explanation\n\n"
-                    f"{chapter['explanation']}\n\n## Extension\n\n{chapter['extension']}\n")
-        if rec.kind == "summary":
-            listed = re.findall(r"^\s*\d+\.\s+(.+)$", rec.instruction, re.M)
-            bullets = "\n".join(f"- {t}" for t in listed) or "- the whole document"
-            return ("## Course summary\n\nThe course walks through the material in order:\n\n"
-                    f"{bullets}\n\nTogether these chapters cover the document end to end.\n")
-        return "OK"
-
-    def _outline(self, rec: Recorded, document: str) -> list[str]:
-        size = self.outline_size
-        if size is None:
-            match = re.search(r"Number of chapters: (?:exactly|between 1 and) (\d+)",
-                              rec.instruction)
-            size = int(match.group(1)) if match else 5
-        titles: list[str] = []
-        for line in document.splitlines():
-            heading = re.match(r"^#{1,3}\s+(.+?)\s*#*$", line)
-            if heading and heading.group(1) not in titles:
-                titles.append(heading.group(1))
-        titles = titles[:size]
-        titles += [f"Topic {i}" for i in range(len(titles) + 1, size + 1)]
-        return titles
+        asked = (rec.generation_config.get("responseJsonSchema") or {}).get("properties", {})
+        return course_text(rec.kind, document, rec.instruction, asked, as_json,
+                           self.outline_size,
+                           notes=[f"Media seen: {name} ({kind}, {count} tokens)."
+                                  for name, kind, count in seen],
+                           cited=_media_citations(document))

@@ -3,8 +3,10 @@ the document, held by Gemini so every call of the course reads them at the cache
 media are billed once per course, not once per call).
 
 Made at the course's first call (or reused when a resumed course's cache is still alive),
-so a course with nothing left to write makes none; extended while calls keep coming, and
-deleted when the course ends, however it ends. Any
+so a course with nothing left to write makes none. It is made in a background thread: a call
+that cannot wait (the outline, the course's first request) goes out at once with the whole
+prompt, and every later call waits for the cache. Extended while calls keep coming, and
+deleted when the course ends, however it ends (by the maker, if it is still being made). Any
 failure to make one (too small for the model, a model that cannot cache, a gateway without
 `cachedContents`) leaves the course on implicit caching with a note; caching never fails a
 course.
@@ -44,7 +46,9 @@ class CourseCache:
         self._lock = threading.Lock()
         self._saved = dict(saved or {})
         self._save = save
-        self._tried = False
+        self._opening: threading.Thread | None = None
+        self._opened = threading.Event()
+        self._closing = False
         self.note: str | None = None  # why no explicit cache is used, once known
         self.name: str | None = None
         self.tokens = 0
@@ -60,7 +64,6 @@ class CourseCache:
 
     def _open(self) -> None:
         """Reuse the saved cache if it is still alive, else make one; a note if neither."""
-        self._tried = True
         name = self._saved.get("name")
         if name and self._saved.get("model") == self._model and self._revive(name):
             return
@@ -70,13 +73,19 @@ class CourseCache:
             self.note = (f"no explicit cache for model {self._model} ({describe(exc)}); "
                          "relying on Gemini's implicit caching")
 
-    def current(self) -> str | None:
-        """The cache's name for the next call: made on the first call, extended when it runs
-        short."""
+    def current(self, wait: bool = True) -> str | None:
+        """The cache's name for the next call, extended when it runs short. The first call
+        starts making it; with `wait=False` a call does not wait while it is being made
+        (None: send the whole prompt)."""
         with self._lock:
-            if not self._tried:
-                self._open()
-                self._saved_state()
+            if self._opening is None:
+                self._opening = threading.Thread(target=self._make, daemon=True,
+                                                 name="geminiteacher-cache")
+                self._opening.start()
+        if not wait and not self._opened.is_set():
+            return None
+        self._opened.wait()
+        with self._lock:
             if self.name is None:
                 return None
             if self._expires - time.monotonic() < EXTEND_WHEN:
@@ -90,6 +99,19 @@ class CourseCache:
                     self._forget()
             return self.name
 
+    def _make(self) -> None:
+        """The background maker: open the cache, record it, and delete it at once if the
+        course ended meanwhile."""
+        try:
+            with self._lock:
+                self._open()
+                if not self._closing:
+                    self._saved_state()
+        finally:
+            self._opened.set()
+        if self._closing:
+            self._delete(save=False)
+
     def replace(self) -> str | None:
         """After Gemini said the cache is gone: make a new one once, or go on without."""
         with self._lock:
@@ -102,7 +124,14 @@ class CourseCache:
             return self.name
 
     def close(self) -> None:
-        """Delete the cache (best effort: an expired cache is already gone)."""
+        """Delete the cache (best effort: an expired cache is already gone). While it is still
+        being made, its maker deletes it when done, so closing never waits for it."""
+        self._closing = True
+        if self._opening is not None and not self._opened.is_set():
+            return
+        self._delete(save=True)
+
+    def _delete(self, save: bool) -> None:
         with self._lock:
             name = self.name
             if name is None:
@@ -111,7 +140,8 @@ class CourseCache:
             with contextlib.suppress(Exception):
                 self._client.caches.delete(
                     name=name, config=types.DeleteCachedContentConfig(http_options=self._http))
-            self._saved_state()
+            if save:
+                self._saved_state()
 
     def _saved_state(self) -> None:
         if self._save is not None:

@@ -38,6 +38,13 @@ class SharedClient:
     facts: dict[str, tuple[ModelFacts, float]] = field(default_factory=dict)
     dropped: dict[str, set[str]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    asking: dict[str, threading.Lock] = field(default_factory=dict)  # one `models.get` at a time
+
+    def asking_about(self, model: str) -> threading.Lock:
+        """The lock held while this model's facts are being read, so that a course starting
+        during a prewarm waits for that answer instead of asking again."""
+        with self.lock:
+            return self.asking.setdefault(model, threading.Lock())
 
 
 _clients: OrderedDict[tuple[str, str | None, str], SharedClient] = OrderedDict()

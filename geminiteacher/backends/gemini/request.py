@@ -18,7 +18,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,6 +25,7 @@ from google.genai import types
 
 from geminiteacher.backends.gemini.facts import ModelFacts
 from geminiteacher.backends.prompts import Prompt
+from geminiteacher.backends.refusals import refusal_note, refused_parameter
 from geminiteacher.models import CourseSettings
 
 BUDGETS = {"low": 1_024, "medium": 8_192, "high": 24_576}
@@ -167,11 +167,8 @@ def build_request(
 
 def rejected_parameter(message: str, sent: frozenset[str]) -> str | None:
     """The droppable parameter a 400's message names, if the request carried it."""
-    for name, (pattern, _) in DROPPABLE.items():
-        if name in sent and re.search(pattern, message, re.I):
-            return name
-    return None
+    return refused_parameter(message, sent, DROPPABLE)
 
 
 def drop_note(model: str, name: str, reason: str) -> str:
-    return f"model {model} rejected {DROPPABLE[name][1]} ({reason}); retried without it"
+    return refusal_note(model, DROPPABLE[name][1], reason)

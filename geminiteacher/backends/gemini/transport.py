@@ -104,12 +104,17 @@ class GeminiTransport(Transport):
     # -- model facts --------------------------------------------------------------------------
 
     def facts(self) -> ModelFacts:
-        """This model's facts from `models.get`, cached per key and model for the process."""
-        with self._shared.lock:
-            cached = self._shared.facts.get(self.model)
-        if cached is not None and (cached[0].known
-                                   or time.monotonic() - cached[1] < FACTS_RETRY_SECONDS):
-            return cached[0]
+        """This model's facts from `models.get`, cached per key and model for the process
+        (asked once at a time: a caller arriving while they are being read waits for them)."""
+        with self._shared.asking_about(self.model):
+            with self._shared.lock:
+                cached = self._shared.facts.get(self.model)
+            if cached is not None and (cached[0].known
+                                       or time.monotonic() - cached[1] < FACTS_RETRY_SECONDS):
+                return cached[0]
+            return self._read_facts()
+
+    def _read_facts(self) -> ModelFacts:
         config = types.GetModelConfig(http_options=self._http_options())
         try:
             facts = ModelFacts.from_api(self._client.models.get(model=self.model,
@@ -124,6 +129,17 @@ class GeminiTransport(Transport):
         with self._shared.lock:
             self._shared.facts[self.model] = (facts, time.monotonic())
         return facts
+
+    def warm(self) -> None:
+        """Do ahead what a first call would otherwise pay for: read the model's facts, shape
+        one request and read one answer (the SDK's types build their validators on first
+        use: a third of a second)."""
+        build_request(Prompt("", ("",), {"type": "object"}), CourseSettings(), self.facts(),
+                      set(), self._http_options())
+        types.GenerateContentResponse.model_validate(
+            {"candidates": [{"content": {"role": "model", "parts": [{"text": "{}"}]},
+                             "finish_reason": "STOP"}],
+             "usage_metadata": {"prompt_token_count": 1, "candidates_token_count": 1}})
 
     def _refuses_outright(self, exc: genai_errors.APIError) -> bool:
         """Whether a failed `models.get` already says no call can work: the key is invalid, or
@@ -316,7 +332,7 @@ class GeminiTransport(Transport):
         dropped = self.dropped()
         notes: list[str] = []
         cache = self._cache_for(prompt)
-        name = cache.current() if cache else None
+        name = cache.current(wait=not prompt.urgent) if cache else None
         if cache is not None and cache.note:
             notes.append(self._scrub(cache.note))
         replaced = renewed = False

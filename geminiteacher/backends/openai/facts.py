@@ -1,0 +1,96 @@
+"""What an OpenAI-compatible server says about its models: their names and context windows.
+
+`/v1/models` lists the names everywhere; some servers add the window to each entry (vLLM's
+`max_model_len`, OpenRouter's `context_length`, LM Studio's `max_context_length`). Where the
+entry does not say, the vendor's own endpoint beside the OpenAI ones is asked, once: LM
+Studio's `/api/v0/models` and Ollama's `/api/show` (`model_info`'s
+`<architecture>.context_length`). Those answers are untrusted: small reads, short timeouts.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+from geminiteacher.backends.openai.client import server_root
+
+DEFAULT_CONTEXT_WINDOW = 128_000  # tokens, when neither the server nor the settings say
+WINDOW_FIELDS = ("max_model_len", "context_length", "max_context_length", "context_window")
+PROBE_TIMEOUT = 5.0
+PROBE_BYTES = 4_000_000
+
+
+@dataclass(frozen=True)
+class ModelFacts:
+    """One model's facts: its input window and where it was read (`""` when nobody said)."""
+
+    name: str
+    window: int | None = None
+    said_by: str = ""
+
+    def context_window(self) -> int:
+        return self.window or DEFAULT_CONTEXT_WINDOW
+
+
+def _positive(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 \
+        else None
+
+
+def entry_window(entry: dict[str, Any]) -> tuple[int | None, str]:
+    """The window a `/v1/models` entry states, and the field that stated it."""
+    for name in WINDOW_FIELDS:
+        window = _positive(entry.get(name))
+        if window:
+            return window, name
+    return None, ""
+
+
+def _fetch(url: str, api_key: str | None, body: dict[str, Any] | None = None) -> Any:
+    """JSON from a vendor endpoint, or None on any failure (it is only a hint)."""
+    headers = {"Accept": "application/json"}
+    if api_key:
+        headers["Authorization"] = f"Bearer {api_key}"
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    request = urllib.request.Request(url, data=data, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=PROBE_TIMEOUT) as response:
+            return json.loads(response.read(PROBE_BYTES))
+    except (OSError, ValueError, urllib.error.URLError):
+        return None
+
+
+def lmstudio_window(base_url: str, model: str, api_key: str | None) -> int | None:
+    """LM Studio's `max_context_length` from its REST API's model list (`/api/v0/models`)."""
+    found = _fetch(f"{server_root(base_url)}/api/v0/models", api_key)
+    entries = found.get("data") if isinstance(found, dict) else None
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and entry.get("id") == model:
+            return _positive(entry.get("max_context_length"))
+    return None
+
+
+def ollama_window(base_url: str, model: str, api_key: str | None) -> int | None:
+    """Ollama's `<architecture>.context_length` from `/api/show`."""
+    found = _fetch(f"{server_root(base_url)}/api/show", api_key, {"model": model})
+    info = found.get("model_info") if isinstance(found, dict) else None
+    if not isinstance(info, dict):
+        return None
+    return next((_positive(v) for k, v in info.items()
+                 if k.endswith(".context_length") and _positive(v)), None)
+
+
+def vendor_window(base_url: str, model: str, api_key: str | None) -> tuple[int | None, str]:
+    """The window from LM Studio's or Ollama's own endpoint, and which one said it."""
+    for reader, said_by in ((lmstudio_window, "LM Studio's max_context_length"),
+                            (ollama_window, "Ollama's model_info context_length")):
+        window = reader(base_url, model, api_key)
+        if window:
+            return window, said_by
+    return None, ""
