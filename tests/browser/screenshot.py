@@ -68,6 +68,7 @@ def main() -> int:
             page.get_by_role("radiogroup", name="Contents").wait_for(timeout=LONG)
             fake.fail_next(2, 503)
             page.wait_for_function(LANDING, timeout=LONG)
+            page.set_viewport_size({"width": VIEWPORT["width"], "height": 1800})  # to the reader
             shoot(page, page.get_by_role("heading", name="Rivers and lakes", exact=True),
                   "course")
             browser.close()
