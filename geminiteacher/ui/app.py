@@ -15,7 +15,13 @@ from geminiteacher.ui.markdown import safe_label
 from geminiteacher.ui.outline import outline_editor
 from geminiteacher.ui.reader import start_over
 from geminiteacher.ui.settings import Choices, sidebar_settings
-from geminiteacher.ui.sources import cost_estimate, course_title, material, source_size
+from geminiteacher.ui.sources import (
+    cost_estimate,
+    course_title,
+    fitted,
+    material,
+    source_size,
+)
 from geminiteacher.ui.style import page_style
 from geminiteacher.ui.workspace import session_jobs, workspace
 
@@ -46,6 +52,8 @@ def material_stage(choices: Choices) -> tuple[Source | None, str, str]:
     documents, course = st.columns([3, 2], gap="large")
     with documents:
         source, first = material()
+        if source is not None and choices.settings is not None:
+            source = fitted(source, choices)
         too_large = size_notes(source, choices)
     with course:
         title = course_title(first)

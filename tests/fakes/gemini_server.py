@@ -203,6 +203,8 @@ def _media_citations(document: str) -> list[str]:
             total = sum(v * 60 ** i for i, v in enumerate(reversed(parts)))
             cited += [f"{name}, {_clock(total / 4)}\u2013{_clock(total / 2)}",
                       f"{name}, {_clock(total + 60)}-{_clock(total + 120)}"]
+        elif match["what"] == "YouTube video":
+            cited.append(f"{name}, 1:00\u20132:00")
         else:
             cited.append(name)
     return cited

@@ -40,6 +40,7 @@ OWNERS = {"openai": "openai", "vllm": "vllm", "ollama": "library",
           "lmstudio": "organization_owner"}
 SCHEMA_MARKER = "The JSON follows this JSON schema:\n"
 CACHE_MIN_TOKENS = 1024
+IMAGE_TOKENS = 765  # what OpenAI bills a 1024x1024 picture at high detail
 
 
 @dataclass
@@ -60,9 +61,25 @@ class Recorded:
         return list((self.body or {}).get("messages") or [])
 
     @property
-    def user(self) -> str:
+    def _user_content(self) -> Any:
         return next((m.get("content") or "" for m in reversed(self.messages)
                      if m.get("role") == "user"), "")
+
+    @property
+    def user(self) -> str:
+        """The user message's text (its text parts joined, when it came in parts)."""
+        content = self._user_content
+        if isinstance(content, list):
+            return "".join(p.get("text", "") for p in content
+                           if isinstance(p, dict) and p.get("type") == "text")
+        return str(content)
+
+    @property
+    def images(self) -> list[str]:
+        """The data URLs of the user message's `image_url` parts, in order."""
+        content = self._user_content
+        return [p["image_url"]["url"] for p in content if isinstance(p, dict)
+                and p.get("type") == "image_url"] if isinstance(content, list) else []
 
     @property
     def system(self) -> str:
@@ -117,6 +134,7 @@ class FakeOpenAI(LocalService):
         self.key = key  # the key the server wants; None takes any (or none)
         self.refuse: set[str] = {"json_object"} if flavour == "lmstudio" else set()
         self.no_temperature: set[str] = set()  # models that refuse a temperature
+        self.text_only: set[str] = set()  # models that refuse pictures
         self.reasoning = False  # report reasoning tokens (OpenAI's o-series do)
         self.requests: list[Recorded] = []
         self.max_in_flight = 0
@@ -315,6 +333,19 @@ class FakeOpenAI(LocalService):
                            "not supported with this model.", "invalid_request_error", None,
                            "response_format")
 
+    def _no_images(self, model: str) -> Answer:
+        if self.flavour == "vllm":
+            return Answer(400, {"object": "error", "message": f"{model} is not a multimodal "
+                                "model", "type": "BadRequestError", "param": None, "code": 400})
+        if self.flavour == "lmstudio":
+            return self._error(400, "Model does not support images. Please use a model that "
+                               "does.", "")
+        if self.flavour == "ollama":
+            return self._error(400, "this model is missing data required for image input", "")
+        return self._error(400, "Invalid content type. image_url is only supported by certain "
+                           "models.", "invalid_request_error", None,
+                           "messages.[1].content.[0].type")
+
     # -- chat completions ---------------------------------------------------------------------
 
     def _chat(self, rec: Recorded) -> Answer:
@@ -326,6 +357,8 @@ class FakeOpenAI(LocalService):
             return self._error(400, "Unsupported parameter: 'temperature' is not supported "
                                "with this model.", "invalid_request_error",
                                "unsupported_parameter", "temperature")
+        if rec.images and model in self.text_only:
+            return self._no_images(model)
         refused = self._format_refused(rec)
         if refused is not None:
             return refused
@@ -333,7 +366,7 @@ class FakeOpenAI(LocalService):
             return self._error(400, "'messages' must contain the word 'json' in some form, to "
                                "use 'response_format' of type 'json_object'.",
                                "invalid_request_error", None, "messages")
-        prompt = tokens(rec.system + rec.user)
+        prompt = tokens(rec.system + rec.user) + IMAGE_TOKENS * len(rec.images)
         too_long = self._too_long(prompt)
         if too_long is not None:
             return too_long
@@ -404,6 +437,8 @@ class FakeOpenAI(LocalService):
             instruction, _, said = instruction.partition(SCHEMA_MARKER)
             schema = json.loads(said)
         asked = (schema or {}).get("properties", {})
+        seen = [f"Picture seen: {url.partition(';')[0].removeprefix('data:')}, "
+                f"{len(url)} characters." for url in rec.images]
         finish, refusal = "stop", None
         if kind in ("empty", "filter"):
             text = ""
@@ -411,10 +446,11 @@ class FakeOpenAI(LocalService):
         elif kind == "markdown":
             text = course_text(rec.kind, document, instruction, asked, as_json=False)
         elif rec.format or not schema:
-            text = course_text(rec.kind, document, instruction, asked, as_json=bool(schema))
+            text = course_text(rec.kind, document, instruction, asked, as_json=bool(schema),
+                               notes=seen)
         else:  # plain text asked for JSON in words: a fenced block, as models answer
             text = "Here is the answer:\n```json\n" + course_text(
-                rec.kind, document, instruction, asked, as_json=True) + "\n```"
+                rec.kind, document, instruction, asked, as_json=True, notes=seen) + "\n```"
         output = tokens(text)
         reasoning = output // 4 if self.reasoning else 0
         usage: dict[str, Any] = {"prompt_tokens": prompt, "completion_tokens": output + reasoning,
