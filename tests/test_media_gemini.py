@@ -236,3 +236,26 @@ def test_a_youtube_link_is_sent_by_reference_and_sources_link_to_the_start_time(
     assert ref.label() == "YouTube 9hE5-98ZeCg, 1:00\u20132:00"
     [page] = export_course(course.path, ["html"])
     assert 'href="https://www.youtube.com/watch?v=9hE5-98ZeCg&amp;t=60s"' in page.read_text()
+
+
+def test_a_slide_deck_of_pictures_becomes_a_course_that_saw_every_picture(gemini_env,
+                                                                         tmp_path):
+    from tests.media_files import slides_of_pictures
+
+    course = course_of([("deck.pptx", slides_of_pictures(3))], tmp_path,
+                       max_chapters=3)
+    for chapter in course.chapters:
+        for n in (1, 2, 3):
+            assert f"Media seen: deck.pptx, figure {n}.png (IMAGE, 258 tokens)" \
+                in chapter.explanation
+    assert [c.sources[0].label() for c in course.chapters] == [
+        "deck.pptx, Slide 1", "deck.pptx, Slide 2", "deck.pptx, Slide 3"]
+    assert len(gemini_env.files.uploaded) == 3 and gemini_env.files.live() == []
+
+
+def test_read_text_sends_no_pictures_of_documents(gemini_env, tmp_path):
+    from tests.media_files import slides_of_pictures
+
+    course_of([("deck.pptx", slides_of_pictures(2))], tmp_path, max_chapters=2, read="text")
+    assert gemini_env.files.uploaded == []
+    assert not any(file_uris(r) for r in chapter_calls(gemini_env))
