@@ -269,6 +269,15 @@ def test_html_nested_30000_deep_keeps_its_text_without_recursion():
     assert seconds < SECONDS
 
 
+def test_links_and_dropped_elements_deep_in_a_page_are_handled_in_linear_time():
+    links = '<a rel="next" href="#">next</a>' * 2_000
+    html = ("<html><body>" + "<span>" * 20_000 + links + "</span>" * 20_000
+            + "<svg>" * 20_000 + "</svg>" * 20_000 + "<p>kept</p>")
+    result, seconds = timed(html.encode(), "deep-links.html")
+    assert isinstance(result, str) and "kept" in result
+    assert seconds < SECONDS  # walking up from each link took two minutes
+
+
 def test_a_text_file_named_pdf_with_endless_comments_is_sniffed_in_linear_time():
     data = ("<!---->" * 50_000 + " notes").encode()
     result, seconds = timed(data, "notes.pdf")
