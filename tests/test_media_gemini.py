@@ -329,3 +329,22 @@ def test_the_fake_expires_files_after_48_hours(client, gemini_env):
     with pytest.raises(errors.ClientError):
         client.files.get(name=file.name)
     assert list(client.files.list()) == []
+
+
+def test_the_cli_reads_a_scan_and_a_recording_with_gemini_and_leaves_no_upload(gemini_env,
+                                                                              tmp_path):
+    from tests.test_cli import cli, gemini_cli_env
+
+    (tmp_path / "scan.pdf").write_bytes(scanned_pdf(2))
+    (tmp_path / "lecture.wav").write_bytes(long_wav_header(120))
+    done = cli("--input", str(tmp_path / "scan.pdf"), "--input", str(tmp_path / "lecture.wav"),
+               "--title", "Lecture", "--output-dir", str(tmp_path / "out"), "--max-chapters",
+               "2", "--fixed-chapter-count", "--delay-min", "0", "--delay-max", "0",
+               "--media-resolution", "low", env=gemini_cli_env(gemini_env))
+    assert done.returncode == 0, done.stderr
+    assert "estimated cost" in done.stderr and "skipped" not in done.stderr
+    folder = tmp_path / "out" / "Lecture"
+    assert sorted(p.name for p in (folder / "media").iterdir()) == ["01_scan.pdf",
+                                                                    "02_lecture.wav"]
+    assert sorted(gemini_env.files.uploaded) == ["lecture.wav", "scan.pdf"]
+    assert gemini_env.files.live() == []
