@@ -53,7 +53,7 @@ def run_scenario(quick: bool) -> list[Figure]:
         with FakeOpenAI(window=1_000_000) as server, fake_gemini() as gemini:
             for provider, fake, engine in (("openai", server, "openai"),
                                            ("gemini", gemini, "gemini")):
-                result = run(fake, settings(big, engine, 0.0).with_(delay_range=(0.0, 0.0)),
+                result = run(fake, settings(10, engine, 0.0).with_(delay_range=(0.0, 0.0)),
                              f"{provider}-overhead", source=material(4), output_dir=out,
                              outline=outline)
                 label = f"{provider}: ms per chapter, {big} chapters, HTTP + SDK + fake, zero " \

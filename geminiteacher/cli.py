@@ -306,9 +306,9 @@ def run(options: dict[str, Any], stderr: TextIO) -> int:
         token_line,
     )
     from geminiteacher.course.store import CourseStore
-    from geminiteacher.engine.runner import run_course
+    from geminiteacher.engine.runner import material_tokens, run_course
     from geminiteacher.exports import export_course, parse_formats
-    from geminiteacher.ingest.convert import estimate_tokens, load_sources
+    from geminiteacher.ingest.convert import load_sources
     from geminiteacher.ingest.media import readable
 
     if not options["input"]:
@@ -341,7 +341,8 @@ def run(options: dict[str, Any], stderr: TextIO) -> int:
             spent_before.append(course_cost(CourseStore(folder).manifest()))
         if not (plan.chapters or plan.outline or plan.summary):
             return
-        cost = estimate_cost(estimate_tokens(source.markdown), settings, engine.model, plan=plan)
+        tokens, audio = material_tokens(source, engine, settings.media_resolution)
+        cost = estimate_cost(tokens, settings, engine.model, plan=plan, audio_tokens=audio)
         how = " as a batch job (chapters at half price)" if settings.batch else ""
         stderr.write(f"geminiteacher: estimated cost about {dollars(cost)} for "
                      f"{work_words(plan)} on {engine.model}{how} (prices as of "

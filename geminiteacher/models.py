@@ -81,6 +81,9 @@ class QuizQuestion:
         return "\n".join([*lines, "", answer])
 
 
+YOUTUBE_WATCH = "https://www.youtube.com/watch?v="
+
+
 def clock(seconds: float) -> str:
     """`12:30`, or `1:02:03` from an hour on: a time in a recording."""
     whole = max(0, int(seconds))
@@ -99,6 +102,7 @@ class SourceRef:
     pages: tuple[int, int] | None = None
     start: float | None = None
     end: float | None = None
+    uri: str | None = None  # a YouTube video's address, for a link to the start time
 
     def label(self) -> str:
         """`notes.pdf, 2.3 Simple parsing, pp. 4–5` or `lecture.mp3, 12:30–18:45` (the parts
@@ -118,7 +122,13 @@ class SourceRef:
         pages = data.get("pages")
         return cls(data.get("file", ""), data.get("heading", ""),
                    (int(pages[0]), int(pages[1])) if pages else None,
-                   data.get("start"), data.get("end"))
+                   data.get("start"), data.get("end"), data.get("uri"))
+
+    def link(self) -> str | None:
+        """The YouTube address that opens the video at `start` (None for anything else)."""
+        if not self.uri or not self.uri.startswith(YOUTUBE_WATCH):
+            return None
+        return self.uri + (f"&t={int(self.start)}s" if self.start is not None else "")
 
 
 @dataclass

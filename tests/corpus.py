@@ -387,3 +387,39 @@ def question_is_well_formed(question: str) -> bool:
         bare = re.sub(r"^(?:a|an|the) ", "", term)
         return (verb == "are") == plural and bare.casefold() not in GENERIC and len(bare) > 2
     return question.endswith(("?", "”")) and len(question.split()) >= 4
+
+
+# --- questions a teacher would keep -----------------------------------------------------
+
+NOTICE = re.compile(r"copyright|©|licen[cs]e|warrant|redistribut|all rights reserved"
+                    r"|https?://|www\.|\S+@\S+\.\w|\b\d+\.\d+\.\d+\b", re.I)
+PLACEHOLDERS = ("The source holds no self-contained sentences to summarise here.",
+                "The source has a heading here but no text under it.")
+
+
+def summary_teaches(summary: str) -> bool:
+    """A summary made of the chapter's sentences, not a placeholder note."""
+    return bool(summary.strip()) and summary.strip() not in PLACEHOLDERS
+
+
+def question_is_no_notice(question) -> bool:
+    """A quiz question (and its options) about no licence, copyright, address or version."""
+    return not NOTICE.search(question.question + " " + " ".join(question.options))
+
+
+def what_is_defined(question: str, explanation: str) -> bool:
+    """A "What is X?" review question whose chapter says outright what X is."""
+    what = re.match(r"What (?:is|are) (?:an? |the )?(.+)\?$", question)
+    if not what:
+        return True
+    term = re.escape(what.group(1)).replace(r"\ ", r"\s+")
+    return bool(re.search(rf"\b{term}\w*\s+(?:\([^)]*\)\s+)?(?:is|are|means|refers)\b",
+                          explanation, re.I))
+
+
+def options_from_own_file(question, files: list[str], chapter: str = "") -> bool:
+    """Every option of a quiz question occurs in the file its sentence comes from (or in
+    its chapter, when the chapter gathers several pages of one manual)."""
+    home = [f for f in files if question.explanation in f] or files
+    return all(any(option.casefold() in f.casefold() for f in [*home, chapter])
+               for option in question.options)

@@ -76,6 +76,12 @@ MUTANTS = (
            ("tests/test_ui_markdown.py",
             "tests/test_page_hardening.py::test_titles_from_people_and_models_render_as_text_"
             "everywhere_on_the_page")),
+    Mutant("csv-formula", "a flashcard cell that starts like a formula goes out unguarded",
+           (("geminiteacher/exports/flashcards.py",
+             """return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell""",
+             "return cell"),),
+           ("tests/test_exports_hostile.py::test_no_flashcard_cell_can_become_a_spreadsheet_"
+            "formula",)),
     Mutant("redis-pause", "a 429 pauses only the process that drew it",
            (("geminiteacher/engine/ratelimit.py", "            self.log.pause(pause)\n", ""),),
            (REDIS + "a_429_in_one_process_pauses_the_other",)),

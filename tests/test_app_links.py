@@ -38,7 +38,8 @@ def test_links_are_listed_with_their_kind_and_refusals_in_one_line_each(page, fa
     assert list(table["Read as"])[:2] == ["Tides (127.0.0.1).html", "glaciers (127.0.0.1).pdf"]
     errors = [e.value for e in page.error]
     assert [e.split(": ")[0] for e in errors] == [fake_web.url("photo.png"),
-                                                 fake_web.url("loop")]
+                                                 fake_web.url("loop"), "YouTube 9hE5-98ZeCg"]
+    assert "only Gemini reads it" in errors[2]  # no key here: the offline engine cannot
     assert all("\n" not in e for e in errors)
     files = page.dataframe[-1].value
     assert "Tides (127.0.0.1).html" in list(files["File"])

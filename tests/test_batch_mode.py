@@ -301,7 +301,8 @@ def test_the_offline_engine_writes_a_batch_course_locally_without_a_note(tmp_pat
     course = run_course(MATERIAL, CourseSettings(engine="offline", batch=True), title="L",
                         output_dir=tmp_path)
     assert course.chapters and manifest(tmp_path / "L")["state"] == "done"
-    assert not manifest(tmp_path / "L").get("warnings")
+    # (its chapters of two short sentences each may say they are too thin to quiz)
+    assert not [w for w in manifest(tmp_path / "L").get("warnings", []) if "batch" in w.lower()]
 
 
 def test_course_json_holds_the_jobs_last_state_while_it_waits(gemini_env, tmp_path):

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
-import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 import zipfile
-from html import escape
+from html import escape, unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from geminiteacher.exports import FORMATS, export_bytes, export_course, load_cou
 from geminiteacher.exports.gift import escape as gift_escape
 from geminiteacher.models import ChapterContent, CourseSettings, Event, EventKind, Source
 from tests.export_helpers import MATERIAL, offline_course
+from tests.importers import read_anki_csv, read_gift
 
 ROOT = Path(__file__).resolve().parents[1]
 CP = "{http://www.imsproject.org/xsd/imscp_rootv1p1p2}"
@@ -149,30 +148,14 @@ def test_moodle_xml_has_a_category_per_chapter_and_one_right_answer_per_question
         assert element.find("single").text == "true"
 
 
-_ESCAPED = r"(?:[^\\~=#{}:\n]|\\[\\~=#{}:])"
-GIFT_QUESTION = re.compile(
-    rf"::(?P<name>{_ESCAPED}+)::\s(?P<text>{_ESCAPED}+)\s\{{\n"
-    rf"(?P<answers>(?:\t[=~]{_ESCAPED}+\n){{4}})(?:\t####{_ESCAPED}+\n)?\}}"
-)
-
-
-def _unescape(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
-
-
 def test_gift_follows_the_grammar_with_one_right_answer_per_question(course):
-    blocks = export_bytes(course, "gift").decode().strip().split("\n\n")
-    questions = []
-    for block in blocks:
-        if block.startswith(("//", "$CATEGORY: $course$/top/")):
-            continue
-        match = GIFT_QUESTION.fullmatch(block)
-        assert match, block
-        answers = match["answers"].splitlines()
-        assert [a[1] for a in answers].count("=") == 1
-        right = next(a for a in answers if a[1] == "=")
-        questions.append((_unescape(match["text"]), _unescape(right[2:])))
-    assert questions == [(q.question, q.correct) for q in all_questions(course)]
+    parsed = read_gift(export_bytes(course, "gift").decode())
+    assert all(q.category.startswith("$course$/top/") for q in parsed)
+    answers = [[right for right, _ in q.answers] for q in parsed]
+    assert all(len(marks) == 4 and marks.count(True) == 1 for marks in answers)
+    right = [next(unescape(t.text) for ok, t in q.answers if ok) for q in parsed]
+    assert [(unescape(q.text.text), r) for q, r in zip(parsed, right, strict=True)] == [
+        (q.question, q.correct) for q in all_questions(course)]
 
 
 def test_gift_escapes_the_characters_it_reserves():
@@ -180,9 +163,8 @@ def test_gift_escapes_the_characters_it_reserves():
 
 
 def test_csv_has_a_front_and_back_row_per_question(course):
-    rows = list(csv.reader(io.StringIO(export_bytes(course, "csv").decode())))
+    _, rows = read_anki_csv(export_bytes(course, "csv"))
     questions = all_questions(course)
-    assert [len(r) for r in rows] == [2] * len(questions)
     assert [r[0] for r in rows] == [q.question for q in questions]
     assert all(row[1].startswith(q.correct) for row, q in zip(rows, questions, strict=True))
 

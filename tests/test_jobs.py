@@ -11,7 +11,7 @@ import weakref
 import pytest
 
 from geminiteacher.backends.base import Engine
-from geminiteacher.engine.jobs import JobRegistry, JobState, max_jobs_from_env
+from geminiteacher.engine.jobs import Job, JobRegistry, JobState, max_jobs_from_env
 from geminiteacher.errors import ModelAccessError, QueueFullError, SettingsError, StoreError
 from geminiteacher.models import ChapterContent, CourseSettings, Reply, Source
 
@@ -247,3 +247,25 @@ def test_a_finished_job_lets_go_of_its_source_and_key(tmp_path):
     assert not [r for r in gc.get_referrers(key) if type(r).__name__ == "cell"], \
         "a closure still holds the key"
     assert "source" not in job.params
+
+
+def test_a_job_that_failed_shows_no_chapter_running_even_if_its_last_write_failed(tmp_path):
+    """The run could not write its final state (disk full): the manifest on disk still says
+    chapter 1 is running, but the job's view of the course does not."""
+    folder = tmp_path / "Plants"
+    folder.mkdir()
+
+    def call(on_event, cancel):
+        chapter = {"index": 1, "title": "Light", "status": "running", "attempts": 1,
+                   "history": [{"attempt": 1, "start": 1.0, "end": None, "outcome": "running"}]}
+        (folder / "course.json").write_text(json.dumps(
+            {"title": "Plants", "state": "writing", "chapters": [chapter]}), encoding="utf-8")
+        raise StoreError("could not write Plants/course.json: No space left on device")
+
+    job = Job("alice", "Plants", folder, {}, call, lambda text: text)
+    job._run()
+    snap = job.snapshot()
+    chapter = snap.manifest["chapters"][0]
+    assert snap.state is JobState.FAILED
+    assert chapter["status"] == "failed" and "No space left" in chapter["last_error"]
+    assert chapter["history"][0]["outcome"] == "error"

@@ -194,3 +194,12 @@ def test_time_ranges_label_like_a_clock():
 def test_settings_refuse_unknown_read_modes():
     with pytest.raises(ValueError, match="read must be one of auto, text, native"):
         CourseSettings(read="ocr")
+
+
+def test_recordings_are_estimated_at_the_audio_price():
+    from geminiteacher.backends.pricing import estimate_cost
+    settings = CourseSettings(cache="off", max_chapters=1)
+    text = estimate_cost(100_000, settings, "gemini-3.8-flash", output_per_call=0)
+    audio = estimate_cost(100_000, settings, "gemini-3.8-flash", output_per_call=0,
+                          audio_tokens=100_000)
+    assert audio == pytest.approx(text * 2)  # Flash: $1.00 a million for audio, $0.50 else

@@ -279,3 +279,8 @@ def test_wrong_options_are_of_the_answers_kind():
     for question in course(source)[0].quiz:
         if "_" in question.correct:
             assert all("_" in option for option in question.options), question.options
+
+
+def test_a_chapter_whose_only_sentence_leads_into_code_is_summarised_by_it():
+    summary = ENGINE.write_chapter(corpus.readme_md(), "Installation", SETTINGS).value.summary
+    assert summary == "Install the package with pip and check that the command works."

@@ -4,6 +4,7 @@ and two processes sharing one request cap through a real redis-server."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -17,7 +18,7 @@ from geminiteacher.backends.openai import OpenAIEngine
 from geminiteacher.engine.ratelimit import REDIS_URL
 from geminiteacher.engine.runner import finish_course, run_course
 from geminiteacher.errors import SourceTooLargeError
-from geminiteacher.models import CourseSettings, Event, EventKind
+from geminiteacher.models import CourseSettings, Event, EventKind, MediaPart, Source
 from tests.course_helpers import MATERIAL
 from tests.fakes.openai_server import FakeOpenAI
 from tests.test_redis_limit import most_in_any_window
@@ -116,13 +117,14 @@ def test_failed_chapters_are_finished_later_on_the_recorded_server(tmp_path):
     assert course.chapters[0].summary != "This chapter could not be generated."
 
 
-def test_the_cli_writes_a_course_and_shows_tokens_for_an_unpriced_model(tmp_path):
+@pytest.mark.parametrize("mode", ["sequential", "parallel", "cascade"])
+def test_the_cli_writes_a_course_and_shows_tokens_for_an_unpriced_model(mode, tmp_path):
     notes = tmp_path / "notes.md"
     notes.write_text(MATERIAL, encoding="utf-8")
     with FakeOpenAI("vllm", models=("llama-3.1-8b",)) as fake:
         result = cli("--input", str(notes), "--title", "Ideas", "--output-dir",
                      str(tmp_path / "o"), "--engine", "openai", "--base-url", fake.base_url,
-                     "--max-chapters", "3", "--fixed-chapter-count", "--mode", "parallel",
+                     "--max-chapters", "3", "--fixed-chapter-count", "--mode", mode,
                      "--delay-min", "0", "--delay-max", "0", env={})
         assert fake.count("chapter") == 3
     assert result.returncode == 0, result.stderr
@@ -171,6 +173,46 @@ def test_the_cli_names_the_models_for_an_unknown_one(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+PICTURE = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4  # the bytes travel, whatever they draw
+
+
+def with_picture(mime: str = "image/png") -> Source:
+    source = Source.from_text(MATERIAL, "notes.md")
+    source.media.append(MediaPart("diagram.png", "image", mime, data=PICTURE))
+    return source
+
+
+def test_pictures_go_as_image_parts_before_the_document(tmp_path):
+    with FakeOpenAI("vllm", models=("vision-model",)) as fake:
+        course = run_course(with_picture(), settings(fake), title="Ideas", output_dir=tmp_path)
+        chats = [r for r in fake.chats() if r.kind in ("outline", "chapter", "summary")]
+    url = "data:image/png;base64," + base64.b64encode(PICTURE).decode()
+    assert chats and all(r.images == [url] for r in chats)
+    assert "diagram.png (picture)" in chats[0].user
+    assert all("Picture seen: image/png" in c.explanation for c in course.chapters)
+
+
+@pytest.mark.parametrize("flavour", ["openai", "vllm", "ollama", "lmstudio"])
+def test_a_text_only_model_gets_the_text_alone_with_a_note(flavour, tmp_path):
+    with FakeOpenAI(flavour, models=("text-model",)) as fake:
+        fake.text_only = {"text-model"}
+        course = run_course(with_picture(), settings(fake, mode="parallel"), title="Ideas",
+                            output_dir=tmp_path)
+        with_images = [r for r in fake.chats() if r.images]
+    assert len(with_images) == 1 and len(course.chapters) == 3
+    warnings = json.loads((tmp_path / "Ideas" / "course.json").read_text())["warnings"]
+    assert any("pictures" in w and "left out" in w for w in warnings)
+
+
+def test_a_picture_type_image_url_cannot_take_is_left_out_with_a_note(tmp_path):
+    with FakeOpenAI(models=("vision-model",)) as fake:
+        run_course(with_picture("image/heic"), settings(fake), title="Ideas",
+                   output_dir=tmp_path)
+        assert not any(r.images for r in fake.chats())
+    warnings = json.loads((tmp_path / "Ideas" / "course.json").read_text())["warnings"]
+    assert any("diagram.png is left out: image/heic" in w for w in warnings)
+
+
 @pytest.mark.redis
 def test_two_processes_on_one_server_share_the_request_cap_through_redis(redis_url, tmp_path):
     requests, window = 2, 1.0
@@ -198,3 +240,14 @@ def test_two_processes_on_one_server_share_the_request_cap_through_redis(redis_u
         calls = [r for r in fake.chats() if r.kind in ("outline", "chapter", "summary")]
     assert len(calls) == 2 * 6 and fake.count(status=429) == 0
     assert most_in_any_window([r.start for r in calls], counted) <= requests
+
+
+def test_yaml_names_the_engine_server_and_window(tmp_path):
+    from geminiteacher.cli import load_options, settings_from
+
+    config = tmp_path / "course.yaml"
+    config.write_text("engine: openai\nbase-url: http://localhost:8000/v1/\n"
+                      "context_window: 16384\nmodel_name: Qwen/Qwen3-8B\n", encoding="utf-8")
+    chosen = settings_from(load_options(["--config", str(config), "--input", "x.md"]))
+    assert (chosen.engine, chosen.base_url, chosen.context_window, chosen.model_name) == \
+        ("openai", "http://localhost:8000/v1", 16384, "Qwen/Qwen3-8B")

@@ -88,11 +88,12 @@ class OfflineEngine(Engine):
             or central_sentences(sentences, analysis.idf, count, used, teaching_sentence)
             or central_sentences(sentences, analysis.idf, count, eligible=eligible)
         )
+        text = glue.join(s.text for s in summary) or _lead_in(sentences)
         body = render(_without_title(match.blocks, title)) or labels["heading_only"]
         note = {SIMILAR: labels["similar"], NEAREST: labels["nearest"]}.get(match.how)
         explanation = f"> {note}\n\n{body}" if note else body
         headings = {key for b in match.blocks if b.kind == "heading" for key in b.terms}
-        limit = max(KEY_TERMS, 3 * settings.quiz_questions)
+        limit = max(KEY_TERMS, 2 * settings.quiz_questions)
         terms = key_terms(sentences, analysis.idf, limit, headings)
         quiz = build_quiz(analysis, match.blocks, terms, settings.quiz_questions, labels["blank"])
         thin = settings.quiz_questions > 0 and not quiz
@@ -100,7 +101,7 @@ class OfflineEngine(Engine):
         return Reply(
             ChapterContent(
                 title=title,
-                summary=glue.join(s.text for s in summary) or labels["no_prose"],
+                summary=text or labels["no_prose"],
                 explanation=explanation,
                 extension=_extension(
                     [t for t in terms if glosses(t)][:KEY_TERMS], summary, sentences, labels
@@ -179,6 +180,16 @@ def _summary_rule(blocks: Sequence[Block]) -> Callable[[Sentence], bool]:
     if any(teaching_sentence(s) for b in paragraphs for s in b.sentences if id(s) not in barred):
         barred |= {id(s) for b in prose if b.kind == "list" for s in b.sentences}
     return lambda sentence: id(sentence) not in barred and teaching_sentence(sentence)
+
+
+def _lead_in(sentences: Sequence[Sentence]) -> str:
+    """For a chapter whose only prose leads into code or a list ("Install the package with
+    pip and check that the command works:"): that sentence, ended with a full stop."""
+    for sentence in sentences:
+        text = sentence.text.rstrip()
+        if text.endswith(":") and teaching_sentence(Sentence(text[:-1] + ".", sentence.runs)):
+            return text[:-1] + "."
+    return ""
 
 
 def _summary_size(sentences: int) -> int:

@@ -30,21 +30,32 @@ SECONDS_PER_WAVE = 60.0  # a generous guess at one round of chapter calls, for c
 
 @dataclass(frozen=True)
 class Price:
-    """Dollars per million tokens: fresh input, cached input, output (thinking included),
-    and cache storage per hour."""
+    """Dollars per million tokens: fresh input (text, pictures, PDF pages and video), cached
+    input, output (thinking included), cache storage per hour, and audio input where it is
+    priced apart (None: as other input; cached audio scales the same way)."""
 
     input: float
     cached: float
     output: float
     storage: float
+    audio: float | None = None
 
 
 PRICES: dict[str, Price] = {  # checked in this order: the first family in the name wins
-    "flash-lite": Price(input=0.10, cached=0.01, output=0.40, storage=1.00),
+    "flash-lite": Price(input=0.10, cached=0.01, output=0.40, storage=1.00, audio=0.30),
     "pro": Price(input=2.00, cached=0.20, output=12.00, storage=4.50),
-    "flash": Price(input=0.50, cached=0.05, output=3.00, storage=1.00),
+    "flash": Price(input=0.50, cached=0.05, output=3.00, storage=1.00, audio=1.00),
     "gemma": Price(input=0.0, cached=0.0, output=0.0, storage=0.0),
 }
+
+
+def with_audio(price: Price, tokens: int, audio_tokens: int) -> Price:
+    """`price` with its input rates blended for `tokens` of which `audio_tokens` are audio."""
+    if not audio_tokens or price.audio is None or not price.input or not tokens:
+        return price
+    share = min(1.0, audio_tokens / tokens)
+    scale = 1 - share + share * price.audio / price.input
+    return replace(price, input=price.input * scale, cached=price.cached * scale)
 
 
 def price_for(model: str) -> Price:
@@ -115,18 +126,20 @@ def wants_cache(tokens: int, calls: int, settings: CourseSettings, model: str) -
 
 
 def estimate_cost(tokens: int, settings: CourseSettings, model: str, *,
-                  plan: RunPlan | None = None, output_per_call: int = 2_000) -> float:
+                  plan: RunPlan | None = None, output_per_call: int = 2_000,
+                  audio_tokens: int = 0) -> float:
     """A before-the-run estimate for a course of `settings.max_chapters` chapters, or for
     what the run `plan` has left to do (its chapters, and the outline and summary when it
     writes them): every call reads the document (from the cache after the first when one is
     made) and writes about `output_per_call` tokens, thinking included; with
-    `settings.batch` the chapters bill at the batch discount."""
+    `settings.batch` the chapters bill at the batch discount. `audio_tokens` of `tokens` are
+    recordings, billed at the audio rate."""
     plan = plan or RunPlan(settings.max_chapters, outline=True)
     chapters = plan.chapters
     calls = chapters + int(plan.outline) + int(plan.summary)
     if not calls:
         return 0.0
-    price = price_for(model)
+    price = with_audio(price_for(model), tokens, audio_tokens)
     cached = wants_cache(tokens, calls, settings, model)
 
     def cost(n: int, cache_first: bool, batch: bool = False) -> float:

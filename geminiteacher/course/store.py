@@ -566,27 +566,9 @@ class CourseStore:
             self._data["state"] = state
             self._data["error"] = error
             if state in ("failed", "cancelled"):
-                self._settle_chapters(state, error)
+                settle_chapters(self._data, state, error)
             self._changed(force=True)
 
-    def _settle_chapters(self, state: str, error: str) -> None:
-        """Chapters still running or retrying become failed (with `error`) or cancelled."""
-        unfinished = (str(ChapterStatus.RUNNING), str(ChapterStatus.RETRYING))
-        now = time.time()
-        for chapter in self._data.get("chapters", []):
-            if chapter["status"] not in unfinished:
-                continue
-            if state == "cancelled":
-                chapter["status"] = str(ChapterStatus.CANCELLED)
-                outcome = "cancelled"
-            else:
-                chapter.update(status=str(ChapterStatus.FAILED),
-                               last_error=error or chapter.get("last_error") or
-                               "the run ended before this chapter was saved")
-                outcome = "error"
-            history = chapter.get("history") or []
-            if history and history[-1].get("end") is None:
-                history[-1].update(end=now, outcome=outcome)
 
     def record(self, event: Event) -> None:
         """Apply one progress event to the manifest (and write the chapter file when done)."""
@@ -756,6 +738,41 @@ class CourseStore:
             atomic_write(self.path / MANIFEST, json.dumps(self._data, ensure_ascii=False))
             self._dirty = False
             self._last_flush = time.monotonic()
+
+
+def settle_chapters(manifest: dict[str, Any], state: str, error: str) -> None:
+    """In `manifest` (a course that ended `failed` or `cancelled`), chapters still running or
+    retrying become failed (with `error`) or cancelled, their open attempt closed."""
+    unfinished = (str(ChapterStatus.RUNNING), str(ChapterStatus.RETRYING))
+    now = time.time()
+    for chapter in manifest.get("chapters", []):
+        if chapter["status"] not in unfinished:
+            continue
+        if state == "cancelled":
+            chapter["status"] = str(ChapterStatus.CANCELLED)
+            outcome = "cancelled"
+        else:
+            chapter.update(status=str(ChapterStatus.FAILED),
+                           last_error=error or chapter.get("last_error") or
+                           "the run ended before this chapter was saved")
+            outcome = "error"
+        history = chapter.get("history") or []
+        if history and history[-1].get("end") is None:
+            history[-1].update(end=now, outcome=outcome)
+
+
+def shareable_manifest(path: Path) -> bytes:
+    """The manifest at `path` as it may leave the server (in a zip): without the owner
+    token, which opens, resumes and regenerates the course. An unreadable one goes as is."""
+    raw = path.read_bytes()
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return raw
+    if not isinstance(data, dict) or OWNER not in data:
+        return raw
+    del data[OWNER]
+    return json.dumps(data, ensure_ascii=False).encode("utf-8")
 
 
 def list_courses(output_dir: str | Path,

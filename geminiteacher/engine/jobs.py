@@ -28,7 +28,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from geminiteacher.course.store import CourseStore, course_dir
+from geminiteacher.course.store import CourseStore, course_dir, settle_chapters
 from geminiteacher.engine.runner import run_course
 from geminiteacher.errors import (
     CancelledError,
@@ -172,8 +172,16 @@ class Job:
             created=self.created,
             started=self.started,
             ended=self.ended,
-            manifest=MappingProxyType(read_manifest(self.path)),
+            manifest=MappingProxyType(self._manifest()),
         )
+
+    def _manifest(self) -> dict[str, Any]:
+        """The course's manifest; once the job failed or was cancelled, no chapter in it is
+        shown running, even when the run could not write that last change (disk full)."""
+        manifest = read_manifest(self.path)
+        if self._state in (JobState.FAILED, JobState.CANCELLED):
+            settle_chapters(manifest, self._state.value, self._error)
+        return manifest
 
     def _record(self, event: Event) -> None:
         with self._lock:

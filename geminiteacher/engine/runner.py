@@ -445,6 +445,15 @@ def check_fits(source: Source, engine: Engine, settings: CourseSettings | None =
                       media_tokens=media)
 
 
+def material_tokens(source: Source, engine: Engine, resolution: str = "auto"
+                    ) -> tuple[int, int]:
+    """The material's estimated input tokens (its text and the media the engine reads
+    natively, at `resolution`) and how many of them are audio (priced apart)."""
+    media = [(item, engine.media_tokens(item, resolution)) for item in source.media]
+    audio = sum(n for item, n in media if item.kind == "audio")
+    return estimate_tokens(source.markdown) + sum(n for _, n in media), audio
+
+
 def default_title(source: Source) -> str:
     """A course title from the first file's name, or from the first heading of plain text."""
     first = source.parts[0] if source.parts else None

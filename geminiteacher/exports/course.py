@@ -1,14 +1,24 @@
-"""What every export reads: a course as the store saved it, read once."""
+"""What every export reads: a course as the store saved it, read once.
+
+Every text is read through `strip_controls`, so no export receives a character its format
+cannot hold (XML 1.0 refuses control characters outright: one from a model or a document
+would break the Word, Moodle XML and SCORM files).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from geminiteacher.course.store import CourseStore, safe_name
 from geminiteacher.exports.words import words_for
 from geminiteacher.models import ChapterContent
+from geminiteacher.text.controls import strip_controls
 from geminiteacher.text.languages import language_code
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -61,6 +71,19 @@ def load_course(path: str | Path) -> ExportCourse:
     chapters = [ExportChapter(entry["index"], entry["title"], entry["status"], content)
                 for entry, content in store.read_chapters()]
     language = (manifest.get("settings") or {}).get("language") or "English"
-    return ExportCourse(store.path, manifest.get("title") or store.path.name,
-                        manifest.get("note", ""), chapters, store.summary_text(),
-                        store.course_files(), language)
+    return ExportCourse(store.path, cleaned(manifest.get("title") or store.path.name),
+                        cleaned(manifest.get("note", "")), cleaned(chapters),
+                        cleaned(store.summary_text()), store.course_files(), language)
+
+
+def cleaned(value: T) -> T:
+    """`value` with every string in it (through lists, tuples and dataclasses) stripped of
+    the characters no export format can hold."""
+    if isinstance(value, str):
+        return strip_controls(value)  # type: ignore[return-value]
+    if isinstance(value, (list, tuple)):
+        return type(value)(cleaned(item) for item in value)  # type: ignore[return-value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(value, **{f.name: cleaned(getattr(value, f.name))
+                                             for f in dataclasses.fields(value) if f.init})
+    return value

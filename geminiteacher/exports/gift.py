@@ -1,12 +1,16 @@
 """The quizzes in GIFT, the plain-text question format Moodle imports.
 
-`$CATEGORY:` per chapter, then each question as `::name:: text {=right ~wrong ... ####why}`;
-the characters GIFT reserves (`~ = # { } :` and `\\`) are escaped with a backslash.
+`$CATEGORY:` per chapter, then each question as `::name::[html]text {=[html]right
+~[html]wrong ... ####[html]why}`. Every text says its format: HTML, with `&`, `<` and `>`
+escaped, so Moodle shows what the model wrote and never runs it (as the Moodle XML export
+does). The characters GIFT reserves (`~ = # { } :` and `\\`) are escaped with a backslash,
+and line breaks become spaces, so no text can end a question or start another.
 """
 
 from __future__ import annotations
 
 import re
+from html import escape as html_escape
 
 from geminiteacher.exports.course import ExportCourse
 from geminiteacher.exports.moodle import category, question_name
@@ -15,6 +19,7 @@ from geminiteacher.text.titles import numbered
 
 SUFFIX = ".gift.txt"
 MIME = "text/plain"
+FORMAT = "[html]"
 _SPECIAL = re.compile(r"([\\~=#{}:])")
 
 
@@ -23,14 +28,19 @@ def escape(text: str) -> str:
     return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
+def rich(text: str) -> str:
+    """`text` as GIFT HTML text: the format marker, then the text HTML- and GIFT-escaped."""
+    return FORMAT + escape(html_escape(text, quote=False))
+
+
 def question_gift(question: QuizQuestion, name: str) -> str:
     """One multiple-choice question in GIFT."""
-    answers = [f"\t{'=' if i == question.answer else '~'}{escape(option)}"
+    answers = [f"\t{'=' if i == question.answer else '~'}{rich(option)}"
                for i, option in enumerate(question.options)]
     why = question.explanation + (f" (Source: {question.source})" if question.source else "")
     if why.strip():
-        answers.append(f"\t####{escape(why)}")
-    return f"::{escape(name)}:: {escape(question.question)} {{\n" + "\n".join(answers) + "\n}"
+        answers.append(f"\t####{rich(why)}")
+    return f"::{escape(name)}::{rich(question.question)} {{\n" + "\n".join(answers) + "\n}"
 
 
 def render(course: ExportCourse) -> bytes:

@@ -43,9 +43,12 @@ def chapter_html(chapter: ChapterContent, level: int, words: dict[str, str]) -> 
 
 
 def sources_html(chapter: ChapterContent, level: int, words: dict[str, str]) -> str:
-    """The chapter's sources as a list under a heading, or "" without any."""
+    """The chapter's sources as a list under a heading, or "" without any; a YouTube source
+    links to the video at its start time."""
     if not chapter.sources:
         return ""
-    items = "".join(f"<li>{escape(ref.label())}</li>" for ref in chapter.sources)
+    items = "".join(f"<li><a href=\"{escape(link)}\">{escape(ref.label())}</a></li>"
+                    if (link := ref.link()) else f"<li>{escape(ref.label())}</li>"
+                    for ref in chapter.sources)
     return (f"<h{level}>{escape(words['sources'])}</h{level}>\n"
             f"<ul class=\"sources\">{items}</ul>")

@@ -15,8 +15,15 @@ NAME_LENGTH = 60
 
 
 def category(*names: str) -> str:
-    """A Moodle category path under the course's default category ("/" doubled in names)."""
-    return "/".join(["$course$", "top", *(n.replace("/", "//") for n in names)])
+    """A Moodle category path under the course's default category, each name on one line
+    and escaped the way Moodle splits paths: "/" doubled, and a space put before a name
+    that starts with "/" and after one that ends with it (Moodle trims names)."""
+    parts = []
+    for name in names:
+        part = " ".join(name.split()).replace("/", "//") or "-"
+        parts.append(f"{' ' if part.startswith('/') else ''}{part}"
+                     f"{' ' if part.endswith('/') else ''}")
+    return "/".join(["$course$", "top", *parts])
 
 
 def question_name(index: int, title: str, number: int) -> str:

@@ -70,9 +70,10 @@ def table(document: DocumentObject, tokens: Sequence[Token], start: int) -> int:
     if width:
         grid = document.add_table(rows=len(rows), cols=width)
         grid.style = "Table Grid"
-        for r, cells in enumerate(rows):
-            for c, cell in enumerate(cells):
-                paragraph = grid.cell(r, c).paragraphs[0]
+        # each row's cells are listed once: `grid.cell(r, c)` lays out the whole grid per call
+        for r, (cells, row) in enumerate(zip(rows, grid.rows, strict=True)):
+            for cell, place in zip(cells, row.cells, strict=False):
+                paragraph = place.paragraphs[0]
                 inline(paragraph, cell)
                 if r == 0:
                     for run in paragraph.runs:

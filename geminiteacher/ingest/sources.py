@@ -126,13 +126,14 @@ def _placed_in(item: MediaPart, rest: str) -> SourceRef | None:
     if item.kind in _RECORDINGS:
         match = _TIMES.search(rest)
         if match is None:
-            return SourceRef(file=item.name)
+            return SourceRef(file=item.name, uri=item.uri if item.kind == "youtube" else None)
         start = _seconds(match[1])
         end = _seconds(match[2]) if match[2] else None
         limit = (item.seconds or float("inf")) + 1
         if start >= limit or (end is not None and not start < end <= limit):
             return None
-        return SourceRef(file=item.name, start=start, end=end)
+        return SourceRef(file=item.name, start=start, end=end,
+                         uri=item.uri if item.kind == "youtube" else None)
     return SourceRef(file=item.name)
 
 

@@ -15,6 +15,7 @@ image, `<img src=...>`, `style="background:url(...)"`). Two functions render the
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 
@@ -86,25 +87,21 @@ def safe_markdown(text: str) -> str:
     """`text` to render with `st.markdown` (or any element that renders Markdown): images as
     links, raw HTML as text, headings two levels down; code blocks and spans as written."""
     lines = text.splitlines()
-    tokens = _PARSER.parse(text)
-    code: set[int] = set()
-    for token in tokens:
-        if token.type in ("fence", "code_block") and token.map:
-            code.update(range(*token.map))
-        elif token.type == "heading_open" and token.markup.startswith("#") and token.map:
+    # Each line's block: code spans never cross one, so each block is neutralised on its own.
+    blocks: list[object] = [("line", n) for n in range(len(lines))]
+    for token in _PARSER.parse(text):
+        if not token.map:
+            continue
+        if token.type in ("fence", "code_block"):
+            blocks[token.map[0]:token.map[1]] = [None] * (token.map[1] - token.map[0])
+        elif token.type == "inline":
+            blocks[token.map[0]:token.map[1]] = [tuple(token.map)] * (token.map[1] - token.map[0])
+        elif token.type == "heading_open" and token.markup.startswith("#"):
             lines[token.map[0]] = _demoted(lines[token.map[0]])
     out: list[str] = []
-    run: list[str] = []  # consecutive lines outside code blocks, neutralised together
-    for number, line in enumerate(lines):
-        if number in code:
-            if run:
-                out.append(_neutralised("\n".join(run)))
-                run = []
-            out.append(line)
-        else:
-            run.append(line)
-    if run:
-        out.append(_neutralised("\n".join(run)))
+    for block, numbers in itertools.groupby(range(len(lines)), key=blocks.__getitem__):
+        chunk = "\n".join(lines[n] for n in numbers)
+        out.append(chunk if block is None else _neutralised(chunk))
     safe = "\n".join(out)
     if _fetches(safe):  # the scan above misjudged something: escape every opener outright
         safe = "\n".join(lines).replace("![", "!\\[").replace("<", "\\<")

@@ -30,6 +30,14 @@ THINKING = {
 CACHING = {
     "auto": "Auto (when it pays)", "on": "Always", "off": "Never (implicit caching only)",
 }
+READ = {
+    "auto": "Auto (Gemini reads pages and pictures)", "text": "As text only",
+    "native": "Natively (pages and pictures)",
+}
+RESOLUTION = {
+    "auto": "Auto (the model's default)", "low": "Low (fewest tokens)", "medium": "Medium",
+    "high": "High (small print)",
+}
 ENGINES = {"auto": "Auto", "gemini": "Gemini", "openai": "OpenAI-compatible",
            "offline": "Offline"}
 LOCAL_SERVER = "http://localhost:11434/v1"  # Ollama's, the most common local server
@@ -234,12 +242,23 @@ def sidebar_settings() -> Choices:
         model = model_picker(check) if check is not None \
             else server.model if server is not None else DEFAULT_MODEL
         temperature = thinking = None
+        read, resolution = "auto", "auto"
         if uses_gemini or server is not None:
             thinking = st.selectbox("Thinking", list(THINKING), format_func=THINKING.get,
                                     help="How much the model thinks before writing: Gemini 3 "
                                          "gets a thinking level, 2.5 models a budget, other "
                                          "servers a reasoning_effort.")
             temperature = temperature_choice()
+        if uses_gemini:
+            read = st.selectbox("Read documents", list(READ), format_func=READ.get,
+                                help="Auto: Gemini reads PDFs as pages (scans, figures, "
+                                     "formulas and tables count) and the pictures in Word, "
+                                     "PowerPoint, EPUB and HTML files. Text: only their text.")
+            resolution = st.selectbox(
+                "Media resolution", list(RESOLUTION), format_func=RESOLUTION.get,
+                help="Tokens per page, picture and video frame: low costs about a quarter of "
+                     "the default; high reads small print better. Audio is the same at every "
+                     "resolution.")
         language = st.text_input("Language", value="English", help="The language of the course.")
         max_chapters = st.number_input("Max chapters", min_value=1, value=10, step=1,
                                        help="The outline has at most this many chapters (1–100).")
@@ -289,7 +308,7 @@ def sidebar_settings() -> Choices:
                 requests_per_minute=float(rpm) if rpm else None,
                 thinking=thinking or "auto", cache=cache, batch=batch and uses_gemini,
                 quiz_questions=int(quiz), include_front_back_matter=matter,
-                max_wait=float(wait) * 60,
+                max_wait=float(wait) * 60, read=read, media_resolution=resolution,
                 base_url=server.base_url if server is not None else None,
                 context_window=int(window) if window and server is not None else None,
             )

@@ -8,25 +8,34 @@ import streamlit as st
 
 from geminiteacher.backends import chosen_engine, resolve_engine
 from geminiteacher.backends.base import Engine
+from geminiteacher.backends.gemini.media_tokens import estimate_media_tokens
 from geminiteacher.backends.pricing import PRICES_AS_OF, dollars, estimate_cost, has_price
-from geminiteacher.engine.runner import default_title
+from geminiteacher.engine.runner import default_title, material_tokens
 from geminiteacher.errors import GeminiTeacherError, describe
-from geminiteacher.ingest.convert import check_size, convert_bytes, estimate_tokens
-from geminiteacher.models import Source, SourcePart
+from geminiteacher.ingest.convert import check_size, estimate_tokens, load_bytes
+from geminiteacher.ingest.media import LABELS, readable
+from geminiteacher.models import MediaPart, Source, SourcePart, clock
 from geminiteacher.ui.links import links
 from geminiteacher.ui.markdown import safe_label
 from geminiteacher.ui.settings import Choices
 
-FILE_TYPES = ["pdf", "docx", "pptx", "html", "htm", "epub", "md", "markdown", "txt"]
+DOCUMENT_TYPES = ["pdf", "docx", "pptx", "html", "htm", "epub", "md", "markdown", "txt"]
+MEDIA_TYPES = ["png", "jpg", "jpeg", "webp", "heic", "heif", "wav", "mp3", "m4a", "aac", "ogg",
+               "flac", "mp4", "webm", "mov", "mpeg", "mpg"]
+FILE_TYPES = DOCUMENT_TYPES + MEDIA_TYPES
+KINDS = {"pdf": "PDF", "docx": "Word", "pptx": "PowerPoint", "epub": "EPUB", "html": "HTML",
+         "md": "Markdown", "txt": "Text", "text": "Text"}
 
 
 @st.cache_data(max_entries=64, show_spinner="Reading your documents…")
-def convert_upload(data: bytes, name: str) -> tuple[SourcePart | None, str]:
-    """One uploaded file as Markdown, or (None, the problem in words)."""
+def convert_upload(data: bytes, name: str
+                   ) -> tuple[list[SourcePart], list[MediaPart], str]:
+    """One uploaded file as its text part and its media parts, or the problem in words."""
     try:
-        return convert_bytes(data, name), ""
+        parts, media = load_bytes(data, name)
+        return parts, media, ""
     except GeminiTeacherError as exc:
-        return None, describe(exc)
+        return [], [], describe(exc)
 
 
 def material() -> tuple[Source | None, str]:
@@ -38,21 +47,24 @@ def material() -> tuple[Source | None, str]:
     """
     uploads = st.file_uploader(
         "Documents", type=FILE_TYPES, accept_multiple_files=True,
-        help="PDF, Word, PowerPoint, HTML, EPUB, Markdown or text. They become one course, "
-             "in this order.",
+        help="PDF, Word, PowerPoint, HTML, EPUB, Markdown or text; with Gemini also pictures "
+             "(PNG, JPEG, WebP, HEIC), recordings (WAV, MP3, M4A, OGG, FLAC) and videos (MP4, "
+             "WebM, MOV, MPEG). They become one course, in this order.",
     )
     link_parts, media, link_problems = links()
     with st.expander("…or paste text"):
         pasted = st.text_area("Text", key="pasted", height=140,
                               placeholder="Paste notes, an article, a transcript…")
     parts: list[SourcePart] = []
+    found: list[MediaPart] = []
     problems: list[str] = []
     for upload in uploads or []:
-        part, problem = convert_upload(upload.getvalue(), upload.name)
-        if part is None:
+        text, more, problem = convert_upload(upload.getvalue(), upload.name)
+        if problem:
             problems.append(problem)
-        else:
-            parts.append(part)
+        parts += text
+        found += more
+    media = found + media
     parts += link_parts
     problems += link_problems
     # never a rejected file's name
@@ -60,13 +72,13 @@ def material() -> tuple[Source | None, str]:
     if pasted.strip():
         parts.append(SourcePart(name="Pasted text", markdown=pasted, words=len(pasted.split()),
                                 kind="text"))
-    if parts:
-        st.dataframe(pd.DataFrame([{
-            "File": p.name, "Pages": p.pages, "Words": p.words,
-            "Tokens": estimate_tokens(p.markdown),
-        } for p in parts]), hide_index=True, placeholder="—", width="stretch", column_config={
+    if parts or media:
+        st.dataframe(pd.DataFrame(source_rows(parts, media)), hide_index=True,
+                     placeholder="—", width="stretch", column_config={
             "File": st.column_config.TextColumn("File", width=130),
+            "Kind": st.column_config.TextColumn("Kind", width=80),
             "Pages": st.column_config.NumberColumn("Pages", width=50),
+            "Length": st.column_config.TextColumn("Length", width=60),
             "Words": st.column_config.NumberColumn("Words", width=60),
             "Tokens": st.column_config.NumberColumn("Tokens (est.)", format="%d", width=90),
         })
@@ -77,23 +89,64 @@ def material() -> tuple[Source | None, str]:
     return (Source(parts, media) if parts or media else None), first
 
 
+def source_rows(parts: list[SourcePart], media: list[MediaPart]) -> list[dict]:
+    """One row per file: its kind, pages or length, words and tokens. A PDF Gemini can read
+    natively shows its text's tokens (what the offline engine reads); the pictures inside
+    a document are one row beside it; tokens of media are Gemini's rates."""
+    rows = [{"File": p.name, "Kind": KINDS.get(p.kind, p.kind or "Text"), "Pages": p.pages,
+             "Length": None, "Words": p.words, "Tokens": estimate_tokens(p.markdown)}
+            for p in parts]
+    texts = {p.name for p in parts}
+    pictures: dict[str, list[MediaPart]] = {}
+    for item in media:
+        if item.within:
+            pictures.setdefault(item.within, []).append(item)
+        elif item.name not in texts:
+            rows.append({"File": item.name, "Kind": _capital(LABELS[item.kind]),
+                         "Pages": item.pages, "Words": None,
+                         "Length": clock(item.seconds) if item.seconds else None,
+                         "Tokens": estimate_media_tokens(item)})
+    for within, found in pictures.items():
+        rows.append({"File": f"{within}: {len(found)} picture{'s' * (len(found) != 1)}",
+                     "Kind": "Pictures", "Pages": None, "Length": None, "Words": None,
+                     "Tokens": sum(estimate_media_tokens(item) for item in found)})
+    return rows
+
+
+def fitted(source: Source, choices: Choices) -> Source | None:
+    """What the chosen engine reads of `source` (see `ingest.media.readable`); each file it
+    cannot read is one line on the page. None when nothing is left."""
+    engine = resolve_engine(choices.settings, choices.api_key)
+    kept, refused = readable(source, engine.media_kinds, choices.settings.read)
+    for problem in refused:
+        st.error(safe_label(describe(problem)))
+    return kept if kept.parts or kept.media else None
+
+
 @st.cache_data(max_entries=64, show_spinner="Counting tokens…")
-def source_tokens(sha: str, engine_id: str, _source: Source, _engine: Engine) -> int:
+def source_tokens(sha: str, engine_id: str, resolution: str, _source: Source,
+                  _engine: Engine) -> int:
     """The whole source's tokens by the engine's own count (Gemini's API, or the estimate).
 
     Cached per source and engine; raises SourceTooLargeError when it cannot fit.
     """
-    return check_size(_source, _engine.context_window(), _engine.count_tokens)
+    media = [(item.name, _engine.media_tokens(item, resolution)) for item in _source.media]
+    return check_size(_source, _engine.context_window(), _engine.count_tokens,
+                      media_tokens=media)
 
 
 def source_size(source: Source, choices: Choices) -> str:
     """A line with the source's size against the model's window; raises if it cannot fit."""
     engine = resolve_engine(choices.settings, choices.api_key)
-    tokens = source_tokens(source.sha256, engine.limiter_key, source, engine)
+    resolution = choices.settings.media_resolution
+    tokens = source_tokens(source.sha256, engine.limiter_key, resolution, source, engine)
     if engine.extractive:
         return f"Whole source: about {tokens:,} tokens (estimated)."
     counted = "counted by Gemini" if engine.name == "gemini" else "estimated"
-    return (f"Whole source: {tokens:,} tokens ({counted}), "
+    media = sum(engine.media_tokens(item, resolution) for item in source.media)
+    how = (f"; {media:,} of them for pictures, pages and recordings at "
+           f"{resolution} resolution, estimated" if media else "")
+    return (f"Whole source: {tokens:,} tokens ({counted}{how}), "
             f"{tokens / engine.context_window():.1%} of what {safe_label(engine.model)} reads at "
             "once.")
 
@@ -117,7 +170,13 @@ def cost_estimate(source: Source, choices: Choices) -> str | None:
     if engine == "offline" or (engine == "gemini" and choices.api_key is None) \
             or not has_price(engine, settings.model_name):
         return None
-    estimate = estimate_cost(estimate_tokens(source.markdown), settings, settings.model_name)
+    engine = resolve_engine(settings, choices.api_key)
+    tokens, audio = material_tokens(source, engine, settings.media_resolution)
+    estimate = estimate_cost(tokens, settings, settings.model_name, audio_tokens=audio)
     how = " as a batch job" if settings.batch else ""
     return (f"Estimated cost about {dollars(estimate)} for up to {settings.max_chapters} "
             f"chapters on {safe_label(settings.model_name)}{how} (prices as of {PRICES_AS_OF}).")
+
+
+def _capital(label: str) -> str:
+    return label[:1].upper() + label[1:]

@@ -10,6 +10,7 @@ from geminiteacher.course.workspace import shared_workspace, visible_courses
 from geminiteacher.errors import ManifestError, describe
 from geminiteacher.ui.common import my_tokens, output_dir, owner_id, registry
 from geminiteacher.ui.markdown import plain_text, safe_label
+from geminiteacher.ui.reader import start_over
 
 
 def session_jobs() -> None:
@@ -26,6 +27,7 @@ def session_jobs() -> None:
             st.query_params["job"] = job.id
             st.query_params["course"] = job.params.get("owner_token") or ""
             st.session_state.pop("folder", None)
+            start_over()
             st.rerun()
 
 
@@ -48,11 +50,13 @@ def workspace() -> None:
             "State": c["state"], "Updated": c["updated"],
         } for c in courses]), hide_index=True)
         found = {str(c["path"]): c for c in courses}
-        pick = st.selectbox("Course", list(found), format_func=lambda p: found[p]["title"])
+        pick = st.selectbox("Course", list(found),
+                            format_func=lambda p: plain_text(found[p]["title"]))
         if st.button("Open course"):
             st.query_params.pop("job", None)
             st.query_params.pop("course", None)
             if found[pick]["owner"]:
                 st.query_params["course"] = found[pick]["owner"]
             st.session_state["folder"] = pick
+            start_over()
             st.rerun()

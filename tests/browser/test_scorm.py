@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from geminiteacher.exports import export_bytes, load_course
-from tests.export_helpers import offline_course
+from tests.export_helpers import MARKUP, hostile_course, offline_course
 
 pytestmark = pytest.mark.browser
 
@@ -38,10 +38,8 @@ window.API = {
 """
 
 
-@pytest.fixture
-def served(tmp_path: Path):
-    """The unpacked package and the platform page over HTTP on 127.0.0.1."""
-    course = offline_course(tmp_path / "out")
+def serve(course: Path, tmp_path: Path):
+    """The course's unpacked package and the platform page over HTTP on 127.0.0.1."""
     folder = tmp_path / "lms"
     zipfile.ZipFile(io.BytesIO(export_bytes(course, "scorm"))).extractall(folder)
     (folder / "platform.html").write_text(PLATFORM, encoding="utf-8")
@@ -53,9 +51,30 @@ def served(tmp_path: Path):
     server.server_close()
 
 
+@pytest.fixture
+def served(tmp_path: Path):
+    yield from serve(offline_course(tmp_path / "out"), tmp_path)
+
+
+@pytest.fixture
+def served_hostile(tmp_path: Path):
+    yield from serve(hostile_course(tmp_path / "out"), tmp_path)
+
+
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format, *args):
         pass
+
+
+def open_chapter(page, url: str):
+    """The platform page with the first chapter's SCO in its frame, its quiz ready."""
+    page.goto(f"{url}/platform.html")
+    frame_element = page.wait_for_selector("#sco")
+    page.evaluate("url => { document.getElementById('sco').src = url; }",
+                  f"{url}/chapter_01.html")
+    frame = frame_element.content_frame()
+    frame.wait_for_selector("#check")
+    return frame
 
 
 def test_the_quiz_reports_its_score_to_the_platform(browser, served):
@@ -63,12 +82,7 @@ def test_the_quiz_reports_its_score_to_the_platform(browser, served):
     chapter = course.chapters[0].content
     page = browser.new_page()
     try:
-        page.goto(f"{url}/platform.html")
-        frame_element = page.wait_for_selector("#sco")
-        page.evaluate("url => { document.getElementById('sco').src = url; }",
-                      f"{url}/chapter_01.html")
-        frame = frame_element.content_frame()
-        frame.wait_for_selector("#check")
+        frame = open_chapter(page, url)
         page.wait_for_function("window.calls.some(c => c[0] === 'LMSInitialize')")
         # answer every question right except the first
         for n, question in enumerate(chapter.quiz, 1):
@@ -102,3 +116,29 @@ def test_a_page_without_a_quiz_counts_as_completed_when_opened(browser, served):
         page.close()
     assert calls[0][0] == "LMSInitialize"
     assert ["LMSSetValue", "cmi.core.lesson_status", "completed"] in calls
+
+
+def test_hostile_text_shows_as_text_and_the_quiz_still_reports(browser, served_hostile):
+    url, course = served_hostile
+    quiz = course.chapters[0].content.quiz
+    page = browser.new_page()
+    dialogs, remote = [], []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("request", lambda request: None if request.url.startswith(url)
+            or request.url == "about:blank" else remote.append(request.url))
+    try:
+        frame = open_chapter(page, url)
+        for n, question in enumerate(quiz, 1):
+            frame.check(f"input[name=q{n}][value='{question.answer}']")
+        frame.click("#check")
+        score = frame.inner_text("#score")
+        legend = frame.inner_text("#q1 legend")
+        page.evaluate("document.getElementById('sco').src = 'about:blank'")
+        page.wait_for_function("window.calls.some(c => c[0] === 'LMSFinish')")
+        calls = page.evaluate("window.calls")
+    finally:
+        page.close()
+    assert score.startswith(f"{len(quiz)} of {len(quiz)} right")
+    assert ["LMSSetValue", "cmi.core.score.raw", "100"] in calls
+    assert "<script>alert(1)</script>" in legend and MARKUP.split("\x01")[0] in legend
+    assert dialogs == [] and remote == []

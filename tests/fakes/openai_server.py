@@ -26,13 +26,12 @@ import json
 import random
 import re
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from tests.fakes.answers import course_text
-from tests.fakes.http import Answer, LocalService
+from tests.fakes.http import Answer, ScriptedService
 from tests.fakes.wire import tokens
 
 FLAVOURS = ("openai", "vllm", "ollama", "lmstudio")
@@ -40,6 +39,7 @@ OWNERS = {"openai": "openai", "vllm": "vllm", "ollama": "library",
           "lmstudio": "organization_owner"}
 SCHEMA_MARKER = "The JSON follows this JSON schema:\n"
 CACHE_MIN_TOKENS = 1024
+IMAGE_TOKENS = 765  # what OpenAI bills a 1024x1024 picture at high detail
 
 
 @dataclass
@@ -60,9 +60,25 @@ class Recorded:
         return list((self.body or {}).get("messages") or [])
 
     @property
-    def user(self) -> str:
+    def _user_content(self) -> Any:
         return next((m.get("content") or "" for m in reversed(self.messages)
                      if m.get("role") == "user"), "")
+
+    @property
+    def user(self) -> str:
+        """The user message's text (its text parts joined, when it came in parts)."""
+        content = self._user_content
+        if isinstance(content, list):
+            return "".join(p.get("text", "") for p in content
+                           if isinstance(p, dict) and p.get("type") == "text")
+        return str(content)
+
+    @property
+    def images(self) -> list[str]:
+        """The data URLs of the user message's `image_url` parts, in order."""
+        content = self._user_content
+        return [p["image_url"]["url"] for p in content if isinstance(p, dict)
+                and p.get("type") == "image_url"] if isinstance(content, list) else []
 
     @property
     def system(self) -> str:
@@ -100,7 +116,7 @@ def _kind(instruction: str) -> str:
     return "other"
 
 
-class FakeOpenAI(LocalService):
+class FakeOpenAI(ScriptedService):
     """The fake server; `url` + "/v1" is its base URL. Knobs are plain attributes."""
 
     def __init__(self, flavour: str = "openai", *, models: tuple[str, ...] = ("test-model",),
@@ -117,13 +133,10 @@ class FakeOpenAI(LocalService):
         self.key = key  # the key the server wants; None takes any (or none)
         self.refuse: set[str] = {"json_object"} if flavour == "lmstudio" else set()
         self.no_temperature: set[str] = set()  # models that refuse a temperature
+        self.text_only: set[str] = set()  # models that refuse pictures
         self.reasoning = False  # report reasoning tokens (OpenAI's o-series do)
-        self.requests: list[Recorded] = []
         self.max_in_flight = 0
         self._in_flight = 0
-        self._script: deque[_Fault] = deque()
-        self._window: tuple[int, float, float] | None = None
-        self._admitted: deque[float] = deque()
         self._prefixes: set[str] = set()
 
     @property
@@ -163,22 +176,7 @@ class FakeOpenAI(LocalService):
     def markdown_next(self, n: int) -> None:
         self._push(n, _Fault("markdown"))
 
-    def rate_limit(self, requests: int, window: float, retry_after: float = 1.0) -> None:
-        """At most `requests` chat calls per `window` seconds; the rest get a 429."""
-        with self._lock:
-            self._window = (requests, window, retry_after)
-            self._admitted.clear()
-
-    def _push(self, n: int, fault: _Fault) -> None:
-        with self._lock:
-            self._script.extend(fault for _ in range(n))
-
     # -- observation ------------------------------------------------------------------------
-
-    def count(self, kind: str | None = None, status: int | None = None) -> int:
-        with self._lock:
-            return sum(1 for r in self.requests if (kind is None or r.kind == kind)
-                       and (status is None or r.status == status))
 
     def chats(self) -> list[Recorded]:
         with self._lock:
@@ -315,6 +313,19 @@ class FakeOpenAI(LocalService):
                            "not supported with this model.", "invalid_request_error", None,
                            "response_format")
 
+    def _no_images(self, model: str) -> Answer:
+        if self.flavour == "vllm":
+            return Answer(400, {"object": "error", "message": f"{model} is not a multimodal "
+                                "model", "type": "BadRequestError", "param": None, "code": 400})
+        if self.flavour == "lmstudio":
+            return self._error(400, "Model does not support images. Please use a model that "
+                               "does.", "")
+        if self.flavour == "ollama":
+            return self._error(400, "this model is missing data required for image input", "")
+        return self._error(400, "Invalid content type. image_url is only supported by certain "
+                           "models.", "invalid_request_error", None,
+                           "messages.[1].content.[0].type")
+
     # -- chat completions ---------------------------------------------------------------------
 
     def _chat(self, rec: Recorded) -> Answer:
@@ -326,6 +337,8 @@ class FakeOpenAI(LocalService):
             return self._error(400, "Unsupported parameter: 'temperature' is not supported "
                                "with this model.", "invalid_request_error",
                                "unsupported_parameter", "temperature")
+        if rec.images and model in self.text_only:
+            return self._no_images(model)
         refused = self._format_refused(rec)
         if refused is not None:
             return refused
@@ -333,7 +346,7 @@ class FakeOpenAI(LocalService):
             return self._error(400, "'messages' must contain the word 'json' in some form, to "
                                "use 'response_format' of type 'json_object'.",
                                "invalid_request_error", None, "messages")
-        prompt = tokens(rec.system + rec.user)
+        prompt = tokens(rec.system + rec.user) + IMAGE_TOKENS * len(rec.images)
         too_long = self._too_long(prompt)
         if too_long is not None:
             return too_long
@@ -341,7 +354,8 @@ class FakeOpenAI(LocalService):
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
         try:
-            fault, limited = self._draw()
+            with self._lock:
+                fault, limited = self._scripted()
             if limited is not None:
                 return self._error(429, f"Rate limit reached for {model} on requests per min. "
                                    f"Please try again in {limited:g}s.", "requests",
@@ -380,20 +394,6 @@ class FakeOpenAI(LocalService):
         return self._error(fault.status, "The server had an error while processing your "
                            "request. Sorry about that!", "server_error", headers=fault.headers)
 
-    def _draw(self) -> tuple[_Fault | None, float | None]:
-        with self._lock:
-            if self._script:
-                return self._script.popleft(), None
-            if self._window is not None:
-                limit, window, retry_after = self._window
-                now = time.monotonic()
-                while self._admitted and now - self._admitted[0] >= window:
-                    self._admitted.popleft()
-                if len(self._admitted) >= limit:
-                    return None, retry_after
-                self._admitted.append(now)
-            return None, None
-
     def _completion(self, rec: Recorded, model: str, prompt: int,
                     fault: _Fault | None) -> dict[str, Any]:
         kind = fault.kind if fault is not None else ""
@@ -404,6 +404,8 @@ class FakeOpenAI(LocalService):
             instruction, _, said = instruction.partition(SCHEMA_MARKER)
             schema = json.loads(said)
         asked = (schema or {}).get("properties", {})
+        seen = [f"Picture seen: {url.partition(';')[0].removeprefix('data:')}, "
+                f"{len(url)} characters." for url in rec.images]
         finish, refusal = "stop", None
         if kind in ("empty", "filter"):
             text = ""
@@ -411,10 +413,11 @@ class FakeOpenAI(LocalService):
         elif kind == "markdown":
             text = course_text(rec.kind, document, instruction, asked, as_json=False)
         elif rec.format or not schema:
-            text = course_text(rec.kind, document, instruction, asked, as_json=bool(schema))
+            text = course_text(rec.kind, document, instruction, asked, as_json=bool(schema),
+                               notes=seen)
         else:  # plain text asked for JSON in words: a fenced block, as models answer
             text = "Here is the answer:\n```json\n" + course_text(
-                rec.kind, document, instruction, asked, as_json=True) + "\n```"
+                rec.kind, document, instruction, asked, as_json=True, notes=seen) + "\n```"
         output = tokens(text)
         reasoning = output // 4 if self.reasoning else 0
         usage: dict[str, Any] = {"prompt_tokens": prompt, "completion_tokens": output + reasoning,

@@ -7,8 +7,11 @@ Free Documentation License", "Index"): then it goes with everything below it. Wi
 telling heading, a heading's own text (up to the next heading) is matter when it is mostly
 a title page, legal notices or entries with page numbers (a contents list, an index): then
 only that text goes, and the sections below it stay (a part whose opening page holds its
-release line, copyright and contents). The text before a file's first heading is judged
-the same way, and so is every paragraph on its own: one made of legal notices (a licence
+release line, copyright and contents), and so is the text before a section's sub-sections
+when it is nothing but lists of short items (a web page's navigation, a part's contents).
+The text before a file's first heading is judged the same way, a file of one short
+sentence (an HTML manual's redirect page) is left out whole, and so is every paragraph on
+its own: one made of legal notices (a licence
 paragraph on a title page, a copyright line) never teaches.
 """
 
@@ -47,11 +50,18 @@ _LEGAL = re.compile(
     r"|endorse or promote products|warranties of merchantability",
     re.IGNORECASE,
 )
+# Words one of which every legal notice holds: a cheap test before the pattern above.
+_LEGAL_HINTS = ("permission", "rights reserved", "licen", "as is", "warrant", "isbn", "copyright",
+                "creative commons", "free software", "in no event", "liable", "redistribut",
+                "misrepresent", "endorse", "merchantab")
 _TOKEN = re.compile(r"[^\W_]+")
 _PAGE_REF = re.compile(r"^(?:\d{1,4}|[ivxlc]{1,6})$")
 _PAGE_REF_END = frozenset("0123456789ivxlc")
 _SENTENCE_END = re.compile(r"[a-z]{2}[.!?](?:\s|$)")
 _TITLE_PAGE_WORDS = 20
+_NAVIGATION_ITEMS = 8
+_STUB_WORDS = 15
+_LINE_END = re.compile(r"[a-z]{2}[.!?]$")
 
 
 def matter_flags(blocks: Sequence[Block]) -> list[bool]:
@@ -68,14 +78,29 @@ def matter_flags(blocks: Sequence[Block]) -> list[bool]:
         start = i + 1 if block.kind == "heading" else i
         end = _own_end(blocks, start - 1)
         opening = start == 0 or blocks[start - 1].opens_file  # before a file's first heading
-        if end > start and (end < len(blocks) or not opening) and _front_page(
-            blocks[start:end], opening
+        own = blocks[start:end]
+        wraps = end < len(blocks) and (opening or blocks[end].level > block.level)
+        if end > start and (end < len(blocks) or not opening) and (
+            _front_page(own, opening) or (wraps and _navigation(own))
         ):
             flags[start:end] = [True] * (end - start)
         for k in range(start, end):
             flags[k] = flags[k] or _legal_block(blocks[k])
         i = max(end, i + 1)
+    _flag_stub_files(blocks, flags)
     return _emptied_headings(blocks, flags)
+
+
+def _flag_stub_files(blocks: Sequence[Block], flags: list[bool]) -> None:
+    """Files of a joined source that hold one short sentence at most (the redirect pages of
+    an HTML manual: "The node you are looking for is at ..."): no chapter comes of them."""
+    starts = [i for i, b in enumerate(blocks) if b.opens_file]
+    if len(starts) < 2:
+        return
+    for start, end in zip(starts, [*starts[1:], len(blocks)], strict=True):
+        own = blocks[start:end]
+        if sum(b.size for b in own) <= _STUB_WORDS and sum(len(b.sentences) for b in own) <= 1:
+            flags[start:end] = [True] * (end - start)
 
 
 def _emptied_headings(blocks: Sequence[Block], flags: list[bool]) -> list[bool]:
@@ -103,7 +128,22 @@ def _emptied_headings(blocks: Sequence[Block], flags: list[bool]) -> list[bool]:
 
 def is_legal(text: str) -> bool:
     """Whether a sentence holds a legal notice (copyright, permission, warranty, licence)."""
-    return bool(_LEGAL.search(text))
+    low = text.casefold()
+    return any(hint in low for hint in _LEGAL_HINTS) and bool(_LEGAL.search(text))
+
+
+def _navigation(blocks: Sequence[Block]) -> bool:
+    """Text made only of lists of short items and short lines, with no sentence: the
+    contents or navigation that a web page or a part puts before its sections."""
+    prose = [b for b in blocks if b.size and b.kind in PROSE]
+    items = [line for b in prose if b.kind == "list" for line in b.text.splitlines()
+             if line.strip()]
+    lines = [line.strip() for b in prose for line in b.text.splitlines()]
+    return (
+        len(items) >= _NAVIGATION_ITEMS
+        and all(b.kind == "list" or _title_line(b) for b in prose)
+        and all(len(line.split()) <= 9 and not _LINE_END.search(line) for line in lines)
+    )
 
 
 def _legal_block(block: Block) -> bool:
@@ -150,9 +190,9 @@ def _legal_words(blocks: Sequence[Block]) -> int:
     return sum(
         s.words()
         for b in blocks
-        if b.sentences and _LEGAL.search(b.text)
+        if b.sentences and is_legal(b.text)
         for s in b.sentences
-        if _LEGAL.search(s.text)
+        if is_legal(s.text)
     )
 
 

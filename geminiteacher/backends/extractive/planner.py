@@ -9,7 +9,8 @@
    chapter, at least 3), deeper on ties; with a fixed count, the level whose count is
    nearest N. A part too large for one chapter is split at its own chapters (step 3).
 3. Group neighbours into balanced runs when there are too many (cutting between siblings
-   of different parents first), then split chapters that are too large (or, with a fixed
+   of different parents first), join small neighbouring parts so that large ones get
+   chapters in proportion to their words, then split chapters that are too large (or, with a fixed
    count, the largest, until there are N) at sub-headings or quiet paragraph boundaries.
    Cuts go near even shares of the words; see `_even_cuts`.
 """
@@ -67,6 +68,8 @@ def plan_chapters(
         raise OutlineError("the source has no text to build chapters from; check the input files")
     chunks = _choose_cut(blocks, max_chapters, fixed)
     chunks = _merge(chunks, max_chapters, conjunction)
+    if not fixed:
+        chunks = _make_room(chunks, max_chapters, conjunction)
     total = sum(c.size for c in chunks)
     if fixed:
         parts = _allocate_exact(chunks, max_chapters)
@@ -199,6 +202,31 @@ def _merge(chunks: list[_Chunk], limit: int, conjunction: str) -> list[_Chunk]:
     return [_combine(group, siblings, conjunction) for group in groups]
 
 
+def _make_room(chunks: list[_Chunk], limit: int, conjunction: str) -> list[_Chunk]:
+    """Join neighbouring small parts (each worth less than a chapter of `limit`) until the
+    large ones can have their share of the chapters (a user manual that is four fifths of
+    a book gets about four fifths of them, the small appendices share the rest); a part
+    worth under half a chapter with no small neighbour joins a large one."""
+    total = sum(c.size for c in chunks) or 1
+    groups = [[c] for c in chunks]
+    while True:
+        sizes = [sum(c.size for c in g) for g in groups]
+        worth = [size * limit / total for size in sizes]
+        # the chapters a large part would take: its share, if it is long enough to split
+        large = sum(max(1, min(round(w), n // MIN_PART_WORDS))
+                    for w, n in zip(worth, sizes, strict=True) if w >= 1)
+        small = [i for i, w in enumerate(worth) if w < 1]
+        joinable = [i for i in range(len(groups) - 1) if not _starts_file(groups[i + 1][0])]
+        pairs = [i for i in joinable if i in small and i + 1 in small]
+        # a crumb (under half a chapter's worth) with no small neighbour joins a large one
+        crumbs = [i for i in joinable if min(worth[i], worth[i + 1]) < 0.5]
+        if large + len(small) <= limit or not (pairs or crumbs):
+            return [_combine(g, Counter(), conjunction) for g in groups]
+        i = min(pairs or crumbs, key=lambda j: (min(worth[j], worth[j + 1]), j) if not pairs
+                else (worth[j] + worth[j + 1], j))
+        groups[i : i + 2] = [groups[i] + groups[i + 1]]
+
+
 def _even_cuts(sizes: Sequence[int], k: int, penalty: Callable[[int], float]) -> list[int]:
     """Boundaries (0, ..., len(sizes)) of k runs of units, each cut near an even share.
 
@@ -282,13 +310,14 @@ def _split(chunk: _Chunk, k: int, conjunction: str) -> list[_Chunk]:
     if k < 2:
         return [chunk]
 
-    inner = [u.level for u in units[1:] if u.kind == "heading" and not u.opens_file]
-    top = min(inner, default=0)
+    inner = sorted({u.level for u in units[1:] if u.kind == "heading" and not u.opens_file})
+    # the shallower a heading, the better a place to cut: parts, then chapters, then sections
+    bonus = {level: 1.0 - 0.25 * min(rank, 2) for rank, level in enumerate(inner)}
 
     def penalty(b: int) -> float:
         value = 0.4 * _cohesion(units, b)
         if units[b].kind == "heading":
-            value -= 1.0 if units[b].opens_file or units[b].level == top else 0.5
+            value -= 1.0 if units[b].opens_file else bonus.get(units[b].level, 0.5)
         if units[b - 1].kind == "heading":
             value += 1.0
         if units[b].joiner != "\n\n":
@@ -305,18 +334,18 @@ def _split(chunk: _Chunk, k: int, conjunction: str) -> list[_Chunk]:
     pieces = []
     for j, part in enumerate(parts):
         if j and part[0].kind == "heading":
-            pieces.append(_Chunk(part, _piece_title(part, top, conjunction), chunk.parent))
+            pieces.append(_Chunk(part, _piece_title(part, conjunction), chunk.parent))
         else:
             continued = bool(chunk.title) if j else chunk.continued
             pieces.append(_Chunk(part, chunk.title, chunk.parent, continued))
     return pieces
 
 
-def _piece_title(part: Sequence[Block], top: int, conjunction: str) -> str:
-    """A part that opens with a sub-heading: named after the top sub-headings it holds."""
-    if part[0].level != top:
-        return part[0].title
-    return _join_titles([b.title for b in part if b.kind == "heading" and b.level == top],
+def _piece_title(part: Sequence[Block], conjunction: str) -> str:
+    """A part that opens with a sub-heading: named after the headings of that level in it
+    ("5. Cachegrind and 6. Callgrind")."""
+    level = part[0].level
+    return _join_titles([b.title for b in part if b.kind == "heading" and b.level == level],
                         conjunction)
 
 

@@ -7,8 +7,10 @@ stands on its own (no "This ..." leaning on the one before, no code), has contex
 the blank, and is no legal notice, address or version line; the blank covers a whole
 term, never part of a longer phrase ("file _____" when the text says "file names").
 The three wrong options are terms of the same kind (a name, an identifier, a plural or a
-common noun) from the chapter first, then from the rest of the same file: never from
-another uploaded file. The answer's position comes from the sentence's checksum:
+common noun) that occur in the file the sentence comes from (the chapter's own terms
+first, then the file's), else other terms of the chapter itself (one topic, when it
+gathers several pages of a manual): never a term of an unrelated uploaded file.
+The answer's position comes from the sentence's checksum:
 deterministic, not always A. Longer chapters get more questions (up to the setting).
 """
 
@@ -16,7 +18,6 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections import Counter
 from collections.abc import Collection, Sequence
 from functools import lru_cache
 
@@ -37,6 +38,7 @@ from geminiteacher.backends.extractive.text import (
     inflected,
     opens_object,
     surface_of,
+    term_keys,
 )
 from geminiteacher.models import OPTIONS, QuizQuestion
 
@@ -78,12 +80,22 @@ def build_quiz(
     if count <= 0 or not terms:
         return []
     heading_of = _headings(blocks)
+    file_of = {id(s): analysis.file_of(b) for b in blocks for s in b.sentences}
     sentences = [s for b in blocks for s in b.sentences]
     chapter = {t.key for t in terms}
-    pool = [*terms, *(t for t in _file_terms(analysis, _file(analysis, blocks))
-                      if t.key not in chapter and _worth_asking(t))]
+    pools = {
+        k: [t for t in [*terms, *_file_terms(analysis, k)]
+            if (t.key in chapter or _worth_asking(t))
+            and t.surface.casefold() in _text(analysis, k)]
+        for k in set(file_of.values())
+    }
+    pool = [t for k in pools for t in pools[k]]
     asked: list[Sentence] = [t.sentence for t in terms if t.defined]
     asked += central_sentences(sentences, analysis.idf, 3 * count, eligible=askable)
+    # then, in order, any other sentence that holds a key term (a long chapter whose
+    # central sentences name none of its terms still gets its questions)
+    keys = [frozenset(term_keys(t.key)) for t in terms]
+    asked += [s for s in sentences if any(k <= s.keyset for k in keys)]
     asked = [s for s in dict.fromkeys(asked) if askable(s)]
     known = {t.key for t in pool if " " in t.key}
     quiz: list[tuple[int, QuizQuestion]] = []
@@ -100,8 +112,9 @@ def build_quiz(
             term = term or (present[0] if again and present else None)
             if term is None:
                 continue
-            question = _question(sentence, term, pool, stem, heading_of.get(id(sentence), ""),
-                                 len(quiz))
+            home = pools[file_of[id(sentence)]]
+            question = _question(sentence, term, [*home, *(t for t in terms if t not in home)],
+                                 stem, heading_of.get(id(sentence), ""), len(quiz))
             if question is not None:
                 seen.add(sentence.text)
                 answered.add(term.key)
@@ -109,12 +122,10 @@ def build_quiz(
     return [question for _, question in sorted(quiz, key=lambda item: item[0])]
 
 
-def _file(analysis: Analysis, blocks: Sequence[Block]) -> int:
-    """The file that holds most of the blocks' words."""
-    words: Counter[int] = Counter()
-    for block in blocks:
-        words[analysis.file_of(block)] += block.size + 1
-    return words.most_common(1)[0][0] if words else 0
+@lru_cache(maxsize=64)
+def _text(analysis: Analysis, file: int) -> str:
+    """One file's text, case-folded: a wrong option must occur in it."""
+    return "\n".join(b.text for b in analysis.files[file]).casefold()
 
 
 def _worth_asking(term: Term) -> bool:

@@ -64,6 +64,7 @@ _OUTRIGHT = re.compile(
     r"|sont (?:des|les)\b|ist (?:ein|eine|der|die|das)\b|sind\b)",
     re.IGNORECASE,
 )
+INTRODUCING = 60  # sentences searched for a term's introduction (definitions come early)
 _VERSION_TAIL = re.compile(r"^\.\d")
 _VERB_AFTER = re.compile(r"^\s+(is|are|was|were)\b", re.IGNORECASE)
 _DEFINED_BEFORE = re.compile(
@@ -235,7 +236,7 @@ def key_terms(
             where.setdefault(key, []).append(i)
     scored = []
     for score, phrase in ranked[: limit * 6]:
-        rows = min((where.get(key, []) for key in term_keys(phrase)), key=len)
+        rows = min((where.get(key, []) for key in term_keys(phrase)), key=len)[:INTRODUCING]
         term = _introduce(phrase, [sentences[i] for i in rows])
         if term is None or (" " in phrase and counts[phrase] < 2 and not term.defined):
             continue  # a one-off run of words is rarely a term unless the text defines it

@@ -10,14 +10,18 @@ LM Studio, llama.cpp's server and Gemini's OpenAI-compatible endpoint alike:
   down is remembered per model with a note, like parameters a model refuses (temperature,
   reasoning_effort, the system role), which are left out from then on;
 - an answer that is not a chat completion (an HTML page, a bare string) is a retryable
-  service error; an empty answer or a content-filter stop is retried like Gemini's.
+  service error; an empty answer or a content-filter stop is retried like Gemini's;
+- pictures go before the document as `image_url` parts (data URLs of PNG, JPEG, WebP or GIF up
+  to `IMAGE_BYTES`); a model that refuses them gets the text alone from then on, with a note.
 The limiter's key is the base URL and the model, never the key.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import re
+import threading
 import time
 from typing import Any
 
@@ -48,8 +52,9 @@ from geminiteacher.errors import (
     ModelAccessError,
     ServiceError,
     SettingsError,
+    describe,
 )
-from geminiteacher.models import DEFAULT_MODEL, CourseSettings, Usage
+from geminiteacher.models import DEFAULT_MODEL, CourseSettings, MediaPart, Usage
 
 FACTS_RETRY_SECONDS = 60.0  # how long "the server could not say" is believed
 LIST_TIMEOUT = 30.0
@@ -67,7 +72,12 @@ DROPPABLE = {  # parameter -> (what the server's error says about it, words for 
     "reasoning_effort": (r"reasoning_?effort|reasoning", "the thinking setting (reasoning_effort)"),
     "system": (r"system (?:role|message|prompt)|developer instruction|role.{0,24}system",
                "a system message (its text now opens the user message)"),
+    "images": (r"image|vision|multi-?modal",
+               "pictures (it reads text only; the course's pictures are left out)"),
 }
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp", "image/gif")  # what image_url takes
+IMAGE_BYTES = 20 * 1024 * 1024  # OpenAI's limit per picture
+IMAGE_TOKENS = 800  # a picture's input tokens, roughly (OpenAI: 765 for 1024x1024 at high detail)
 EFFORT = {"off": "none", "low": "low", "medium": "medium", "high": "high"}
 _THINK = re.compile(r"^\s*<think>.*?</think>\s*", re.S)
 
@@ -88,6 +98,8 @@ class OpenAITransport(Transport):
         self._client = self._server.client
         self.words = ErrorWords(self.where, model, self._key, self._key is not None, timeout,
                                 self.list_models)
+        self._images: dict[str, str] = {}  # media sha256 -> its data URL, made once
+        self._images_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"OpenAITransport(model={self.model!r}, base_url={self.base_url!r})"
@@ -143,7 +155,8 @@ class OpenAITransport(Transport):
             entries = []
         except EngineError:
             entries = []
-        entry = next((e for e in entries if e.get("id") == self.model), {})
+        names = (self.model, f"models/{self.model}")  # Gemini's endpoint lists models/...
+        entry = next((e for e in entries if e.get("id") in names), {})
         window, said_by = entry_window(entry)
         if window is None and (self.local or self.base_url.startswith("http://")):
             window, said_by = vendor_window(self.base_url, self.model, self._key)
@@ -151,6 +164,41 @@ class OpenAITransport(Transport):
         with self._server.lock:
             self._server.facts[self.model] = (facts, time.monotonic())
         return facts
+
+    @property
+    def media_kinds(self) -> frozenset[str]:  # type: ignore[override]
+        """Pictures, unless this model refused them in this process."""
+        return frozenset() if "images" in self._dropped() else frozenset({"image"})
+
+    def media_tokens(self, item: MediaPart, resolution: str = "auto") -> int:
+        return IMAGE_TOKENS if item.kind == "image" else 0
+
+    def _image_parts(self, media: tuple[MediaPart, ...]) -> tuple[list[dict[str, Any]],
+                                                                 list[str]]:
+        """The `image_url` parts for the pictures among `media`, and a note for each left
+        out (a type image_url does not take, too large, unreadable)."""
+        parts, notes = [], []
+        for item in media:
+            if item.kind != "image":
+                continue
+            if item.mime_type not in IMAGE_TYPES or item.size > IMAGE_BYTES:
+                why = f"{item.mime_type} is not a type image_url takes (PNG, JPEG, WebP, GIF)" \
+                    if item.mime_type not in IMAGE_TYPES else "it is over 20 MB"
+                notes.append(f"picture {item.name} is left out: {why}")
+                continue
+            with self._images_lock:
+                url = self._images.get(item.sha256)
+            if url is None:
+                try:
+                    url = f"data:{item.mime_type};base64," \
+                        + base64.b64encode(item.read()).decode("ascii")
+                except (OSError, ValueError) as exc:
+                    notes.append(f"picture {item.name} is left out: {describe(exc)}")
+                    continue
+                with self._images_lock:
+                    self._images[item.sha256] = url
+            parts.append({"type": "image_url", "image_url": {"url": url}})
+        return parts, notes
 
     def count_tokens(self, text: str) -> int:
         """A len/4 estimate: OpenAI-compatible servers have no token-count call."""
@@ -190,9 +238,10 @@ class OpenAITransport(Transport):
         with self._server.lock:
             return set(self._server.dropped.get(self.model, ()))
 
-    def _body(self, prompt: Prompt, settings: CourseSettings, level: int,
-              dropped: set[str]) -> tuple[dict[str, Any], frozenset[str]]:
-        """The request for `prompt` at answer format `level`, without the `dropped` ones."""
+    def _body(self, prompt: Prompt, settings: CourseSettings, level: int, dropped: set[str],
+              notes: list[str]) -> tuple[dict[str, Any], frozenset[str]]:
+        """The request for `prompt` at answer format `level`, without the `dropped` ones;
+        pictures left out are noted in `notes`."""
         sent: set[str] = set()
         user = "\n\n".join(prompt.parts)
         if prompt.schema is not None and level > 0:  # no schema sent: say it in words
@@ -203,7 +252,16 @@ class OpenAITransport(Transport):
         else:
             messages.append({"role": "system", "content": prompt.system})
             sent.add("system")
-        messages.append({"role": "user", "content": user})
+        images: list[dict[str, Any]] = []
+        if prompt.media and "images" not in dropped:
+            images, skipped = self._image_parts(prompt.media)
+            notes += [note for note in skipped if note not in notes]
+        if images:
+            messages.append({"role": "user",
+                             "content": [*images, {"type": "text", "text": user}]})
+            sent.add("images")
+        else:
+            messages.append({"role": "user", "content": user})
         body: dict[str, Any] = {"model": self.model, "messages": messages}
         if prompt.schema is not None and FORMATS[level] == "json_schema":
             body["response_format"] = {"type": "json_schema", "json_schema": {
@@ -227,7 +285,7 @@ class OpenAITransport(Transport):
         notes: list[str] = []
         while True:
             level = self._format()
-            body, sent = self._body(prompt, settings, level, self._dropped())
+            body, sent = self._body(prompt, settings, level, self._dropped(), notes)
             try:
                 completion = self._client.chat.completions.create(**body, timeout=self.timeout)
             except openai.APIStatusError as exc:
