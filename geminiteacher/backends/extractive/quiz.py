@@ -96,7 +96,8 @@ def build_quiz(
     # central sentences name none of its terms still gets its questions)
     keys = [frozenset(term_keys(t.key)) for t in terms]
     asked += [s for s in sentences if any(k <= s.keyset for k in keys)]
-    asked = [s for s in dict.fromkeys(asked) if askable(s)]
+    asked = list(dict.fromkeys(asked))
+    fit: dict[int, bool] = {}  # askable, judged only as far as the questions need
     known = {t.key for t in pool if " " in t.key}
     quiz: list[tuple[int, QuizQuestion]] = []
     seen: set[str] = set()
@@ -106,6 +107,10 @@ def build_quiz(
             if len(quiz) >= count:
                 break
             if sentence.text in seen:
+                continue
+            if id(sentence) not in fit:
+                fit[id(sentence)] = askable(sentence)
+            if not fit[id(sentence)]:
                 continue
             present = [t for t in terms if _whole_term(t, sentence, known)]
             term = next((t for t in present if t.key not in answered), None)
