@@ -3,8 +3,10 @@
 - `read_gift`: the GIFT grammar Moodle documents (comments, `$CATEGORY:`, `::title::`, an
   optional `[format]`, `{=right ~wrong ####feedback}`, backslash escapes), refusing any
   reserved character left unescaped.
-- `read_anki_csv`: Anki's text import: `#key:value` file headers first, the separator they
-  name, records that start with `#` skipped as comments, the field count the columns give.
+- `read_anki_csv`: Anki's text import (as its `csv/metadata.rs` reads files): every line at
+  the top that starts with `#` is a header (`#key:value`, keys and separator names in any
+  case), `#columns:` is one record in the chosen separator, and a later record that starts
+  with `#` is skipped as a comment.
 - `moodle_category`: Moodle's `split_category_path` (a single `/` splits, `//` is a slash,
   each name trimmed).
 """
@@ -18,8 +20,8 @@ from dataclasses import dataclass, field
 
 GIFT_ESCAPABLE = "~=#{}:\\"
 GIFT_FORMATS = ("html", "plain", "moodle", "markdown")
-ANKI_SEPARATORS = {"Comma": ",", "Semicolon": ";", "Tab": "\t", "Space": " ", "Pipe": "|",
-                   "Colon": ":"}
+ANKI_SEPARATORS = {"comma": ",", "semicolon": ";", "tab": "\t", "space": " ", "pipe": "|",
+                   "colon": ":"}
 
 
 class GiftError(ValueError):
@@ -136,12 +138,14 @@ def read_anki_csv(data: bytes) -> tuple[dict[str, str], list[list[str]]]:
     text = data.decode("utf-8")
     headers: dict[str, str] = {}
     lines = text.split("\n")
-    while lines and re.match(r"#[\w ]+:", lines[0]):
-        key, _, value = lines.pop(0)[1:].partition(":")
-        headers[key] = value
-    separator = ANKI_SEPARATORS.get(headers.get("separator", ""), headers.get("separator"))
+    while lines and lines[0].startswith("#"):
+        key, colon, value = lines.pop(0)[1:].partition(":")
+        if colon:
+            headers[key.strip().lower()] = value
+    named = headers.get("separator", "")
+    separator = ANKI_SEPARATORS.get(named.strip().lower(), named if len(named) == 1 else None)
     assert separator, f"no #separator header: {headers}"
-    columns = headers["columns"].split(separator)
+    columns = next(csv.reader([headers["columns"]], delimiter=separator))
     reader = csv.reader(io.StringIO("\n".join(lines)), delimiter=separator)
     rows = []
     starts = [0]

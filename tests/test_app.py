@@ -68,6 +68,26 @@ def badge(at: AppTest) -> str:
     return found[0].partition("[")[2].rstrip("]") if found else ""
 
 
+def heading(at: AppTest) -> str:
+    """The course stage's heading: the course's title, or "Course" while there is none."""
+    return at.main.header[-1].value
+
+
+def contents(at: AppTest):
+    """The reader's table of contents (a radio group of the chapters and the summary)."""
+    return at.radio(key="chapter")
+
+
+def shown(label: str) -> str:
+    """A label as the page shows it (its Markdown escapes removed)."""
+    return re.sub(r"\\(.)", r"\1", label)
+
+
+def reading(at: AppTest) -> str:
+    """The title of the chapter (or summary) the reader shows."""
+    return shown(at.main.subheader[0].value)
+
+
 def wait_until_finished(at: AppTest, timeout: float = 30) -> AppTest:
     """Rerun the page (as run_every does in a browser) until the job's badge says it ended."""
     deadline = time.monotonic() + timeout
@@ -114,11 +134,11 @@ def test_generate_offline_from_an_upload_shows_the_course(page, tmp_path):
     button(page, "Generate course").click().run()
     assert page.query_params["job"]
     wait_until_finished(page)
-    assert page.subheader[0].value == "volcanoes" and badge(page) == "Finished"
+    assert heading(page) == "volcanoes" and badge(page) == "Finished"
     table = page.dataframe[-1].value
     assert set(table["Status"]) == {"done"} and len(table) >= 1
     assert any("zip" in b.label for b in page.download_button)
-    assert any(e.label == "Course summary" for e in page.expander)
+    assert contents(page).options[-1] == "Course summary"
     assert (tmp_path / "volcanoes" / "course.json").exists()
 
 
@@ -127,7 +147,7 @@ def test_pasted_text_is_enough_to_make_a_course(page):
     page.text_input(key="title").input("Pasted volcanoes").run()
     button(page, "Generate course").click().run()
     wait_until_finished(page)
-    assert page.subheader[0].value == "Pasted volcanoes"
+    assert heading(page) == "Pasted volcanoes"
 
 
 def test_a_job_link_reconnects_from_a_new_session(page):
@@ -137,7 +157,7 @@ def test_a_job_link_reconnects_from_a_new_session(page):
     other = AppTest.from_file(APP, default_timeout=30)
     other.query_params["job"] = job_id
     wait_until_finished(other.run())
-    assert other.subheader[0].value == "volcanoes" and badge(other) == "Finished"
+    assert heading(other) == "volcanoes" and badge(other) == "Finished"
     assert "No course yet" not in texts(other.info)
 
 
@@ -169,7 +189,7 @@ def test_edited_outline_is_the_one_generated(page, tmp_path):
     button(page, "Generate course").click().run()
     wait_until_finished(page)
     titles = list(page.dataframe[-1].value["Title"])
-    assert titles == ["Before everything", "Fire mountains"]
+    assert titles == ["1. Before everything", "2. Fire mountains"]
 
 
 def make_course(at: AppTest, title: str, text: str = NOTES) -> str:
@@ -192,7 +212,7 @@ def opened(query: dict[str, str]) -> AppTest:
 def test_a_course_link_opens_the_saved_course_in_a_new_session_with_its_downloads(page):
     token = make_course(page, "Saved volcanoes")
     fresh = opened({"course": token})
-    assert fresh.subheader[0].value == "Saved volcanoes"
+    assert heading(fresh) == "Saved volcanoes"
     assert "Saved course" in texts(fresh.caption)
     assert any("zip" in b.label for b in fresh.download_button)
     assert not [b for b in fresh.button if b.label.startswith(("Resume", "Retry", "Finish"))]
@@ -219,7 +239,7 @@ def test_a_link_still_opens_its_course_after_a_server_restart(page):
     job = page.query_params["job"]
     st.cache_resource.clear()  # a new job registry: what a restarted server has
     back = opened({"job": job, "course": token})
-    assert back.subheader[0].value == "Lasting volcanoes" and badge(back) == "Finished"
+    assert heading(back) == "Lasting volcanoes" and badge(back) == "Finished"
     assert not back.error
 
 
@@ -237,7 +257,7 @@ def test_reusing_another_visitors_title_makes_a_separate_course(page, tmp_path):
     first = json.loads((tmp_path / "Volcanoes" / "course.json").read_text())
     other = AppTest.from_file(APP, default_timeout=30).run()
     make_course(other, "Volcanoes", NOTES.replace("Volcanoes", "Geysers"))
-    assert other.subheader[0].value == "Volcanoes (2)"
+    assert heading(other) == "Volcanoes (2)"
     assert json.loads((tmp_path / "Volcanoes" / "course.json").read_text()) == first
     assert not list(tmp_path.glob("Volcanoes/_previous_*"))
 
@@ -295,7 +315,7 @@ def test_a_failed_chapter_shows_its_reason_and_retry_writes_it(gemini_page, gemi
     gemini_env.fail_next(1, 500)
     button(gemini_page, "Generate course").click().run()
     assert badge(wait_until_finished(gemini_page)) == "Failed"
-    assert re.search(r"^Chapter 1, .+, failed: .*500", texts(gemini_page.error), re.MULTILINE)
+    assert re.search(r"^This chapter failed: .*500", texts(gemini_page.error), re.MULTILINE)
     for message in (e.value for e in gemini_page.error):
         phrases = [p.strip(" .") for p in re.split(r"[;:(),]", message) if p.strip(" .")]
         assert len(phrases) == len(set(phrases)), f"a phrase is doubled in {message!r}"
@@ -509,22 +529,32 @@ def saved_chapter(folder: Path, index: int = 1) -> dict:
 
 
 def open_chapter(at: AppTest, course: str, index: int = 1) -> AppTest:
-    """Open chapter `index`'s expander, as a click on it does (its quiz is drawn when open)."""
-    at.session_state[f"{course}-{index}-open"] = True
+    """Read chapter `index`, as a click on it in the table of contents does."""
+    at.session_state["chapter"] = str(index)
     return at.run()
 
 
-def test_a_closed_chapter_has_no_quiz_widgets(page):
+def quizzed(folder: Path, questions: int = 1) -> list[int]:
+    """The chapters of the course in `folder` with at least `questions` quiz questions."""
+    return [i for i in range(1, 20) if list(folder.glob(f"chapter_{i:02d}_*.json"))
+            and len(saved_chapter(folder, i)["quiz"]) >= questions]
+
+
+def test_only_the_chapter_being_read_has_quiz_widgets(page, tmp_path):
     make_course(page, "Volcanoes")
-    assert not page.main.radio
-    assert len(open_chapter(page, "Volcanoes").main.radio) > 1
+    first, *_, last = quizzed(tmp_path / "Volcanoes")
+    keys = {r.key for r in open_chapter(page, "Volcanoes", first).main.radio}
+    assert f"Volcanoes-{first}-q1" in keys and f"Volcanoes-{last}-q1" not in keys
+    keys = {r.key for r in open_chapter(page, "Volcanoes", last).main.radio}
+    assert f"Volcanoes-{last}-q1" in keys and f"Volcanoes-{first}-q1" not in keys
 
 
 def test_each_chapter_shows_its_quiz_and_checking_marks_the_answers_and_scores(page, tmp_path):
     make_course(page, "Volcanoes")
-    open_chapter(page, "Volcanoes")
-    quiz = saved_chapter(tmp_path / "Volcanoes")["quiz"]
-    first, second = (page.radio(key=f"Volcanoes-1-q{n}") for n in (1, 2))
+    index = quizzed(tmp_path / "Volcanoes", questions=2)[0]
+    open_chapter(page, "Volcanoes", index)
+    quiz = saved_chapter(tmp_path / "Volcanoes", index)["quiz"]
+    first, second = (page.radio(key=f"Volcanoes-{index}-q{n}") for n in (1, 2))
     assert first.label.startswith("1. ") and quiz[0]["question"] in first.label
     assert len(first.options) == 4 and first.value is None
     first.set_value(quiz[0]["answer"])
@@ -537,7 +567,10 @@ def test_each_chapter_shows_its_quiz_and_checking_marks_the_answers_and_scores(p
 
 def test_each_chapter_lists_its_sources(page, tmp_path):
     make_course(page, "Volcanoes")
-    assert "- Pasted text, Kinds of volcano" in texts(page.markdown)
+    listed = []
+    for index in range(1, len(contents(page).options)):
+        listed.append(texts(open_chapter(page, "Volcanoes", index).markdown))
+    assert any("- Pasted text, Kinds of volcano" in text for text in listed)
 
 
 def test_quiz_and_sources_load_no_remote_image(page, tmp_path):
@@ -551,8 +584,8 @@ def test_quiz_and_sources_load_no_remote_image(page, tmp_path):
     data.write_text(json.dumps(chapter), encoding="utf-8")
     quiz = open_chapter(page, "Volcanoes").radio(key="Volcanoes-1-q1")
     button(page, "Check answers").click().run()
-    shown = [quiz.label, *quiz.options, texts(page.markdown), texts(page.warning)]
-    assert all("![" not in text for text in shown)
+    rendered = [quiz.label, *quiz.options, texts(page.markdown), texts(page.warning)]
+    assert all("![" not in text for text in rendered)
     assert "[Image: x](https://evil.example/?q=secret)" in texts(page.warning)
 
 
@@ -655,3 +688,75 @@ def test_a_resumed_course_counts_this_runs_chapters_after_those_done_before(page
     wait_until_finished(page)
     status = [h.proto.body for h in page.get("html") if 'role="status"' in h.proto.body]
     assert status and "1 of 1 chapters written (2 done before this run)." in status[0]
+
+
+def test_the_reader_shows_one_chapter_and_moves_to_the_next_and_back(page, tmp_path):
+    make_course(page, "Volcanoes")
+    titles = json.loads((tmp_path / "Volcanoes" / "course.json").read_text())["chapters"]
+    assert reading(page) == f"1. {titles[0]['title']}"
+    assert not [b for b in page.button if b.label.startswith("Previous")]
+    next(b for b in page.button if shown(b.label).startswith("Next: 2. ")).click().run()
+    assert reading(page) == f"2. {titles[1]['title']}" and page.query_params["chapter"] == "2"
+    next(b for b in page.button if shown(b.label).startswith("Previous: 1. ")).click().run()
+    assert reading(page) == f"1. {titles[0]['title']}"
+
+
+def test_the_reader_ends_with_the_course_summary(page):
+    make_course(page, "Volcanoes")
+    last = len(contents(page).options)
+    open_chapter(page, "Volcanoes", last - 1)
+    next(b for b in page.button if b.label == "Next: Course summary").click().run()
+    assert reading(page) == "Course summary" and "Volcano" in texts(page.main.markdown)
+    assert not [b for b in page.button if b.label.startswith("Next")]
+
+
+def test_a_link_with_a_chapter_opens_the_reader_there(page, tmp_path):
+    token = make_course(page, "Volcanoes")
+    second = json.loads((tmp_path / "Volcanoes" / "course.json").read_text())["chapters"][1]
+    fresh = opened({"course": token, "chapter": "2"})
+    assert reading(fresh) == f"2. {second['title']}"
+
+
+def test_the_table_of_contents_says_each_chapters_state_and_a_failed_ones_reason(page,
+                                                                                tmp_path):
+    make_course(page, "Volcanoes")
+    folder = tmp_path / "Volcanoes"
+    manifest = json.loads((folder / "course.json").read_text(encoding="utf-8"))
+    manifest["chapters"][1].update(status="failed", file=None, last_error="quota spent")
+    (folder / "course.json").write_text(json.dumps(manifest), encoding="utf-8")
+    page.run()
+    captions = list(contents(page).proto.captions)
+    assert captions[:2] == ["Written", "Failed"]
+    open_chapter(page, "Volcanoes", 2)
+    assert "This chapter failed: quota spent" in texts(page.error)
+
+
+def test_a_chapter_title_with_its_own_number_is_not_numbered_again(page, tmp_path):
+    page.text_area(key="pasted").input(NOTES).run()
+    button(page, "Plan outline").click().run()
+    editor = page.data_editor[0]
+    page.session_state[editor.key] = {"edited_rows": {0: {"Chapter": "2. How to use bzip2"}},
+                                      "added_rows": [], "deleted_rows": []}
+    page.run()
+    button(page, "Generate course").click().run()
+    wait_until_finished(page)
+    labels = [contents(page).options[0], reading(page), page.dataframe[-1].value["Title"][0],
+              *next(s for s in page.selectbox if s.label == "Chapter").options[:1]]
+    assert [shown(label) for label in labels] == ["2. How to use bzip2"] * 4
+
+
+def test_the_table_of_contents_follows_the_chapters_as_they_land(gemini_page, gemini_env):
+    gemini_env.latency = 0.4
+    one_at_a_time_without_retries(gemini_page)
+    button(gemini_page, "Generate course").click().run()
+    seen = set()
+    deadline = time.monotonic() + 30
+    while badge(gemini_page) != "Finished":
+        assert time.monotonic() < deadline
+        radios = [r for r in gemini_page.main.radio if r.key == "chapter"]
+        if radios:
+            seen.add(tuple(radios[0].proto.captions))
+        time.sleep(0.1)
+        gemini_page.run()
+    assert any("Written" in states and "Waiting" in states for states in seen), seen
+    assert set(contents(gemini_page).proto.captions) <= {"Written", ""}

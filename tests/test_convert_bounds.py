@@ -152,6 +152,41 @@ def deck(copies: int) -> bytes:
     return buffer.getvalue()
 
 
+def deep_docx(depth: int) -> bytes:
+    """A DOCX whose one paragraph sits inside `depth` nested content controls."""
+    document = docx.Document()
+    paragraph = document.add_paragraph("Deep inside content controls.")._p
+    body = paragraph.getparent()
+    outer = inner = OxmlElement("w:sdt")
+    for level in range(depth):
+        content = OxmlElement("w:sdtContent")
+        inner.append(content)
+        if level < depth - 1:
+            deeper = OxmlElement("w:sdt")
+            content.append(deeper)
+            inner = deeper
+        else:
+            content.append(paragraph)
+    body.insert(0, outer)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def long_deck(words: int) -> bytes:
+    """A PPTX of one slide holding one very long line and a 60 x 60 table."""
+    presentation = pptx.Presentation()
+    slide = presentation.slides.add_slide(presentation.slide_layouts[5])
+    slide.shapes.title.text = "Long"
+    box = slide.shapes.add_textbox(0, 0, 100, 100)
+    box.text_frame.text = "word " * words
+    table = slide.shapes.add_table(60, 60, 0, 0, 100, 100).table
+    table.cell(0, 0).text = "corner"
+    buffer = io.BytesIO()
+    presentation.save(buffer)
+    return buffer.getvalue()
+
+
 def paragraphs_html(size: int) -> str:
     count = size // 40
     return "<html><body>" + "".join(f"<p>Paragraph {n} holds {WORDS[:12]}.</p>"
@@ -269,6 +304,15 @@ def test_html_nested_30000_deep_keeps_its_text_without_recursion():
     assert seconds < SECONDS
 
 
+def test_links_and_dropped_elements_deep_in_a_page_are_handled_in_linear_time():
+    links = '<a rel="next" href="#">next</a>' * 2_000
+    html = ("<html><body>" + "<span>" * 20_000 + links + "</span>" * 20_000
+            + "<svg>" * 20_000 + "</svg>" * 20_000 + "<p>kept</p>")
+    result, seconds = timed(html.encode(), "deep-links.html")
+    assert isinstance(result, str) and "kept" in result
+    assert seconds < SECONDS  # walking up from each link took two minutes
+
+
 def test_a_text_file_named_pdf_with_endless_comments_is_sniffed_in_linear_time():
     data = ("<!---->" * 50_000 + " notes").encode()
     result, seconds = timed(data, "notes.pdf")
@@ -321,6 +365,9 @@ CRAFTED: dict[str, Callable[[], tuple[bytes, str]]] = {
     "docx-long-line": lambda: (docx_table([[("word " * 100_000, 1, None), ("b", 1, None)]]),
                                "f.docx"),
     "pptx-repeated-slides": lambda: (deck(1000), "f.pptx"),
+    "pptx-long-line-and-table": lambda: (long_deck(100_000), "f.pptx"),
+    "docx-deep-controls": lambda: (deep_docx(120), "f.docx"),
+    "docx-deeper-than-xml-allows": lambda: (deep_docx(400), "f.docx"),
     "pdf-one-paragraph": lambda: (pdf(40, 50), "f.pdf"),
     "txt-long-line": lambda: (("word " * 200_000).encode(), "f.txt"),
     "txt-controls": lambda: (("text\x0c\x01 " * 10_000 + "end " * 400_000).encode(), "f.txt"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tests import test_app
-from tests.test_app import NOTES, badge, make_course, opened, texts
+from tests.test_app import NOTES, badge, contents, heading, make_course, opened, texts
 from tests.test_page_key import everything_shown
 from tests.test_ui_markdown import fetches
 
@@ -41,7 +41,7 @@ def test_a_link_to_a_damaged_course_says_what_is_wrong_and_other_links_still_ope
     assert "Damaged_volcanoes/course.json is damaged (chapters is text)" in texts(fresh.error)
     intact = opened({"course": other})
     assert not intact.exception and not intact.error
-    assert intact.subheader[0].value == "Intact volcanoes" and badge(intact) == "Finished"
+    assert heading(intact) == "Intact volcanoes" and badge(intact) == "Finished"
 
 
 def test_a_link_to_a_course_whose_manifest_is_not_even_an_object_is_unknown_not_fatal(
@@ -70,7 +70,8 @@ def test_titles_from_people_and_models_render_as_text_everywhere_on_the_page(pag
     manifest["warnings"] = [HOSTILE]
     (folder / "course.json").write_text(json.dumps(manifest), encoding="utf-8")
     page.run()
-    labels = [page.subheader[0].value, *(e.label for e in page.expander),
+    labels = [heading(page), *(s.value for s in page.main.subheader), *contents(page).options,
+              *(b.label for b in page.button), *(e.label for e in page.expander),
               *(c.value for c in page.caption), *(m.value for m in page.markdown)]
     assert any("logo" in label for label in labels[:1])
     for label in labels:

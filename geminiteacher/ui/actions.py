@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from geminiteacher.course.store import OWNER, CourseStore
 from geminiteacher.engine.jobs import Job, JobSnapshot
@@ -16,6 +17,7 @@ from geminiteacher.errors import GeminiTeacherError, describe
 from geminiteacher.text.titles import numbered
 from geminiteacher.ui.common import my_tokens, owner_id, registry
 from geminiteacher.ui.markdown import plain_text, safe_label
+from geminiteacher.ui.reader import PLACE
 
 
 def launch(title: str, output_dir: str | Path, api_key: str | None, owner: str | None,
@@ -77,18 +79,28 @@ def follow_up(path: Path, manifest: Mapping[str, Any], key: str | None, **change
            settings=recorded_settings(dict(manifest)), **changes)
 
 
+def action_row() -> DeltaGenerator:
+    """One row for a course's follow-ups and downloads, wrapping on a narrow window."""
+    return st.container(horizontal=True, vertical_alignment="bottom", gap="small",
+                        key="course-actions")
+
+
 def course_actions(path: Path, manifest: Mapping[str, Any], key: str | None) -> None:
-    """Resume / retry / finish, and regenerate one chapter, for a course not being written."""
+    """Resume / retry / finish, and regenerate one chapter (the one being read, unless
+    another is picked), for a course not being written."""
     chapters = manifest.get("chapters", [])
     resume = resume_choice(manifest)
-    left, right = st.columns(2)
-    if resume and left.button(resume[0], icon=":material/refresh:"):
+    if resume and st.button(resume[0], icon=":material/refresh:", type="primary"):
         follow_up(path, manifest, key, retry_failed=resume[1])
     if chapters:
-        with right.popover("Regenerate a chapter", icon=":material/edit_note:"):
-            pick = st.selectbox(
-                "Chapter", [c["index"] for c in chapters],
-                format_func=lambda i: plain_text(numbered(i, chapters[i - 1]["title"])))
+        indices = [c["index"] for c in chapters]
+        reading = str(st.session_state.get(PLACE, ""))
+        at = indices.index(int(reading)) if reading.isdigit() and int(reading) in indices \
+            else 0
+        with st.popover("Regenerate a chapter", icon=":material/edit_note:"):
+            pick = st.selectbox("Chapter", indices, index=at,
+                                format_func=lambda i: plain_text(
+                                    numbered(i, chapters[i - 1]["title"])))
             if st.button("Regenerate chapter"):
                 follow_up(path, manifest, key, redo={pick})
 

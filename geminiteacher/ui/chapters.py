@@ -1,4 +1,5 @@
-"""The chapters themselves, read back from the store as they land: text, quiz and sources."""
+"""The chapters themselves, read back from the store as they land (cached by the files'
+mtimes, so a rerun re-reads only what changed); `reader` shows them."""
 
 from __future__ import annotations
 
@@ -9,9 +10,7 @@ from typing import Any
 import streamlit as st
 
 from geminiteacher.course.store import CourseStore, data_filename
-from geminiteacher.models import ChapterContent, ChapterStatus
-from geminiteacher.ui.markdown import safe_label, safe_markdown
-from geminiteacher.ui.quiz import quiz_view, sources_view
+from geminiteacher.models import ChapterContent
 
 
 @st.cache_data(max_entries=2000, show_spinner=False)
@@ -56,31 +55,6 @@ def file_text(path: Path) -> str | None:
 
 def chapter_text(chapter: ChapterContent) -> str:
     """The chapter's Summary, Explanation and Extension as Markdown, without its title line
-    (the expander shows it) and without the quiz and sources (shown by their own views)."""
+    (the reader shows it) and without the quiz and sources (shown by their own views)."""
     body = dataclasses.replace(chapter, quiz=[], sources=[])
     return body.to_markdown().partition("\n")[2]
-
-
-def chapters_view(path: Path, manifest: dict[str, Any]) -> None:
-    """The finished chapters with their quizzes and sources, rendered safely (see
-    `geminiteacher.ui.markdown`); failures with reasons."""
-    for entry in manifest.get("chapters", []):
-        label = safe_label(f"{entry['index']}. {entry['title']}")
-        if entry["status"] == str(ChapterStatus.FAILED):
-            reason = safe_label(entry.get("last_error") or "no reason recorded")
-            title = safe_label(entry["title"])
-            st.error(f"Chapter {entry['index']}, {title}, failed: {reason}")
-            continue
-        chapter = chapter_content(path, entry)
-        if chapter is None:
-            continue
-        key = f"{path.name}-{entry['index']}"
-        with st.expander(label, key=f"{key}-open", on_change="rerun") as shown:
-            st.markdown(safe_markdown(chapter_text(chapter)))
-            if shown.open:  # quiz widgets cost a rerun most, so only open chapters have them
-                quiz_view(chapter, key=key)
-            sources_view(chapter)
-    summary = file_text(path / manifest["summary_file"]) if manifest.get("summary_file") else None
-    if summary:
-        with st.expander("Course summary"):
-            st.markdown(safe_markdown(summary.partition("\n")[2]))

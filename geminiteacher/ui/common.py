@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -17,6 +17,13 @@ from geminiteacher.errors import GeminiTeacherError, ManifestError, describe
 from geminiteacher.ui.markdown import safe_label
 
 logger = logging.getLogger("geminiteacher.page")
+
+
+def title_width(titles: Iterable[object], least: int = 120) -> int:
+    """Pixels for a table column of these titles: the longest one whole (about 7 pixels a
+    character at the page's font size), at least `least`, at most 900."""
+    longest = max((len(str(t)) for t in titles), default=0)
+    return int(min(900, max(least, 7 * longest + 24)))
 
 
 def output_dir() -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 
 from geminiteacher.exports import ExportCourse, export_bytes, exporter, file_name
 
@@ -21,19 +20,19 @@ EXPORTS = {
 }
 
 
-def download(where: DeltaGenerator, path: Path, fmt: str, label: str, icon: str) -> None:
+def download(path: Path, fmt: str, label: str, icon: str) -> None:
     """A button that builds format `fmt` of the course in `path` when clicked, named as the
     exports name it (the folder's name is the course's file-safe title)."""
-    where.download_button(label, data=lambda: export_bytes(path, fmt),
-                          file_name=file_name(ExportCourse(path, path.name), fmt),
-                          mime=exporter(fmt).MIME, on_click="ignore", icon=icon,
-                          key=f"{fmt}-{path.name}", width="stretch", wrap=True)
+    st.download_button(label, data=lambda: export_bytes(path, fmt),
+                       file_name=file_name(ExportCourse(path, path.name), fmt),
+                       mime=exporter(fmt).MIME, on_click="ignore", icon=icon,
+                       key=f"{fmt}-{path.name}", wrap=True)
 
 
 def downloads(path: Path) -> None:
-    """*Download zip*, then a format choice and its download button."""
-    left, middle, right = st.columns(3, vertical_alignment="bottom")
-    download(left, path, "zip", "Download zip", ":material/folder_zip:")
-    fmt = middle.selectbox("Export format", list(EXPORTS), format_func=EXPORTS.__getitem__,
-                           key=f"format-{path.name}")
-    download(right, path, fmt, f"Download {EXPORTS[fmt]}", ":material/download:")
+    """*Download zip*, then a format choice and its download button (in the row they are
+    drawn in)."""
+    download(path, "zip", "Download zip", ":material/folder_zip:")
+    fmt = st.selectbox("Export format", list(EXPORTS), format_func=EXPORTS.__getitem__,
+                       key=f"format-{path.name}", width=230)
+    download(path, fmt, f"Download {EXPORTS[fmt]}", ":material/download:")

@@ -10,7 +10,7 @@ import streamlit as st
 from geminiteacher.coursemaker import plan_outline
 from geminiteacher.errors import GeminiTeacherError, describe
 from geminiteacher.models import Source
-from geminiteacher.ui.common import owner_id, registry
+from geminiteacher.ui.common import owner_id, registry, title_width
 from geminiteacher.ui.markdown import safe_label
 from geminiteacher.ui.settings import Choices
 
@@ -37,11 +37,13 @@ def outline_editor(source: Source | None, choices: Choices) -> list[str] | None:
             st.rerun()
         return None
     st.caption("Rename chapters, change the numbers to reorder, add or delete rows.")
-    edited = st.data_editor(
+    edited = st.data_editor(  # as wide as its titles, so none is cut or scrolled
         planned["table"], key=f"outline_{planned['version']}", num_rows="dynamic",
-        hide_index=True, width="stretch", column_config={
-            "Order": st.column_config.NumberColumn("Order", min_value=1, step=1, width=75),
-            "Chapter": st.column_config.TextColumn("Chapter title", required=True, width="large"),
+        hide_index=True, width="content", column_config={
+            "Order": st.column_config.NumberColumn("Order", min_value=1, step=1, width=70),
+            "Chapter": st.column_config.TextColumn(
+                "Chapter title", required=True,
+                width=title_width(planned["table"]["Chapter"], least=360)),
         },
     )
     if st.button("Discard outline"):

@@ -10,6 +10,8 @@ import streamlit as st
 
 from geminiteacher.engine.jobs import JobSnapshot
 from geminiteacher.models import EventKind
+from geminiteacher.text.titles import numbered
+from geminiteacher.ui.common import title_width
 from geminiteacher.ui.markdown import plain_text
 
 BADGES = {  # state -> (label, colour); labels are what people (and the browser tests) read
@@ -26,21 +28,21 @@ def state_badge(state: str) -> None:
 
 
 def status_table(chapters: list[dict[str, Any]]) -> None:
-    """One row per chapter; narrow columns so all six fit beside the material column."""
+    """One row per chapter, its title numbered once and shown whole: the table is as wide as
+    its content, and a 60-character title fits beside the figures on a 1024-pixel window
+    (the tokens are counted in the figures above it)."""
+    titles = [plain_text(numbered(c["index"], c["title"])) for c in chapters]
     table = pd.DataFrame([{
-        "Chapter": c["index"], "Title": plain_text(c["title"]), "Status": c["status"],
-        "Attempts": c.get("attempts", 0),
-        "Tokens": sum((c.get("tokens") or {}).get(k, 0) for k in ("input", "output", "thinking")),
+        "Title": title, "Status": c["status"], "Attempts": c.get("attempts", 0),
         "Seconds": round(float(c.get("seconds") or 0.0), 1),
-    } for c in chapters])
-    st.dataframe(table, hide_index=True, width="stretch", column_config={
-        "Chapter": st.column_config.NumberColumn("#", width=40, help="Chapter number."),
-        "Title": st.column_config.TextColumn("Title", width=110),
-        "Status": st.column_config.TextColumn("Status", width=70),
-        "Attempts": st.column_config.NumberColumn("Attempts", width=75),
-        "Tokens": st.column_config.NumberColumn("Tokens", format="%d", width=65,
-                                                help="Input, output and thinking tokens."),
-        "Seconds": st.column_config.NumberColumn("Seconds", format="%.1f", width=70),
+    } for title, c in zip(titles, chapters, strict=True)])
+    st.dataframe(table, hide_index=True, width="content", column_config={
+        "Title": st.column_config.TextColumn("Chapter", width=title_width(titles)),
+        "Status": st.column_config.TextColumn("Status", width=75),
+        "Attempts": st.column_config.NumberColumn("Tries", width=50,
+                                                  help="Attempts, retries included."),
+        "Seconds": st.column_config.NumberColumn("Time", format="%.1f s", width=62,
+                                                 help="Seconds spent writing it."),
     })
 
 

@@ -10,6 +10,7 @@ from geminiteacher.course.workspace import shared_workspace, visible_courses
 from geminiteacher.errors import ManifestError, describe
 from geminiteacher.ui.common import my_tokens, output_dir, owner_id, registry
 from geminiteacher.ui.markdown import plain_text, safe_label
+from geminiteacher.ui.reader import start_over
 
 
 def session_jobs() -> None:
@@ -26,6 +27,7 @@ def session_jobs() -> None:
             st.query_params["job"] = job.id
             st.query_params["course"] = job.params.get("owner_token") or ""
             st.session_state.pop("folder", None)
+            start_over()
             st.rerun()
 
 
@@ -56,4 +58,5 @@ def workspace() -> None:
             if found[pick]["owner"]:
                 st.query_params["course"] = found[pick]["owner"]
             st.session_state["folder"] = pick
+            start_over()
             st.rerun()

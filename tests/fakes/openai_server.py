@@ -26,13 +26,12 @@ import json
 import random
 import re
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from tests.fakes.answers import course_text
-from tests.fakes.http import Answer, LocalService
+from tests.fakes.http import Answer, ScriptedService
 from tests.fakes.wire import tokens
 
 FLAVOURS = ("openai", "vllm", "ollama", "lmstudio")
@@ -117,7 +116,7 @@ def _kind(instruction: str) -> str:
     return "other"
 
 
-class FakeOpenAI(LocalService):
+class FakeOpenAI(ScriptedService):
     """The fake server; `url` + "/v1" is its base URL. Knobs are plain attributes."""
 
     def __init__(self, flavour: str = "openai", *, models: tuple[str, ...] = ("test-model",),
@@ -136,12 +135,8 @@ class FakeOpenAI(LocalService):
         self.no_temperature: set[str] = set()  # models that refuse a temperature
         self.text_only: set[str] = set()  # models that refuse pictures
         self.reasoning = False  # report reasoning tokens (OpenAI's o-series do)
-        self.requests: list[Recorded] = []
         self.max_in_flight = 0
         self._in_flight = 0
-        self._script: deque[_Fault] = deque()
-        self._window: tuple[int, float, float] | None = None
-        self._admitted: deque[float] = deque()
         self._prefixes: set[str] = set()
 
     @property
@@ -181,22 +176,7 @@ class FakeOpenAI(LocalService):
     def markdown_next(self, n: int) -> None:
         self._push(n, _Fault("markdown"))
 
-    def rate_limit(self, requests: int, window: float, retry_after: float = 1.0) -> None:
-        """At most `requests` chat calls per `window` seconds; the rest get a 429."""
-        with self._lock:
-            self._window = (requests, window, retry_after)
-            self._admitted.clear()
-
-    def _push(self, n: int, fault: _Fault) -> None:
-        with self._lock:
-            self._script.extend(fault for _ in range(n))
-
     # -- observation ------------------------------------------------------------------------
-
-    def count(self, kind: str | None = None, status: int | None = None) -> int:
-        with self._lock:
-            return sum(1 for r in self.requests if (kind is None or r.kind == kind)
-                       and (status is None or r.status == status))
 
     def chats(self) -> list[Recorded]:
         with self._lock:
@@ -374,7 +354,8 @@ class FakeOpenAI(LocalService):
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
         try:
-            fault, limited = self._draw()
+            with self._lock:
+                fault, limited = self._scripted()
             if limited is not None:
                 return self._error(429, f"Rate limit reached for {model} on requests per min. "
                                    f"Please try again in {limited:g}s.", "requests",
@@ -412,20 +393,6 @@ class FakeOpenAI(LocalService):
                                          "requests exceeded"})
         return self._error(fault.status, "The server had an error while processing your "
                            "request. Sorry about that!", "server_error", headers=fault.headers)
-
-    def _draw(self) -> tuple[_Fault | None, float | None]:
-        with self._lock:
-            if self._script:
-                return self._script.popleft(), None
-            if self._window is not None:
-                limit, window, retry_after = self._window
-                now = time.monotonic()
-                while self._admitted and now - self._admitted[0] >= window:
-                    self._admitted.popleft()
-                if len(self._admitted) >= limit:
-                    return None, retry_after
-                self._admitted.append(now)
-            return None, None
 
     def _completion(self, rec: Recorded, model: str, prompt: int,
                     fault: _Fault | None) -> dict[str, Any]:

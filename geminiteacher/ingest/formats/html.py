@@ -54,19 +54,25 @@ def to_markdown(markup: str | bytes, budget: Budget, fallback_title: str | None 
     if title is None and soup.title and not soup.find(list(_HEADINGS)):
         title = soup.title.get_text()
     body = soup.body or soup
-    for tag in body.find_all(DROP) + body.find_all(role=("navigation", "search")):
-        tag.decompose()
-    for tag in _navigation(body):
-        if not tag.decomposed:  # not already gone with an enclosing bar
-            tag.decompose()
+    _decompose(body.find_all(DROP) + body.find_all(role=("navigation", "search")))
+    # the depth is checked before anything walks up from every link or table
     if _deeper_than(body, MAX_DEPTH):  # absurdly deep nesting: keep the text, lose the structure
         blocks = [md.prose(md.inline(text)) for text in body.stripped_strings]
     else:
+        _decompose(_navigation(body))
         blocks = _Walker(budget, _outer_tables(body), pictures, packaged).blocks(body)
     text = md.join_blocks(blocks)
     if title and md.inline(title) and not text.startswith("#"):
         text = md.join_blocks([md.heading(1, title), text])
     return text
+
+
+def _decompose(tags: list[Tag]) -> None:
+    """Remove `tags` from the tree; one inside another already removed is skipped (removing
+    it again would walk its subtree once per enclosing tag)."""
+    for tag in tags:
+        if not tag.decomposed:
+            tag.decompose()
 
 
 def _navigation(body: Tag) -> list[Tag]:
