@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.fakes.openai_server import FakeOpenAI
-from tests.test_app import APP, NOTES, button, texts, wait_until_finished
+from tests.test_app import APP, NOTES, badge, button, texts, wait_until_finished
 
 CLEARED = ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL", "OPENAI_API_KEY",
            "OPENAI_BASE_URL")
@@ -84,3 +84,22 @@ def test_a_typed_key_is_sent_to_the_server_and_never_saved(page, server, tmp_pat
     wait_until_finished(page)
     saved = "".join(p.read_text(errors="ignore") for p in tmp_path.rglob("*") if p.is_file())
     assert "typed-secret-1234" not in saved and server.count("summary") == 1
+
+
+def test_a_cancelled_course_resumes_on_its_recorded_server_with_the_typed_key(page, server,
+                                                                            tmp_path):
+    server.key, server.latency = "typed-secret-5678", 0.5
+    page.sidebar.text_input(key="typed_openai_key").input("typed-secret-5678").run()
+    next(s for s in page.sidebar.selectbox if s.label == "Mode").set_value("sequential")
+    page.text_area(key="pasted").input(NOTES)
+    page.run()
+    page.text_input(key="title").input("Volcanoes").run()
+    button(page, "Generate course").click().run()
+    button(page, "Cancel").click().run()
+    assert badge(wait_until_finished(page)) == "Cancelled"
+    before = len(server.chats())
+    next(b for b in page.button if b.label.startswith("Resume")).click().run()
+    assert badge(wait_until_finished(page)) == "Finished"
+    resumed = server.chats()[before:]
+    assert resumed and all(r.status == 200 for r in resumed)
+    assert json.loads((tmp_path / "Volcanoes" / "course.json").read_text())["state"] == "done"

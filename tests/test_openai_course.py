@@ -42,7 +42,7 @@ def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("mode", ["sequential", "parallel", "cascade"])
-@pytest.mark.parametrize("flavour", ["openai", "vllm", "ollama", "lmstudio"])
+@pytest.mark.parametrize("flavour", ["openai", "vllm", "ollama", "lmstudio", "llamacpp"])
 def test_a_whole_course_is_written_in_every_flavour_and_mode(flavour, mode, tmp_path):
     with FakeOpenAI(flavour, models=("local-model",)) as fake:
         course = run_course(MATERIAL, settings(fake, mode=mode), title="Ideas",
@@ -240,3 +240,14 @@ def test_two_processes_on_one_server_share_the_request_cap_through_redis(redis_u
         calls = [r for r in fake.chats() if r.kind in ("outline", "chapter", "summary")]
     assert len(calls) == 2 * 6 and fake.count(status=429) == 0
     assert most_in_any_window([r.start for r in calls], counted) <= requests
+
+
+def test_yaml_names_the_engine_server_and_window(tmp_path):
+    from geminiteacher.cli import load_options, settings_from
+
+    config = tmp_path / "course.yaml"
+    config.write_text("engine: openai\nbase-url: http://localhost:8000/v1/\n"
+                      "context_window: 16384\nmodel_name: Qwen/Qwen3-8B\n", encoding="utf-8")
+    chosen = settings_from(load_options(["--config", str(config), "--input", "x.md"]))
+    assert (chosen.engine, chosen.base_url, chosen.context_window, chosen.model_name) == \
+        ("openai", "http://localhost:8000/v1", 16384, "Qwen/Qwen3-8B")

@@ -257,11 +257,14 @@ class FileService:
                 return 400, (f"The document has more than {self.max_pdf_pages} pages.")
         return None
 
-    def describe(self, parts: list[dict], resolution: str | None = None
+    def describe(self, parts: list[dict], default: str | None = None
                  ) -> list[tuple[str, str, int]]:
-        """(display name or URI, modality, tokens) of every media part, in order."""
+        """(display name or URI, modality, tokens) of every media part, in order, at its own
+        media resolution or else the request's (`default`)."""
         seen = []
         for part in parts:
+            level = field(part, "mediaResolution")
+            resolution = level.get("level") if isinstance(level, dict) else default
             data = field(part, "fileData")
             inline = field(part, "inlineData")
             if data:

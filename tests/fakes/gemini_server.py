@@ -29,7 +29,6 @@ import json
 import random
 import re
 import time
-from collections import deque
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -40,7 +39,7 @@ from tests.fakes.caches import Cache, CacheService
 from tests.fakes.catalog import ModelSpec, catalog, lookup, request_problem
 from tests.fakes.files import FileService
 from tests.fakes.http import Answer as _Answer
-from tests.fakes.http import LocalService
+from tests.fakes.http import ScriptedService
 from tests.fakes.wire import texts as _texts
 from tests.fakes.wire import tokens
 
@@ -210,7 +209,7 @@ def _media_citations(document: str) -> list[str]:
     return cited
 
 
-class FakeGemini(LocalService):
+class FakeGemini(ScriptedService):
     """The fake Gemini service. Start it, point GOOGLE_GEMINI_BASE_URL at `url`, observe."""
 
     def __init__(self, *, latency: float = 0.0, jitter: float = 0.0, seed: int = 0) -> None:
@@ -229,9 +228,6 @@ class FakeGemini(LocalService):
         self.batch_items: list[Recorded] = []  # the requests inside batch jobs, answered
         self.max_in_flight = 0
         self._rng = random.Random(seed)
-        self._script: deque[_Fault] = deque()
-        self._window: tuple[int, float, float] | None = None
-        self._admitted: deque[float] = deque()
         self._prefixes: dict[str, list[str]] = {}
         self._in_flight = 0
 
@@ -265,26 +261,7 @@ class FakeGemini(LocalService):
         """The next `n` generate calls ignore the JSON schema and answer Markdown text."""
         self._push(n, _Fault("markdown"))
 
-    def rate_limit(self, requests: int, window: float, retry_delay: float = 1.0) -> None:
-        """Admit at most `requests` generate calls per sliding `window` seconds, else 429."""
-        with self._lock:
-            self._window = (requests, window, retry_delay)
-            self._admitted.clear()
-
-    def _push(self, n: int, fault: _Fault) -> None:
-        with self._lock:
-            self._script.extend(fault for _ in range(n))
-
     # -- observation ------------------------------------------------------------------------
-
-    def count(self, kind: str | None = None, status: int | None = None) -> int:
-        """How many recorded requests match `kind` and `status` (None matches any)."""
-        with self._lock:
-            return sum(
-                1
-                for r in self.requests
-                if (kind is None or r.kind == kind) and (status is None or r.status == status)
-            )
 
     # -- serving ----------------------------------------------------------------------------
 
@@ -515,16 +492,9 @@ class FakeGemini(LocalService):
         """Pick this call's fault, its latency, and the 429 delay if the window is full."""
         with self._lock:
             delay = max(0.0, self.latency + self._rng.uniform(-self.jitter, self.jitter))
-            if self._script:
-                return self._script.popleft(), delay, None
-            if self._window is not None:
-                limit, window, retry_delay = self._window
-                now = time.monotonic()
-                while self._admitted and now - self._admitted[0] >= window:
-                    self._admitted.popleft()
-                if len(self._admitted) >= limit:
-                    return None, delay, retry_delay
-                self._admitted.append(now)
+            fault, limited = self._scripted()
+            if fault is not None or limited is not None:
+                return fault, delay, limited
             draw, edge = self._rng.random(), 0.0
             for name, chance in self.faults.items():
                 edge += chance
@@ -540,11 +510,15 @@ class FakeGemini(LocalService):
                 for p in c.get("parts") or [] if isinstance(p, dict) and "text" not in p]
 
     def seen_media(self, rec: Recorded, cache: Cache | None = None) -> list[tuple[str, str, int]]:
-        """(name, modality, tokens) of the media a request carried, its cache's first."""
-        resolution = rec.generation_config.get("mediaResolution")
-        cached = [p for c in (cache.contents if cache else []) for p in c.get("parts") or []
-                  if "text" not in p]
-        return self.files.describe(cached + self._media_parts(rec.body or {}), resolution)
+        """(name, modality, tokens) of the media a request carried, its cache's first (those
+        as the cache counted them when it was made)."""
+        return self._cache_media(cache) + self.files.describe(
+            self._media_parts(rec.body or {}), rec.generation_config.get("mediaResolution"))
+
+    def _cache_media(self, cache: Cache | None) -> list[tuple[str, str, int]]:
+        parts = [p for c in (cache.contents if cache else []) for p in c.get("parts") or []
+                 if "text" not in p]
+        return self.files.describe(parts)
 
     def _answer(self, rec: Recorded, fault: _Fault | None, spec: ModelSpec,
                 concrete: str, cache: Cache | None, cached: int) -> dict:
@@ -552,8 +526,7 @@ class FakeGemini(LocalService):
             t for c in rec.body.get("contents") or [] for t in _texts(c)
         )
         seen = self.seen_media(rec, cache)
-        in_cache = sum(n for *_, n in self.seen_media(
-            Recorded("", "", "", "", {}, 0.0), cache)) if cache else 0
+        in_cache = sum(n for *_, n in self._cache_media(cache))
         text = tokens(prompt_text) + (cache.tokens - in_cache if cache else 0)
         details: dict[str, int] = {"TEXT": text}
         for _, kind, count in seen:

@@ -9,6 +9,7 @@ import json
 import socket
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -161,3 +162,47 @@ class LocalService:
             if left <= 0:
                 return
             time.sleep(min(SLICE, left))
+
+
+class ScriptedService(LocalService):
+    """A fake model service's faults and records: scripted faults served in order (`_push`),
+    a sliding-window cap on calls (`rate_limit`) and the recorded requests (`count`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests: list[Any] = []
+        self._script: deque[Any] = deque()
+        self._window: tuple[int, float, float] | None = None
+        self._admitted: deque[float] = deque()
+
+    def rate_limit(self, requests: int, window: float, retry_delay: float = 1.0) -> None:
+        """Admit at most `requests` model calls per sliding `window` seconds; the rest get a
+        429 asking to wait `retry_delay` seconds."""
+        with self._lock:
+            self._window = (requests, window, retry_delay)
+            self._admitted.clear()
+
+    def _push(self, n: int, fault: Any) -> None:
+        with self._lock:
+            self._script.extend(fault for _ in range(n))
+
+    def count(self, kind: str | None = None, status: int | None = None) -> int:
+        """How many recorded requests match `kind` and `status` (None matches any)."""
+        with self._lock:
+            return sum(1 for r in self.requests if (kind is None or r.kind == kind)
+                       and (status is None or r.status == status))
+
+    def _scripted(self) -> tuple[Any, float | None]:
+        """This call's scripted fault (or None), and the 429 delay when the window is full.
+        Call with `_lock` held."""
+        if self._script:
+            return self._script.popleft(), None
+        if self._window is not None:
+            limit, window, retry_delay = self._window
+            now = time.monotonic()
+            while self._admitted and now - self._admitted[0] >= window:
+                self._admitted.popleft()
+            if len(self._admitted) >= limit:
+                return None, retry_delay
+            self._admitted.append(now)
+        return None, None

@@ -13,7 +13,10 @@ A `flavour` picks whose habits it has, as those servers really answer:
   too-long prompt silently truncated (no error), 404 "model ... not found, try pulling it
   first", 503 "server busy";
 - "lmstudio": `/api/v0/models` with `max_context_length`, bare `{"error": "text"}` bodies, and
-  `response_format` json_object refused ("must be 'json_schema' or 'text'").
+  `response_format` json_object refused ("must be 'json_schema' or 'text'");
+- "llamacpp" (`llama-server`): one model served under any name asked, `meta.n_ctx_train` in
+  `/v1/models`, errors as `{"error": {code, message, type}}` and a context overflow with
+  `n_prompt_tokens` and `n_ctx` beside its message.
 Answers are deterministic (`tests.fakes.answers`); usage numbers are len/4 token estimates.
 
 Faults are scripted (`fail_next`, `html_next`, `bare_string_next`, `empty_next`,
@@ -26,18 +29,17 @@ import json
 import random
 import re
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from tests.fakes.answers import course_text
-from tests.fakes.http import Answer, LocalService
+from tests.fakes.http import Answer, ScriptedService
 from tests.fakes.wire import tokens
 
-FLAVOURS = ("openai", "vllm", "ollama", "lmstudio")
+FLAVOURS = ("openai", "vllm", "ollama", "lmstudio", "llamacpp")
 OWNERS = {"openai": "openai", "vllm": "vllm", "ollama": "library",
-          "lmstudio": "organization_owner"}
+          "lmstudio": "organization_owner", "llamacpp": "llamacpp"}
 SCHEMA_MARKER = "The JSON follows this JSON schema:\n"
 CACHE_MIN_TOKENS = 1024
 IMAGE_TOKENS = 765  # what OpenAI bills a 1024x1024 picture at high detail
@@ -94,7 +96,7 @@ class Recorded:
 
 @dataclass
 class _Fault:
-    kind: str  # error | quota | html | bare | empty | filter | hang | markdown
+    kind: str  # error | quota | html | bare | upstream | empty | filter | hang | markdown
     status: int = 503
     headers: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
@@ -117,7 +119,7 @@ def _kind(instruction: str) -> str:
     return "other"
 
 
-class FakeOpenAI(LocalService):
+class FakeOpenAI(ScriptedService):
     """The fake server; `url` + "/v1" is its base URL. Knobs are plain attributes."""
 
     def __init__(self, flavour: str = "openai", *, models: tuple[str, ...] = ("test-model",),
@@ -136,12 +138,8 @@ class FakeOpenAI(LocalService):
         self.no_temperature: set[str] = set()  # models that refuse a temperature
         self.text_only: set[str] = set()  # models that refuse pictures
         self.reasoning = False  # report reasoning tokens (OpenAI's o-series do)
-        self.requests: list[Recorded] = []
         self.max_in_flight = 0
         self._in_flight = 0
-        self._script: deque[_Fault] = deque()
-        self._window: tuple[int, float, float] | None = None
-        self._admitted: deque[float] = deque()
         self._prefixes: set[str] = set()
 
     @property
@@ -168,6 +166,11 @@ class FakeOpenAI(LocalService):
         """A bare JSON string with status 200, as a misconfigured gateway sends."""
         self._push(n, _Fault("bare", 200))
 
+    def upstream_error_next(self, n: int) -> None:
+        """A 200 whose body is an error and no choices, as OpenRouter passes on a provider's
+        failure."""
+        self._push(n, _Fault("upstream", 200))
+
     def empty_next(self, n: int) -> None:
         self._push(n, _Fault("empty"))
 
@@ -181,22 +184,7 @@ class FakeOpenAI(LocalService):
     def markdown_next(self, n: int) -> None:
         self._push(n, _Fault("markdown"))
 
-    def rate_limit(self, requests: int, window: float, retry_after: float = 1.0) -> None:
-        """At most `requests` chat calls per `window` seconds; the rest get a 429."""
-        with self._lock:
-            self._window = (requests, window, retry_after)
-            self._admitted.clear()
-
-    def _push(self, n: int, fault: _Fault) -> None:
-        with self._lock:
-            self._script.extend(fault for _ in range(n))
-
     # -- observation ------------------------------------------------------------------------
-
-    def count(self, kind: str | None = None, status: int | None = None) -> int:
-        with self._lock:
-            return sum(1 for r in self.requests if (kind is None or r.kind == kind)
-                       and (status is None or r.status == status))
 
     def chats(self) -> list[Recorded]:
         with self._lock:
@@ -233,6 +221,9 @@ class FakeOpenAI(LocalService):
                 return Answer(404, {"error": f"model '{name}' not found"})
             return Answer(200, {"model_info": {"general.architecture": "llama",
                                                "llama.context_length": self.window}})
+        if method == "GET" and route == "/props" and self.flavour == "llamacpp":
+            return Answer(200, {"default_generation_settings": {"n_ctx": self.window},
+                                "total_slots": 1, "model_path": f"/models/{self.models[0]}"})
         if method == "POST" and route == "/v1/chat/completions":
             return self._chat(rec)
         if self.flavour == "lmstudio":
@@ -248,12 +239,16 @@ class FakeOpenAI(LocalService):
                                  "owned_by": OWNERS[self.flavour]}
         if self.flavour == "vllm":
             entry.update(root=model, parent=None, max_model_len=self.window)
+        if self.flavour == "llamacpp":
+            entry["meta"] = {"n_ctx_train": self.window * 4, "n_params": 8_030_261_248}
         return entry
 
     def _known(self, name: str) -> str | None:
         """The served model `name` means (Ollama adds `:latest` to a bare name)."""
         if name in self.models:
             return name
+        if self.flavour == "llamacpp":  # llama-server answers with its one model, whatever asked
+            return self.models[0] if self.models else None
         if self.flavour == "ollama" and f"{name}:latest" in self.models:
             return f"{name}:latest"
         return None
@@ -264,6 +259,10 @@ class FakeOpenAI(LocalService):
                param: str | None = None, headers: dict[str, str] | None = None) -> Answer:
         if self.flavour == "lmstudio":
             return Answer(status, {"error": message}, headers=headers or {})
+        if self.flavour == "llamacpp":
+            return Answer(status, {"error": {"code": status, "message": message,
+                                             "type": kind or "server_error"}},
+                          headers=headers or {})
         if self.flavour == "ollama":
             return Answer(status, {"error": {"message": message, "type": "api_error",
                                              "param": None, "code": None}},
@@ -279,6 +278,8 @@ class FakeOpenAI(LocalService):
             return None
         if self.flavour == "vllm":
             return Answer(401, {"error": "Unauthorized"})
+        if self.flavour == "llamacpp":
+            return self._error(401, "Invalid API Key", "authentication_error")
         shown = sent[:3] + "*" * 8 + sent[-4:] if len(sent) > 8 else "***"
         return self._error(401, f"Incorrect API key provided: {shown}. You can find your API "
                            "key at https://platform.openai.com/account/api-keys.",
@@ -305,6 +306,11 @@ class FakeOpenAI(LocalService):
                 f"requested {prompt} tokens ({prompt} in the messages, 0 in the completion). "
                 "Please reduce the length of the messages or completion."),
                 "type": "BadRequestError", "param": None, "code": 400})
+        if self.flavour == "llamacpp":
+            return Answer(400, {"error": {
+                "code": 400, "message": "the request exceeds the available context size, try "
+                "increasing it", "type": "exceed_context_size_error",
+                "n_prompt_tokens": prompt, "n_ctx": self.window}})
         if self.flavour == "lmstudio":
             return self._error(400, f"Trying to keep the first {prompt} tokens when context the "
                                "overflows. However, the model is loaded with context length of "
@@ -374,7 +380,8 @@ class FakeOpenAI(LocalService):
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
         try:
-            fault, limited = self._draw()
+            with self._lock:
+                fault, limited = self._scripted()
             if limited is not None:
                 return self._error(429, f"Rate limit reached for {model} on requests per min. "
                                    f"Please try again in {limited:g}s.", "requests",
@@ -391,6 +398,9 @@ class FakeOpenAI(LocalService):
                 return Answer(fault.status, None, raw=b"<html><head><title>502 Bad Gateway"
                               b"</title></head><body><h1>Bad Gateway</h1></body></html>",
                               content_type="text/html")
+            if fault is not None and fault.kind == "upstream":
+                return Answer(200, {"id": "gen-1", "object": "chat.completion", "error": {
+                    "message": "Upstream provider returned an error", "code": 502}})
             if fault is not None and fault.kind == "bare":
                 return Answer(200, "upstream connect error or disconnect/reset before headers")
             with self._lock:
@@ -412,20 +422,6 @@ class FakeOpenAI(LocalService):
                                          "requests exceeded"})
         return self._error(fault.status, "The server had an error while processing your "
                            "request. Sorry about that!", "server_error", headers=fault.headers)
-
-    def _draw(self) -> tuple[_Fault | None, float | None]:
-        with self._lock:
-            if self._script:
-                return self._script.popleft(), None
-            if self._window is not None:
-                limit, window, retry_after = self._window
-                now = time.monotonic()
-                while self._admitted and now - self._admitted[0] >= window:
-                    self._admitted.popleft()
-                if len(self._admitted) >= limit:
-                    return None, retry_after
-                self._admitted.append(now)
-            return None, None
 
     def _completion(self, rec: Recorded, model: str, prompt: int,
                     fault: _Fault | None) -> dict[str, Any]:

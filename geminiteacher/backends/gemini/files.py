@@ -56,16 +56,20 @@ class CourseFiles:
             if item.kind != "youtube" and item.sha256 not in self.live:
                 self._ensure(item, self._saved.get(item.sha256))
 
-    def part(self, item: MediaPart) -> types.Part:
-        """The request part that stands for `item`: its uploaded file, or its YouTube URL."""
+    def part(self, item: MediaPart, resolution: str = "auto") -> types.Part:
+        """The request part that stands for `item`: its uploaded file, or its YouTube URL;
+        with a `resolution` (low, medium, high) the part carries it (as held in a cache)."""
+        level = types.PartMediaResolution(level=f"MEDIA_RESOLUTION_{resolution.upper()}") \
+            if resolution != "auto" else None
         if item.kind == "youtube":
-            return types.Part(file_data=types.FileData(file_uri=item.uri))
+            return types.Part(file_data=types.FileData(file_uri=item.uri), media_resolution=level)
         with self._lock:
             record = self.live.get(item.sha256)
         if record is None:
             raise ServiceError(f"{item.name} is not uploaded to Gemini; run the course again")
         return types.Part(file_data=types.FileData(file_uri=record["uri"],
-                                                   mime_type=record["mime_type"]))
+                                                   mime_type=record["mime_type"]),
+                          media_resolution=level)
 
     def tokens(self, item: MediaPart) -> int | None:
         """Gemini's own count of `item`'s tokens, when it gave one."""
