@@ -362,9 +362,13 @@ def glosses(term: Term) -> bool:
 
 def defines(text: str, surface: str) -> bool:
     """True when `text` reads like a definition of `surface` ("X is ...", "called X")."""
-    found = re.search(re.escape(surface), text, re.I)
-    if found is None:
-        return False
-    before, after = text[: found.start()], text[found.end() :]
+    low = text.lower()
+    at = low.find(surface.lower())
+    if at < 0 or len(low) != len(text):
+        found = re.search(re.escape(surface), text, re.I)  # lower() changed a length
+        if found is None:
+            return False
+        at = found.start()
+    before, after = text[:at], text[at + len(surface) :]
     opening = len(before.split()) <= 1
     return bool((opening and _DEFINED_AFTER.match(after)) or _DEFINED_BEFORE.search(before))
