@@ -216,6 +216,13 @@ def test_an_html_page_is_a_retryable_service_error(fake_openai, status):
     assert caught.value.retryable and fake_openai.base_url in str(caught.value)
 
 
+def test_an_upstream_error_inside_a_200_is_a_retryable_service_error(fake_openai):
+    fake_openai.upstream_error_next(1)
+    with pytest.raises(ServiceError, match="Upstream provider returned an error") as caught:
+        engine_for(fake_openai).plan_outline(MATERIAL, SETTINGS)
+    assert caught.value.retryable
+
+
 def test_a_bare_string_is_a_retryable_service_error(fake_openai):
     fake_openai.bare_string_next(1)
     with pytest.raises(ServiceError, match="not a chat completion"):
@@ -250,7 +257,7 @@ def test_an_unreachable_server_is_a_service_error_naming_it():
         engine.plan_outline(MATERIAL, SETTINGS)
 
 
-@pytest.mark.parametrize("flavour_name", ["openai", "vllm", "lmstudio"])
+@pytest.mark.parametrize("flavour_name", ["openai", "vllm", "lmstudio", "llamacpp"])
 def test_a_wrong_key_stops_at_once_naming_the_key_and_never_showing_it(flavour_name):
     with FakeOpenAI(flavour_name, key="right-key-0000") as fake:
         engine = OpenAIEngine("test-model", base_url=fake.base_url,
@@ -289,7 +296,7 @@ def test_ollama_serves_a_bare_name_as_its_latest_tag():
         assert engine.plan_outline(MATERIAL, SETTINGS).model_version == "llama3.2:latest"
 
 
-@pytest.mark.parametrize("flavour_name", ["openai", "vllm", "lmstudio"])
+@pytest.mark.parametrize("flavour_name", ["openai", "vllm", "lmstudio", "llamacpp"])
 def test_a_context_overflow_stops_at_once_naming_both_sizes(flavour_name):
     with FakeOpenAI(flavour_name, window=500) as fake:
         engine = OpenAIEngine("test-model", base_url=fake.base_url, timeout=5,
@@ -303,7 +310,7 @@ def test_a_context_overflow_stops_at_once_naming_both_sizes(flavour_name):
 
 # -- what the server says ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("flavour_name", ["vllm", "ollama", "lmstudio"])
+@pytest.mark.parametrize("flavour_name", ["vllm", "ollama", "lmstudio", "llamacpp"])
 def test_the_context_window_is_read_where_the_server_says_it(flavour_name):
     with FakeOpenAI(flavour_name, models=("model-a",), window=8192) as fake:
         engine = engine_for(fake)

@@ -3,8 +3,9 @@
 `/v1/models` lists the names everywhere; some servers add the window to each entry (vLLM's
 `max_model_len`, OpenRouter's `context_length`, LM Studio's `max_context_length`). Where the
 entry does not say, the vendor's own endpoint beside the OpenAI ones is asked, once: LM
-Studio's `/api/v0/models` and Ollama's `/api/show` (`model_info`'s
-`<architecture>.context_length`). Those answers are untrusted: small reads, short timeouts.
+Studio's `/api/v0/models`, Ollama's `/api/show` (`model_info`'s
+`<architecture>.context_length`) and llama.cpp's `/props` (the `n_ctx` it serves with).
+Those answers are untrusted: small reads, short timeouts.
 """
 
 from __future__ import annotations
@@ -86,10 +87,19 @@ def ollama_window(base_url: str, model: str, api_key: str | None) -> int | None:
                  if k.endswith(".context_length") and _positive(v)), None)
 
 
+def llamacpp_window(base_url: str, model: str, api_key: str | None) -> int | None:
+    """llama.cpp's serving context (`/props`: `default_generation_settings.n_ctx`)."""
+    found = _fetch(f"{server_root(base_url)}/props", api_key)
+    settings = found.get("default_generation_settings") if isinstance(found, dict) else None
+    return _positive(settings.get("n_ctx")) if isinstance(settings, dict) else None
+
+
 def vendor_window(base_url: str, model: str, api_key: str | None) -> tuple[int | None, str]:
-    """The window from LM Studio's or Ollama's own endpoint, and which one said it."""
+    """The window from LM Studio's, Ollama's or llama.cpp's own endpoint, and which one
+    said it."""
     for reader, said_by in ((lmstudio_window, "LM Studio's max_context_length"),
-                            (ollama_window, "Ollama's model_info context_length")):
+                            (ollama_window, "Ollama's model_info context_length"),
+                            (llamacpp_window, "llama.cpp's n_ctx")):
         window = reader(base_url, model, api_key)
         if window:
             return window, said_by
