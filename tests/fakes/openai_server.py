@@ -18,6 +18,9 @@ A `flavour` picks whose habits it has, as those servers really answer:
   `/v1/models`, errors as `{"error": {code, message, type}}` and a context overflow with
   `n_prompt_tokens` and `n_ctx` beside its message.
 Answers are deterministic (`tests.fakes.answers`); usage numbers are len/4 token estimates.
+Asked to `stream`, it answers in `chat.completion.chunk`s (the usage in a last chunk when
+`stream_options.include_usage` asks), `chunk_delay` seconds apart when set, then
+`data: [DONE]`.
 
 Faults are scripted (`fail_next`, `html_next`, `bare_string_next`, `empty_next`,
 `filter_next`, `hang_next`, `markdown_next`) or come from the sliding-window `rate_limit`.
