@@ -348,3 +348,36 @@ def test_the_cli_reads_a_scan_and_a_recording_with_gemini_and_leaves_no_upload(g
                                                                     "02_lecture.wav"]
     assert sorted(gemini_env.files.uploaded) == ["lecture.wav", "scan.pdf"]
     assert gemini_env.files.live() == []
+
+
+def test_ctrl_c_in_the_cli_deletes_the_uploads(gemini_env, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from tests.fakes.plugin import TEST_KEY
+
+    (tmp_path / "scan.pdf").write_bytes(scanned_pdf(2))
+    env = {k: v for k, v in os.environ.items() if k != "GOOGLE_API_KEY"}
+    env.update(GEMINI_API_KEY=TEST_KEY, GOOGLE_GEMINI_BASE_URL=gemini_env.url,
+               PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "geminiteacher", "--input", str(tmp_path / "scan.pdf"),
+         "--title", "C", "--output-dir", str(tmp_path), "--max-chapters", "4",
+         "--fixed-chapter-count", "--delay-min", "0", "--delay-max", "0", "--cache", "off"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while gemini_env.count("outline") < 1:
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.05)
+    gemini_env.hang_next(4, seconds=20)  # the chapters hang: Ctrl-C comes mid-course
+    while gemini_env.count("chapter") < 1:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(10) == 130, process.stderr.read()
+    assert gemini_env.files.uploaded == ["scan.pdf"] and gemini_env.files.live() == []
+    assert json.loads((tmp_path / "C" / "course.json").read_text())["files"] == {}
