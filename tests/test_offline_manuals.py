@@ -284,3 +284,12 @@ def test_wrong_options_are_of_the_answers_kind():
 def test_a_chapter_whose_only_sentence_leads_into_code_is_summarised_by_it():
     summary = ENGINE.write_chapter(corpus.readme_md(), "Installation", SETTINGS).value.summary
     assert summary == "Install the package with pip and check that the command works."
+
+
+def test_a_short_question_never_leans_on_a_sentence_the_learner_cannot_see():
+    source = ("## Macros\n\nThe preprocessor expands every macro before the compiler reads the "
+              "file. Your C compiler should not see them at all. A macro is a name that the "
+              "preprocessor replaces with a piece of code before compilation starts. Each "
+              "macro keeps its definition until the preprocessor reaches the end of the file.\n")
+    for question in course(source)[0].quiz:
+        assert "see them at all" not in question.question

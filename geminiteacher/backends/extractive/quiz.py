@@ -45,6 +45,8 @@ from geminiteacher.models import OPTIONS, QuizQuestion
 BLANK = "_____"
 MIN_WORDS, MAX_WORDS = 6, 60
 WORDS_PER_QUESTION = 100
+CONTEXT_WORDS = 12
+_LEANING = re.compile(r"\b(?:they|them|this|these|those|he|she|him)\b", re.I)
 FILE_TERMS = 60
 SAMPLE = 2000  # sentences
 # Addresses, e-mail, version strings ("1.0.8", "version 2", "v3.1"): nothing to learn by heart.
@@ -62,9 +64,12 @@ def question_count(words: int, most: int) -> int:
 
 
 def askable(sentence: Sentence) -> bool:
-    """A sentence fit for a question: it stands alone, gives context, is not a notice."""
+    """A sentence fit for a question: it stands alone, gives context, is not a notice. A
+    short one that leans on a pronoun ("Your C _____ should not see them") lacks context."""
+    words = sentence.words()
     return (
-        MIN_WORDS <= sentence.words() <= MAX_WORDS
+        MIN_WORDS <= words <= MAX_WORDS
+        and not (words < CONTEXT_WORDS and _LEANING.search(sentence.text))
         and teaching_sentence(sentence)
         and not is_legal(sentence.text)
         and not _UNASKABLE.search(sentence.text)
