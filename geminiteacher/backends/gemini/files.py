@@ -24,7 +24,7 @@ from typing import Any
 
 from google.genai import types
 
-from geminiteacher.errors import ModelAccessError, ServiceError, describe
+from geminiteacher.errors import EngineError, ModelAccessError, ServiceError, describe
 from geminiteacher.models import MediaPart
 
 PROCESSING_TIMEOUT = 600.0  # seconds to wait for a file to become ACTIVE
@@ -128,12 +128,17 @@ class CourseFiles:
             uploaded = self._client.files.upload(file=source, config=types.UploadFileConfig(
                 mime_type=item.mime_type, display_name=item.name[:500],
                 http_options=self._http))
-            ready = self._wait(uploaded, item.name)
-        except (ServiceError, ModelAccessError):
-            raise
         except Exception as exc:
             raise ServiceError(f"{item.name} could not be uploaded to Gemini ({describe(exc)}); "
                                "check the network and try again") from exc
+        try:
+            ready = self._wait(uploaded, item.name)
+        except BaseException as exc:  # never usable: it goes now, not in 48 hours
+            self._delete(str(uploaded.name))
+            if isinstance(exc, Exception) and not isinstance(exc, EngineError):
+                raise ServiceError(f"Gemini's state of {item.name} could not be read "
+                                   f"({describe(exc)}); try again later") from exc
+            raise
         record = {"name": ready.name, "uri": ready.uri, "mime_type": ready.mime_type
                   or item.mime_type, "file": item.name,
                   "expires": ready.expiration_time.isoformat() if ready.expiration_time else ""}
