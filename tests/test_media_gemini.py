@@ -407,3 +407,23 @@ def test_a_file_that_stays_processing_too_long_is_a_clear_error(gemini_env):
     with pytest.raises(GeminiTeacherError, match=r"still processing talk\.mp4 after 0\.5 s"):
         files.open()
     files.close()
+
+
+def test_a_model_without_explicit_caching_goes_on_with_a_note(gemini_env, tmp_path,
+                                                              monkeypatch):
+    from dataclasses import replace
+
+    from tests.fakes import catalog
+
+    spec = catalog.MODELS["gemini-3.8-flash"]
+    monkeypatch.setitem(catalog.MODELS, "gemini-3.8-flash",
+                        replace(spec, methods=catalog.GENERATE))
+    source, _ = load_sources([("lecture.wav", long_wav_header(600))])
+    events = []
+    course = run_course(source, fast_settings(cache="on", model_name="gemini-3.8-flash"),
+                        title="Course", output_dir=tmp_path, on_event=events.append)
+    notes = [e.reason for e in events if e.kind is EventKind.WARNING]
+    assert any("has no explicit caching" in note for note in notes)
+    assert all("Media seen: lecture.wav" in c.explanation for c in course.chapters)
+    assert not [r for r in gemini_env.requests if r.kind == "cache"]
+    assert gemini_env.files.uploaded == ["lecture.wav"] and gemini_env.files.live() == []
