@@ -17,7 +17,8 @@ from pathlib import Path
 from bench.report import RUNS, Figure, dumps, record, table
 
 SCENARIOS = ("parallel", "workers", "firstrequest", "ratelimited", "shared", "faults", "retries",
-             "bigcourse", "cost", "batch", "overhead", "openai", "ingestion", "quality", "page")
+             "bigcourse", "cost", "batch", "media", "overhead", "openai", "ingestion", "quality",
+             "page")
 HERE = Path(__file__).resolve().parent
 
 

@@ -23,7 +23,7 @@ from geminiteacher.backends.gemini import GeminiEngine
 from geminiteacher.backends.openai import OpenAIEngine
 from geminiteacher.course.store import course_dir
 from geminiteacher.engine.runner import run_course
-from geminiteacher.models import CourseSettings
+from geminiteacher.models import CourseSettings, Source
 from tests.fakes.gemini_server import FakeGemini, Recorded
 from tests.fakes.openai_server import FakeOpenAI
 
@@ -110,7 +110,8 @@ class Run:
         return outline + math.ceil(chapters / workers) * mean + summary
 
 
-def run(fake: FakeGemini | FakeOpenAI, settings: CourseSettings, label: str, *, source: str,
+def run(fake: FakeGemini | FakeOpenAI, settings: CourseSettings, label: str, *,
+        source: str | Source,
         output_dir: Path, outline: Sequence[str] | None = None,
         retry_failed: bool = False) -> Run:
     """Run one course into `output_dir/<label>` and time it; errors land in `Run.error`.

@@ -15,6 +15,7 @@ from pathlib import Path
 from geminiteacher.course.store import chapter_filename
 from geminiteacher.engine.runner import run_course
 from geminiteacher.models import EventKind
+from geminiteacher.parallel import parallel_generate_chapters
 from tests.course_helpers import (
     MATERIAL,
     chapter_titles_requested,
@@ -179,8 +180,6 @@ parallel_generate_chapters([f"Part {n}" for n in range(1, 7)], sys.argv[1], max_
 
 def test_a_killed_parallel_generate_chapters_rerun_requests_only_the_missing_chapters(
         gemini_env, tmp_path):
-    from geminiteacher.parallel import parallel_generate_chapters
-
     gemini_env.latency = 0.4
     process = subprocess.Popen([sys.executable, "-c", _GENERATE, MATERIAL, str(tmp_path)],
                                env=_cli_env(gemini_env.url), stdout=subprocess.DEVNULL,

@@ -236,3 +236,194 @@ def test_a_youtube_link_is_sent_by_reference_and_sources_link_to_the_start_time(
     assert ref.label() == "YouTube 9hE5-98ZeCg, 1:00\u20132:00"
     [page] = export_course(course.path, ["html"])
     assert 'href="https://www.youtube.com/watch?v=9hE5-98ZeCg&amp;t=60s"' in page.read_text()
+
+
+def test_a_slide_deck_of_pictures_becomes_a_course_that_saw_every_picture(gemini_env,
+                                                                         tmp_path):
+    from tests.media_files import slides_of_pictures
+
+    course = course_of([("deck.pptx", slides_of_pictures(3))], tmp_path,
+                       max_chapters=3)
+    for chapter in course.chapters:
+        for n in (1, 2, 3):
+            assert f"Media seen: deck.pptx, figure {n}.png (IMAGE, 258 tokens)" \
+                in chapter.explanation
+    assert [c.sources[0].label() for c in course.chapters] == [
+        "deck.pptx, Slide 1", "deck.pptx, Slide 2", "deck.pptx, Slide 3"]
+    assert len(gemini_env.files.uploaded) == 3 and gemini_env.files.live() == []
+
+
+def test_read_text_sends_no_pictures_of_documents(gemini_env, tmp_path):
+    from tests.media_files import slides_of_pictures
+
+    course_of([("deck.pptx", slides_of_pictures(2))], tmp_path, max_chapters=2, read="text")
+    assert gemini_env.files.uploaded == []
+    assert not any(file_uris(r) for r in chapter_calls(gemini_env))
+
+
+@pytest.fixture
+def client(gemini_env):
+    from google import genai
+    from google.genai import types
+
+    from tests.fakes.plugin import TEST_KEY
+
+    return genai.Client(api_key=TEST_KEY, http_options=types.HttpOptions(
+        base_url=gemini_env.url, api_version="v1beta",
+        retry_options=types.HttpRetryOptions(attempts=1)))
+
+
+def upload(client, data: bytes, mime: str, name: str):
+    import io
+
+    from google.genai import types
+    return client.files.upload(file=io.BytesIO(data), config=types.UploadFileConfig(
+        mime_type=mime, display_name=name))
+
+
+def ask(client, file, model="gemini-3.8-flash"):
+    from google.genai import types
+    part = types.Part.from_uri(file_uri=file.uri, mime_type=file.mime_type)
+    return client.models.generate_content(model=model, contents=[part, "Summarise."])
+
+
+def test_the_fake_refuses_a_file_still_processing_then_serves_it_once_active(client,
+                                                                            gemini_env):
+    from google.genai import errors
+    gemini_env.files.processing_polls = 1
+    file = upload(client, scanned_pdf(1), "application/pdf", "scan.pdf")
+    assert str(file.state.value) == "PROCESSING"
+    with pytest.raises(errors.ClientError, match="not in an ACTIVE state"):
+        ask(client, file)
+    assert str(client.files.get(name=file.name).state.value) == "PROCESSING"
+    assert str(client.files.get(name=file.name).state.value) == "ACTIVE"
+    usage = ask(client, file).usage_metadata
+    assert {d.modality.value: d.token_count for d in usage.prompt_tokens_details}["DOCUMENT"] \
+        == 258
+
+
+def test_the_fake_refuses_unsupported_types_too_many_pages_and_deleted_files(client,
+                                                                           gemini_env):
+    from google.genai import errors
+    gemini_env.files.processing_polls = 0
+    odd = upload(client, b"GIF89a" + bytes(64), "image/gif", "anim.gif")
+    with pytest.raises(errors.ClientError, match="Unsupported MIME type: image/gif"):
+        ask(client, odd)
+    gemini_env.files.max_pdf_pages = 2
+    long = upload(client, scanned_pdf(3), "application/pdf", "long.pdf")
+    with pytest.raises(errors.ClientError, match="more than 2 pages"):
+        ask(client, long)
+    assert {f.name for f in client.files.list()} == {odd.name, long.name}
+    client.files.delete(name=long.name)
+    with pytest.raises(errors.ClientError, match="may not exist"):
+        ask(client, long)
+    with pytest.raises(errors.ClientError):
+        client.files.get(name=long.name)
+
+
+def test_the_fake_expires_files_after_48_hours(client, gemini_env):
+    from google.genai import errors
+    gemini_env.files.processing_polls = 0
+    file = upload(client, scanned_pdf(1), "application/pdf", "scan.pdf")
+    gemini_env.files.advance(hours=48.1)
+    with pytest.raises(errors.ClientError):
+        client.files.get(name=file.name)
+    assert list(client.files.list()) == []
+
+
+def test_the_cli_reads_a_scan_and_a_recording_with_gemini_and_leaves_no_upload(gemini_env,
+                                                                              tmp_path):
+    from tests.test_cli import cli, gemini_cli_env
+
+    (tmp_path / "scan.pdf").write_bytes(scanned_pdf(2))
+    (tmp_path / "lecture.wav").write_bytes(long_wav_header(120))
+    done = cli("--input", str(tmp_path / "scan.pdf"), "--input", str(tmp_path / "lecture.wav"),
+               "--title", "Lecture", "--output-dir", str(tmp_path / "out"), "--max-chapters",
+               "2", "--fixed-chapter-count", "--delay-min", "0", "--delay-max", "0",
+               "--media-resolution", "low", env=gemini_cli_env(gemini_env))
+    assert done.returncode == 0, done.stderr
+    assert "estimated cost" in done.stderr and "skipped" not in done.stderr
+    folder = tmp_path / "out" / "Lecture"
+    assert sorted(p.name for p in (folder / "media").iterdir()) == ["01_scan.pdf",
+                                                                    "02_lecture.wav"]
+    assert sorted(gemini_env.files.uploaded) == ["lecture.wav", "scan.pdf"]
+    assert gemini_env.files.live() == []
+
+
+def test_ctrl_c_in_the_cli_deletes_the_uploads(gemini_env, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from tests.fakes.plugin import TEST_KEY
+
+    (tmp_path / "scan.pdf").write_bytes(scanned_pdf(2))
+    env = {k: v for k, v in os.environ.items() if k != "GOOGLE_API_KEY"}
+    env.update(GEMINI_API_KEY=TEST_KEY, GOOGLE_GEMINI_BASE_URL=gemini_env.url,
+               PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "geminiteacher", "--input", str(tmp_path / "scan.pdf"),
+         "--title", "C", "--output-dir", str(tmp_path), "--max-chapters", "4",
+         "--fixed-chapter-count", "--delay-min", "0", "--delay-max", "0", "--cache", "off"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while gemini_env.count("outline") < 1:
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.05)
+    gemini_env.hang_next(4, seconds=20)  # the chapters hang: Ctrl-C comes mid-course
+    while gemini_env.count("chapter") < 1:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(10) == 130, process.stderr.read()
+    assert gemini_env.files.uploaded == ["scan.pdf"] and gemini_env.files.live() == []
+    assert json.loads((tmp_path / "C" / "course.json").read_text())["files"] == {}
+
+
+def test_a_file_gemini_cannot_process_fails_the_course_in_one_line_and_nothing_is_left(
+        gemini_env, tmp_path):
+    gemini_env.files.fail_processing = {"talk.mp4"}
+    source, _ = load_sources([("talk.mp4", tiny_mp4(60.0)), ("scan.pdf", scanned_pdf(1))])
+    with pytest.raises(GeminiTeacherError, match=r"Gemini could not process talk\.mp4 "
+                       r"\(The file could not be decoded\.\)") as caught:
+        run_course(source, fast_settings(cache="off"), title="Course", output_dir=tmp_path)
+    assert "\n" not in str(caught.value)
+    assert gemini_env.files.live() == []  # the upload that failed is deleted too
+    assert manifest(tmp_path / "Course")["state"] == "failed"
+
+
+def test_a_file_that_stays_processing_too_long_is_a_clear_error(gemini_env):
+    from geminiteacher.backends.gemini.files import CourseFiles
+    from geminiteacher.backends.gemini.transport import GeminiTransport
+    from tests.fakes.plugin import TEST_KEY
+
+    gemini_env.files.processing_polls = 1000
+    [item] = load_sources([("talk.mp4", tiny_mp4(60.0))])[0].media
+    transport = GeminiTransport(TEST_KEY, "gemini-3.8-flash", base_url=gemini_env.url)
+    files = CourseFiles(transport._client, transport._http_options(), [item], timeout=0.5)
+    with pytest.raises(GeminiTeacherError, match=r"still processing talk\.mp4 after 0\.5 s"):
+        files.open()
+    files.close()
+
+
+def test_a_model_without_explicit_caching_goes_on_with_a_note(gemini_env, tmp_path,
+                                                              monkeypatch):
+    from dataclasses import replace
+
+    from tests.fakes import catalog
+
+    spec = catalog.MODELS["gemini-3.8-flash"]
+    monkeypatch.setitem(catalog.MODELS, "gemini-3.8-flash",
+                        replace(spec, methods=catalog.GENERATE))
+    source, _ = load_sources([("lecture.wav", long_wav_header(600))])
+    events = []
+    course = run_course(source, fast_settings(cache="on", model_name="gemini-3.8-flash"),
+                        title="Course", output_dir=tmp_path, on_event=events.append)
+    notes = [e.reason for e in events if e.kind is EventKind.WARNING]
+    assert any("has no explicit caching" in note for note in notes)
+    assert all("Media seen: lecture.wav" in c.explanation for c in course.chapters)
+    assert not [r for r in gemini_env.requests if r.kind == "cache"]
+    assert gemini_env.files.uploaded == ["lecture.wav"] and gemini_env.files.live() == []

@@ -284,3 +284,23 @@ def test_wrong_options_are_of_the_answers_kind():
 def test_a_chapter_whose_only_sentence_leads_into_code_is_summarised_by_it():
     summary = ENGINE.write_chapter(corpus.readme_md(), "Installation", SETTINGS).value.summary
     assert summary == "Install the package with pip and check that the command works."
+
+
+def test_a_short_question_never_leans_on_a_sentence_the_learner_cannot_see():
+    source = ("## Macros\n\nThe preprocessor expands every macro before the compiler reads the "
+              "file. Your C compiler should not see them at all. A macro is a name that the "
+              "preprocessor replaces with a piece of code before compilation starts. Each "
+              "macro keeps its definition until the preprocessor reaches the end of the file.\n")
+    for question in course(source)[0].quiz:
+        assert "see them at all" not in question.question
+
+
+def test_pages_of_an_html_manual_are_named_by_their_headings_not_their_file_names():
+    chapter = SourcePart("ch02.html", f"# Chapter 2. Reference\n\n{_words(60, 'reference')}")
+    pages = [SourcePart(f"ch02s0{n}.html", f"### {title}\n\n{_words(60, title.lower())}")
+             for n, title in enumerate(["Menus", "Views", "Searches", "Themes", "Layouts",
+                                        "Colors", "Keys", "Logs", "Hints", "Costs", "Tasks",
+                                        "Games"], 1)]
+    titles = outline(Source([chapter, *pages]).markdown, max_chapters=4)
+    assert len(titles) == 4
+    assert not [t for t in titles if re.search(r"Ch02s0\d", t)], titles

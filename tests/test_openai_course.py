@@ -42,7 +42,7 @@ def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("mode", ["sequential", "parallel", "cascade"])
-@pytest.mark.parametrize("flavour", ["openai", "vllm", "ollama", "lmstudio"])
+@pytest.mark.parametrize("flavour", ["openai", "vllm", "ollama", "lmstudio", "llamacpp"])
 def test_a_whole_course_is_written_in_every_flavour_and_mode(flavour, mode, tmp_path):
     with FakeOpenAI(flavour, models=("local-model",)) as fake:
         course = run_course(MATERIAL, settings(fake, mode=mode), title="Ideas",

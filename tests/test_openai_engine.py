@@ -216,6 +216,13 @@ def test_an_html_page_is_a_retryable_service_error(fake_openai, status):
     assert caught.value.retryable and fake_openai.base_url in str(caught.value)
 
 
+def test_an_upstream_error_inside_a_200_is_a_retryable_service_error(fake_openai):
+    fake_openai.upstream_error_next(1)
+    with pytest.raises(ServiceError, match="Upstream provider returned an error") as caught:
+        engine_for(fake_openai).plan_outline(MATERIAL, SETTINGS)
+    assert caught.value.retryable
+
+
 def test_a_bare_string_is_a_retryable_service_error(fake_openai):
     fake_openai.bare_string_next(1)
     with pytest.raises(ServiceError, match="not a chat completion"):
@@ -250,7 +257,7 @@ def test_an_unreachable_server_is_a_service_error_naming_it():
         engine.plan_outline(MATERIAL, SETTINGS)
 
 
-@pytest.mark.parametrize("flavour_name", ["openai", "vllm", "lmstudio"])
+@pytest.mark.parametrize("flavour_name", ["openai", "vllm", "lmstudio", "llamacpp"])
 def test_a_wrong_key_stops_at_once_naming_the_key_and_never_showing_it(flavour_name):
     with FakeOpenAI(flavour_name, key="right-key-0000") as fake:
         engine = OpenAIEngine("test-model", base_url=fake.base_url,
@@ -289,7 +296,7 @@ def test_ollama_serves_a_bare_name_as_its_latest_tag():
         assert engine.plan_outline(MATERIAL, SETTINGS).model_version == "llama3.2:latest"
 
 
-@pytest.mark.parametrize("flavour_name", ["openai", "vllm", "lmstudio"])
+@pytest.mark.parametrize("flavour_name", ["openai", "vllm", "lmstudio", "llamacpp"])
 def test_a_context_overflow_stops_at_once_naming_both_sizes(flavour_name):
     with FakeOpenAI(flavour_name, window=500) as fake:
         engine = OpenAIEngine("test-model", base_url=fake.base_url, timeout=5,
@@ -303,7 +310,7 @@ def test_a_context_overflow_stops_at_once_naming_both_sizes(flavour_name):
 
 # -- what the server says ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("flavour_name", ["vllm", "ollama", "lmstudio"])
+@pytest.mark.parametrize("flavour_name", ["vllm", "ollama", "lmstudio", "llamacpp"])
 def test_the_context_window_is_read_where_the_server_says_it(flavour_name):
     with FakeOpenAI(flavour_name, models=("model-a",), window=8192) as fake:
         engine = engine_for(fake)
@@ -369,3 +376,43 @@ def test_a_base_url_with_credentials_or_no_scheme_is_refused():
         CourseSettings(base_url="http://user:pass@localhost:11434/v1")
     with pytest.raises(SettingsError, match="http"):
         CourseSettings(base_url="localhost:11434")
+
+
+def test_a_vendor_endpoint_that_redirects_never_carries_the_key_elsewhere():
+    import http.server
+    import threading
+
+    from geminiteacher.backends.openai.facts import vendor_window
+
+    seen: list[tuple[int, str, str | None]] = []
+
+    def handler(port_of_other: list[int]):
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                seen.append((self.server.server_address[1], self.path,
+                             self.headers.get("Authorization")))
+                self.send_response(302)
+                self.send_header("Location", f"http://127.0.0.1:{port_of_other[0]}/steal")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            do_POST = do_GET
+
+            def log_message(self, *args):
+                pass
+        return Handler
+
+    other: list[int] = [0]
+    servers = [http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler(other))
+               for _ in range(2)]
+    other[0] = servers[1].server_address[1]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{servers[0].server_address[1]}/v1"
+        assert vendor_window(base, "m", "sk-secret") == (None, "")
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+    assert seen and all(port == servers[0].server_address[1] for port, _, _ in seen)

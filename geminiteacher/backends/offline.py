@@ -93,9 +93,13 @@ class OfflineEngine(Engine):
         note = {SIMILAR: labels["similar"], NEAREST: labels["nearest"]}.get(match.how)
         explanation = f"> {note}\n\n{body}" if note else body
         headings = {key for b in match.blocks if b.kind == "heading" for key in b.terms}
-        limit = max(KEY_TERMS, 2 * settings.quiz_questions)
+        limit = max(KEY_TERMS, settings.quiz_questions + 3)
         terms = key_terms(sentences, analysis.idf, limit, headings)
         quiz = build_quiz(analysis, match.blocks, terms, settings.quiz_questions, labels["blank"])
+        if not quiz and len(terms) == limit:  # a long chapter whose top terms gave no question
+            more = key_terms(sentences, analysis.idf, 3 * limit, headings)
+            quiz = build_quiz(analysis, match.blocks, more, settings.quiz_questions,
+                              labels["blank"])
         thin = settings.quiz_questions > 0 and not quiz
         notes = (labels["thin"].format(index=index, title=title),) if thin else ()
         return Reply(

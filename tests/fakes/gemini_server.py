@@ -510,11 +510,15 @@ class FakeGemini(ScriptedService):
                 for p in c.get("parts") or [] if isinstance(p, dict) and "text" not in p]
 
     def seen_media(self, rec: Recorded, cache: Cache | None = None) -> list[tuple[str, str, int]]:
-        """(name, modality, tokens) of the media a request carried, its cache's first."""
-        resolution = rec.generation_config.get("mediaResolution")
-        cached = [p for c in (cache.contents if cache else []) for p in c.get("parts") or []
-                  if "text" not in p]
-        return self.files.describe(cached + self._media_parts(rec.body or {}), resolution)
+        """(name, modality, tokens) of the media a request carried, its cache's first (those
+        as the cache counted them when it was made)."""
+        return self._cache_media(cache) + self.files.describe(
+            self._media_parts(rec.body or {}), rec.generation_config.get("mediaResolution"))
+
+    def _cache_media(self, cache: Cache | None) -> list[tuple[str, str, int]]:
+        parts = [p for c in (cache.contents if cache else []) for p in c.get("parts") or []
+                 if "text" not in p]
+        return self.files.describe(parts)
 
     def _answer(self, rec: Recorded, fault: _Fault | None, spec: ModelSpec,
                 concrete: str, cache: Cache | None, cached: int) -> dict:
@@ -522,8 +526,7 @@ class FakeGemini(ScriptedService):
             t for c in rec.body.get("contents") or [] for t in _texts(c)
         )
         seen = self.seen_media(rec, cache)
-        in_cache = sum(n for *_, n in self.seen_media(
-            Recorded("", "", "", "", {}, 0.0), cache)) if cache else 0
+        in_cache = sum(n for *_, n in self._cache_media(cache))
         text = tokens(prompt_text) + (cache.tokens - in_cache if cache else 0)
         details: dict[str, int] = {"TEXT": text}
         for _, kind, count in seen:

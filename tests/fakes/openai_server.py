@@ -13,7 +13,10 @@ A `flavour` picks whose habits it has, as those servers really answer:
   too-long prompt silently truncated (no error), 404 "model ... not found, try pulling it
   first", 503 "server busy";
 - "lmstudio": `/api/v0/models` with `max_context_length`, bare `{"error": "text"}` bodies, and
-  `response_format` json_object refused ("must be 'json_schema' or 'text'").
+  `response_format` json_object refused ("must be 'json_schema' or 'text'");
+- "llamacpp" (`llama-server`): one model served under any name asked, `meta.n_ctx_train` in
+  `/v1/models`, errors as `{"error": {code, message, type}}` and a context overflow with
+  `n_prompt_tokens` and `n_ctx` beside its message.
 Answers are deterministic (`tests.fakes.answers`); usage numbers are len/4 token estimates.
 
 Faults are scripted (`fail_next`, `html_next`, `bare_string_next`, `empty_next`,
@@ -34,9 +37,9 @@ from tests.fakes.answers import course_text
 from tests.fakes.http import Answer, ScriptedService
 from tests.fakes.wire import tokens
 
-FLAVOURS = ("openai", "vllm", "ollama", "lmstudio")
+FLAVOURS = ("openai", "vllm", "ollama", "lmstudio", "llamacpp")
 OWNERS = {"openai": "openai", "vllm": "vllm", "ollama": "library",
-          "lmstudio": "organization_owner"}
+          "lmstudio": "organization_owner", "llamacpp": "llamacpp"}
 SCHEMA_MARKER = "The JSON follows this JSON schema:\n"
 CACHE_MIN_TOKENS = 1024
 IMAGE_TOKENS = 765  # what OpenAI bills a 1024x1024 picture at high detail
@@ -93,7 +96,7 @@ class Recorded:
 
 @dataclass
 class _Fault:
-    kind: str  # error | quota | html | bare | empty | filter | hang | markdown
+    kind: str  # error | quota | html | bare | upstream | empty | filter | hang | markdown
     status: int = 503
     headers: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
@@ -163,6 +166,11 @@ class FakeOpenAI(ScriptedService):
         """A bare JSON string with status 200, as a misconfigured gateway sends."""
         self._push(n, _Fault("bare", 200))
 
+    def upstream_error_next(self, n: int) -> None:
+        """A 200 whose body is an error and no choices, as OpenRouter passes on a provider's
+        failure."""
+        self._push(n, _Fault("upstream", 200))
+
     def empty_next(self, n: int) -> None:
         self._push(n, _Fault("empty"))
 
@@ -213,6 +221,9 @@ class FakeOpenAI(ScriptedService):
                 return Answer(404, {"error": f"model '{name}' not found"})
             return Answer(200, {"model_info": {"general.architecture": "llama",
                                                "llama.context_length": self.window}})
+        if method == "GET" and route == "/props" and self.flavour == "llamacpp":
+            return Answer(200, {"default_generation_settings": {"n_ctx": self.window},
+                                "total_slots": 1, "model_path": f"/models/{self.models[0]}"})
         if method == "POST" and route == "/v1/chat/completions":
             return self._chat(rec)
         if self.flavour == "lmstudio":
@@ -228,12 +239,16 @@ class FakeOpenAI(ScriptedService):
                                  "owned_by": OWNERS[self.flavour]}
         if self.flavour == "vllm":
             entry.update(root=model, parent=None, max_model_len=self.window)
+        if self.flavour == "llamacpp":
+            entry["meta"] = {"n_ctx_train": self.window * 4, "n_params": 8_030_261_248}
         return entry
 
     def _known(self, name: str) -> str | None:
         """The served model `name` means (Ollama adds `:latest` to a bare name)."""
         if name in self.models:
             return name
+        if self.flavour == "llamacpp":  # llama-server answers with its one model, whatever asked
+            return self.models[0] if self.models else None
         if self.flavour == "ollama" and f"{name}:latest" in self.models:
             return f"{name}:latest"
         return None
@@ -244,6 +259,10 @@ class FakeOpenAI(ScriptedService):
                param: str | None = None, headers: dict[str, str] | None = None) -> Answer:
         if self.flavour == "lmstudio":
             return Answer(status, {"error": message}, headers=headers or {})
+        if self.flavour == "llamacpp":
+            return Answer(status, {"error": {"code": status, "message": message,
+                                             "type": kind or "server_error"}},
+                          headers=headers or {})
         if self.flavour == "ollama":
             return Answer(status, {"error": {"message": message, "type": "api_error",
                                              "param": None, "code": None}},
@@ -259,6 +278,8 @@ class FakeOpenAI(ScriptedService):
             return None
         if self.flavour == "vllm":
             return Answer(401, {"error": "Unauthorized"})
+        if self.flavour == "llamacpp":
+            return self._error(401, "Invalid API Key", "authentication_error")
         shown = sent[:3] + "*" * 8 + sent[-4:] if len(sent) > 8 else "***"
         return self._error(401, f"Incorrect API key provided: {shown}. You can find your API "
                            "key at https://platform.openai.com/account/api-keys.",
@@ -285,6 +306,11 @@ class FakeOpenAI(ScriptedService):
                 f"requested {prompt} tokens ({prompt} in the messages, 0 in the completion). "
                 "Please reduce the length of the messages or completion."),
                 "type": "BadRequestError", "param": None, "code": 400})
+        if self.flavour == "llamacpp":
+            return Answer(400, {"error": {
+                "code": 400, "message": "the request exceeds the available context size, try "
+                "increasing it", "type": "exceed_context_size_error",
+                "n_prompt_tokens": prompt, "n_ctx": self.window}})
         if self.flavour == "lmstudio":
             return self._error(400, f"Trying to keep the first {prompt} tokens when context the "
                                "overflows. However, the model is loaded with context length of "
@@ -372,6 +398,9 @@ class FakeOpenAI(ScriptedService):
                 return Answer(fault.status, None, raw=b"<html><head><title>502 Bad Gateway"
                               b"</title></head><body><h1>Bad Gateway</h1></body></html>",
                               content_type="text/html")
+            if fault is not None and fault.kind == "upstream":
+                return Answer(200, {"id": "gen-1", "object": "chat.completion", "error": {
+                    "message": "Upstream provider returned an error", "code": 502}})
             if fault is not None and fault.kind == "bare":
                 return Answer(200, "upstream connect error or disconnect/reset before headers")
             with self._lock:

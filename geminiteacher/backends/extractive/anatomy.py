@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from geminiteacher.backends.extractive.blocks import PROSE, Block
 from geminiteacher.backends.extractive.text import normalize_title
@@ -176,24 +177,17 @@ def _matter_title(title: str) -> bool:
     return len(bare.split()) <= 8 and bool(_TITLES.match(bare) or _TITLES.match(words))
 
 
-def _matter_text(blocks: Sequence[Block]) -> bool:
-    """Text that is mostly a list of entries with page numbers, or legal notices."""
-    words = sum(b.size for b in blocks)
-    if not words:
-        return False
-    listed = sum(b.size for b in blocks if _entries(b))
-    return listed >= 0.7 * words or _legal_words(blocks) >= 0.6 * words
-
-
 def _legal_words(blocks: Sequence[Block]) -> int:
     """Words in sentences that are legal notices (copyright, permission, warranty, licence)."""
-    return sum(
-        s.words()
-        for b in blocks
-        if b.sentences and is_legal(b.text)
-        for s in b.sentences
-        if is_legal(s.text)
-    )
+    return sum(_block_legal_words(b) for b in blocks)
+
+
+@lru_cache(maxsize=4096)
+def _block_legal_words(block: Block) -> int:
+    """A block's words in legal notices (blocks hash by identity; each is judged once)."""
+    if not block.sentences or not is_legal(block.text):
+        return 0
+    return sum(s.words() for s in block.sentences if is_legal(s.text))
 
 
 def _entries(block: Block) -> bool:
@@ -218,16 +212,18 @@ def _front_page(blocks: Sequence[Block], opening: bool) -> bool:
     prose = [b for b in blocks if b.size]
     if not prose:
         return False
-    if _matter_text(prose):
-        return True
     words = sum(b.size for b in prose)
     legal = _legal_words(prose)
-    listed = [b for b in prose if _entries(b) or _matter_title(b.text)]
+    entries = [b for b in prose if _entries(b)]
+    if legal >= 0.6 * words or sum(b.size for b in entries) >= 0.7 * words:
+        return True  # legal notices, or a contents list or an index
+    listed = entries + [b for b in prose if b.size <= 12 and b not in entries
+                        and _matter_title(b.text)]
     titles = [b for b in prose if _title_line(b) and b not in listed]
     if opening and len(titles) == len(prose) <= 3:
         return True
     matter = legal + sum(b.size for b in listed) + sum(b.size for b in titles)
-    return (legal or listed) and matter >= 0.6 * words
+    return bool(legal or listed) and matter >= 0.6 * words
 
 
 def _title_line(block: Block) -> bool:

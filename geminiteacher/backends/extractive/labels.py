@@ -62,6 +62,8 @@ _TRANSLATIONS = {
             "abajo está el pasaje del mismo lugar del índice."
         ),
         "no_prose": "La fuente no tiene aquí frases completas que resumir; mira la explicación.",
+        "thin": "el capítulo {index} «{title}» es demasiado breve para un cuestionario: no hay "
+                "ninguna afirmación sobre la que preguntar",
         "heading_only": "La fuente tiene aquí un encabezado pero ningún texto debajo.",
         "empty": "La fuente no tiene texto para este capítulo.",
         "chapters": "Capítulos",
@@ -92,6 +94,8 @@ _TRANSLATIONS = {
             "voici le passage situé au même endroit du plan."
         ),
         "no_prose": "La source n'a ici aucune phrase complète à résumer ; voir l'explication.",
+        "thin": "le chapitre {index} « {title} » est trop mince pour un quiz : aucune "
+                "affirmation à interroger",
         "heading_only": "La source a ici un titre mais aucun texte en dessous.",
         "empty": "La source ne contient aucun texte pour ce chapitre.",
         "chapters": "Chapitres",
@@ -122,6 +126,8 @@ _TRANSLATIONS = {
             "unten steht die Passage an derselben Stelle der Gliederung."
         ),
         "no_prose": "Die Quelle hat hier keine vollständigen Sätze zum Zusammenfassen.",
+        "thin": "Kapitel {index} „{title}“ ist zu knapp für ein Quiz: keine Aussage, nach der "
+                "sich fragen ließe",
         "heading_only": "Die Quelle hat hier eine Überschrift, aber keinen Text darunter.",
         "empty": "Die Quelle enthält keinen Text für dieses Kapitel.",
         "chapters": "Kapitel",
@@ -143,6 +149,7 @@ _TRANSLATIONS = {
         "similar": "原文中没有与此标题完全相同的章节，以下是最匹配的段落。",
         "nearest": "原文中没有与此标题相符的内容，以下是大纲中同一位置的段落。",
         "no_prose": "原文此处没有可独立成句的内容可供摘要，请参阅讲解部分。",
+        "thin": "第 {index} 章“{title}”内容太少，无法出题：其中没有可提问的陈述",
         "heading_only": "原文此处只有标题，没有正文。",
         "empty": "原文中没有可用于本章的文字。",
         "chapters": "章节",

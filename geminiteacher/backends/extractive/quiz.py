@@ -45,6 +45,8 @@ from geminiteacher.models import OPTIONS, QuizQuestion
 BLANK = "_____"
 MIN_WORDS, MAX_WORDS = 6, 60
 WORDS_PER_QUESTION = 100
+CONTEXT_WORDS = 12
+_LEANING = re.compile(r"\b(?:they|them|this|these|those|he|she|him)\b", re.I)
 FILE_TERMS = 60
 SAMPLE = 2000  # sentences
 # Addresses, e-mail, version strings ("1.0.8", "version 2", "v3.1"): nothing to learn by heart.
@@ -62,9 +64,12 @@ def question_count(words: int, most: int) -> int:
 
 
 def askable(sentence: Sentence) -> bool:
-    """A sentence fit for a question: it stands alone, gives context, is not a notice."""
+    """A sentence fit for a question: it stands alone, gives context, is not a notice. A
+    short one that leans on a pronoun ("Your C _____ should not see them") lacks context."""
+    words = sentence.words()
     return (
-        MIN_WORDS <= sentence.words() <= MAX_WORDS
+        MIN_WORDS <= words <= MAX_WORDS
+        and not (words < CONTEXT_WORDS and _LEANING.search(sentence.text))
         and teaching_sentence(sentence)
         and not is_legal(sentence.text)
         and not _UNASKABLE.search(sentence.text)
@@ -96,7 +101,8 @@ def build_quiz(
     # central sentences name none of its terms still gets its questions)
     keys = [frozenset(term_keys(t.key)) for t in terms]
     asked += [s for s in sentences if any(k <= s.keyset for k in keys)]
-    asked = [s for s in dict.fromkeys(asked) if askable(s)]
+    asked = list(dict.fromkeys(asked))
+    fit: dict[int, bool] = {}  # askable, judged only as far as the questions need
     known = {t.key for t in pool if " " in t.key}
     quiz: list[tuple[int, QuizQuestion]] = []
     seen: set[str] = set()
@@ -107,6 +113,10 @@ def build_quiz(
                 break
             if sentence.text in seen:
                 continue
+            if id(sentence) not in fit:
+                fit[id(sentence)] = askable(sentence)
+            if not fit[id(sentence)]:
+                continue
             present = [t for t in terms if _whole_term(t, sentence, known)]
             term = next((t for t in present if t.key not in answered), None)
             term = term or (present[0] if again and present else None)
@@ -114,7 +124,7 @@ def build_quiz(
                 continue
             home = pools[file_of[id(sentence)]]
             question = _question(sentence, term, [*home, *(t for t in terms if t not in home)],
-                                 stem, heading_of.get(id(sentence), ""), len(quiz))
+                                 stem, heading_of.get(id(sentence), ""), len(quiz), chapter)
             if question is not None:
                 seen.add(sentence.text)
                 answered.add(term.key)
@@ -177,7 +187,8 @@ def _modifier(word: str) -> bool:
 
 
 def _question(
-    sentence: Sentence, term: Term, pool: Sequence[Term], stem: str, heading: str, turn: int
+    sentence: Sentence, term: Term, pool: Sequence[Term], stem: str, heading: str, turn: int,
+    near: Collection[str] = (),
 ) -> QuizQuestion | None:
     """The sentence with `term` blanked; `turn` rotates the wrong options between questions."""
     written = surface_of(term.key, sentence)
@@ -185,7 +196,7 @@ def _question(
     if at < 0:
         return None
     gapped = sentence.text[:at] + BLANK + sentence.text[at + len(written):]
-    wrong = _distractors(term, pool, gapped)[: 2 * (OPTIONS - 1)]
+    wrong = _distractors(term, pool, gapped, near)[: 2 * (OPTIONS - 1)]
     if len(wrong) < OPTIONS - 1:
         return None
     shift = turn % (len(wrong) - OPTIONS + 2)
@@ -203,9 +214,11 @@ def _kind(term: Term) -> str:
     return "name" if term.proper else "word"
 
 
-def _distractors(answer: Term, pool: Sequence[Term], gapped: str) -> list[str]:
-    """Other terms of the chapter, then of its file, of the answer's kind and number, not
-    overlapping the answer nor already in the question."""
+def _distractors(
+    answer: Term, pool: Sequence[Term], gapped: str, near: Collection[str] = ()
+) -> list[str]:
+    """Other terms of the answer's kind and number, those of the chapter (`near`) first,
+    not overlapping the answer nor already in the question."""
     keys = set(answer.key.split(" "))
     words = len(answer.key.split(" "))
     kind, plural = _kind(answer), answer.plural
@@ -217,7 +230,8 @@ def _distractors(answer: Term, pool: Sequence[Term], gapped: str) -> list[str]:
             continue
         taken.add(name)
         unlike = (_kind(term) != kind) * 4 + (term.plural != plural) * 2
-        found.append((unlike, abs(len(term.key.split(" ")) - words), rank, term.surface))
+        found.append((unlike, term.key not in near, abs(len(term.key.split(" ")) - words), rank,
+                      term.surface))
     return [surface for *_, surface in sorted(found)]
 
 

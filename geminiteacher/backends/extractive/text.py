@@ -170,10 +170,20 @@ def find_words(text: str, words: str) -> int:
     at = text.find(words)
     while at >= 0:
         end = at + len(words)
-        if (not at or not text[at - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
+        if not _joined(text, at - 1, at - 2) and not _joined(text, end, end + 1):
             return at
         at = text.find(words, at + 1)
     return -1
+
+
+def _joined(text: str, i: int, beyond: int) -> bool:
+    """Whether text[i] ties the words to more of one token: a letter or digit, or a dot,
+    slash, hyphen or underscore with a letter or digit past it ("syscalls.txt")."""
+    if not 0 <= i < len(text):
+        return False
+    if text[i].isalnum():
+        return True
+    return text[i] in "._/-" and 0 <= beyond < len(text) and text[beyond].isalnum()
 
 
 def opens_object(text: str) -> bool:

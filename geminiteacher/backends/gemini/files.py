@@ -24,7 +24,7 @@ from typing import Any
 
 from google.genai import types
 
-from geminiteacher.errors import ModelAccessError, ServiceError, describe
+from geminiteacher.errors import EngineError, ModelAccessError, ServiceError, describe
 from geminiteacher.models import MediaPart
 
 PROCESSING_TIMEOUT = 600.0  # seconds to wait for a file to become ACTIVE
@@ -56,16 +56,20 @@ class CourseFiles:
             if item.kind != "youtube" and item.sha256 not in self.live:
                 self._ensure(item, self._saved.get(item.sha256))
 
-    def part(self, item: MediaPart) -> types.Part:
-        """The request part that stands for `item`: its uploaded file, or its YouTube URL."""
+    def part(self, item: MediaPart, resolution: str = "auto") -> types.Part:
+        """The request part that stands for `item`: its uploaded file, or its YouTube URL;
+        with a `resolution` (low, medium, high) the part carries it (as held in a cache)."""
+        level = types.PartMediaResolution(level=f"MEDIA_RESOLUTION_{resolution.upper()}") \
+            if resolution != "auto" else None
         if item.kind == "youtube":
-            return types.Part(file_data=types.FileData(file_uri=item.uri))
+            return types.Part(file_data=types.FileData(file_uri=item.uri), media_resolution=level)
         with self._lock:
             record = self.live.get(item.sha256)
         if record is None:
             raise ServiceError(f"{item.name} is not uploaded to Gemini; run the course again")
         return types.Part(file_data=types.FileData(file_uri=record["uri"],
-                                                   mime_type=record["mime_type"]))
+                                                   mime_type=record["mime_type"]),
+                          media_resolution=level)
 
     def tokens(self, item: MediaPart) -> int | None:
         """Gemini's own count of `item`'s tokens, when it gave one."""
@@ -124,12 +128,17 @@ class CourseFiles:
             uploaded = self._client.files.upload(file=source, config=types.UploadFileConfig(
                 mime_type=item.mime_type, display_name=item.name[:500],
                 http_options=self._http))
-            ready = self._wait(uploaded, item.name)
-        except (ServiceError, ModelAccessError):
-            raise
         except Exception as exc:
             raise ServiceError(f"{item.name} could not be uploaded to Gemini ({describe(exc)}); "
                                "check the network and try again") from exc
+        try:
+            ready = self._wait(uploaded, item.name)
+        except BaseException as exc:  # never usable: it goes now, not in 48 hours
+            self._delete(str(uploaded.name))
+            if isinstance(exc, Exception) and not isinstance(exc, EngineError):
+                raise ServiceError(f"Gemini's state of {item.name} could not be read "
+                                   f"({describe(exc)}); try again later") from exc
+            raise
         record = {"name": ready.name, "uri": ready.uri, "mime_type": ready.mime_type
                   or item.mime_type, "file": item.name,
                   "expires": ready.expiration_time.isoformat() if ready.expiration_time else ""}

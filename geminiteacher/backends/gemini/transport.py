@@ -297,7 +297,8 @@ class GeminiTransport(Transport):
                 yield notes
                 return
             ttl = expected_hours(calls, settings.max_workers) * 3600
-            media_parts = [files.part(item) for item in media] if files else []
+            resolution = settings.media_resolution  # a cache holds each part at its resolution
+            media_parts = [files.part(item, resolution) for item in media] if files else []
             cache = CourseCache(self._client, self.model, *prefix, self._http_options(), ttl,
                                 dict(saved), save, media_parts)
             with self._caches_lock:

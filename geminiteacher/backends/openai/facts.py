@@ -3,8 +3,9 @@
 `/v1/models` lists the names everywhere; some servers add the window to each entry (vLLM's
 `max_model_len`, OpenRouter's `context_length`, LM Studio's `max_context_length`). Where the
 entry does not say, the vendor's own endpoint beside the OpenAI ones is asked, once: LM
-Studio's `/api/v0/models` and Ollama's `/api/show` (`model_info`'s
-`<architecture>.context_length`). Those answers are untrusted: small reads, short timeouts.
+Studio's `/api/v0/models`, Ollama's `/api/show` (`model_info`'s
+`<architecture>.context_length`) and llama.cpp's `/props` (the `n_ctx` it serves with).
+Those answers are untrusted: small reads, short timeouts.
 """
 
 from __future__ import annotations
@@ -49,8 +50,19 @@ def entry_window(entry: dict[str, Any]) -> tuple[int | None, str]:
     return None, ""
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is a failure: the key is never carried to another address."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
 def _fetch(url: str, api_key: str | None, body: dict[str, Any] | None = None) -> Any:
-    """JSON from a vendor endpoint, or None on any failure (it is only a hint)."""
+    """JSON from a vendor endpoint, or None on any failure or redirect (it is only a
+    hint)."""
     headers = {"Accept": "application/json"}
     if api_key:
         headers["Authorization"] = f"Bearer {api_key}"
@@ -60,7 +72,7 @@ def _fetch(url: str, api_key: str | None, body: dict[str, Any] | None = None) ->
         headers["Content-Type"] = "application/json"
     request = urllib.request.Request(url, data=data, headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=PROBE_TIMEOUT) as response:
+        with _OPENER.open(request, timeout=PROBE_TIMEOUT) as response:
             return json.loads(response.read(PROBE_BYTES))
     except (OSError, ValueError, urllib.error.URLError):
         return None
@@ -86,10 +98,19 @@ def ollama_window(base_url: str, model: str, api_key: str | None) -> int | None:
                  if k.endswith(".context_length") and _positive(v)), None)
 
 
+def llamacpp_window(base_url: str, model: str, api_key: str | None) -> int | None:
+    """llama.cpp's serving context (`/props`: `default_generation_settings.n_ctx`)."""
+    found = _fetch(f"{server_root(base_url)}/props", api_key)
+    settings = found.get("default_generation_settings") if isinstance(found, dict) else None
+    return _positive(settings.get("n_ctx")) if isinstance(settings, dict) else None
+
+
 def vendor_window(base_url: str, model: str, api_key: str | None) -> tuple[int | None, str]:
-    """The window from LM Studio's or Ollama's own endpoint, and which one said it."""
+    """The window from LM Studio's, Ollama's or llama.cpp's own endpoint, and which one
+    said it."""
     for reader, said_by in ((lmstudio_window, "LM Studio's max_context_length"),
-                            (ollama_window, "Ollama's model_info context_length")):
+                            (ollama_window, "Ollama's model_info context_length"),
+                            (llamacpp_window, "llama.cpp's n_ctx")):
         window = reader(base_url, model, api_key)
         if window:
             return window, said_by
