@@ -293,3 +293,14 @@ def test_a_short_question_never_leans_on_a_sentence_the_learner_cannot_see():
               "macro keeps its definition until the preprocessor reaches the end of the file.\n")
     for question in course(source)[0].quiz:
         assert "see them at all" not in question.question
+
+
+def test_pages_of_an_html_manual_are_named_by_their_headings_not_their_file_names():
+    chapter = SourcePart("ch02.html", f"# Chapter 2. Reference\n\n{_words(60, 'reference')}")
+    pages = [SourcePart(f"ch02s0{n}.html", f"### {title}\n\n{_words(60, title.lower())}")
+             for n, title in enumerate(["Menus", "Views", "Searches", "Themes", "Layouts",
+                                        "Colors", "Keys", "Logs", "Hints", "Costs", "Tasks",
+                                        "Games"], 1)]
+    titles = outline(Source([chapter, *pages]).markdown, max_chapters=4)
+    assert len(titles) == 4
+    assert not [t for t in titles if re.search(r"Ch02s0\d", t)], titles

@@ -376,3 +376,43 @@ def test_a_base_url_with_credentials_or_no_scheme_is_refused():
         CourseSettings(base_url="http://user:pass@localhost:11434/v1")
     with pytest.raises(SettingsError, match="http"):
         CourseSettings(base_url="localhost:11434")
+
+
+def test_a_vendor_endpoint_that_redirects_never_carries_the_key_elsewhere():
+    import http.server
+    import threading
+
+    from geminiteacher.backends.openai.facts import vendor_window
+
+    seen: list[tuple[int, str, str | None]] = []
+
+    def handler(port_of_other: list[int]):
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                seen.append((self.server.server_address[1], self.path,
+                             self.headers.get("Authorization")))
+                self.send_response(302)
+                self.send_header("Location", f"http://127.0.0.1:{port_of_other[0]}/steal")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            do_POST = do_GET
+
+            def log_message(self, *args):
+                pass
+        return Handler
+
+    other: list[int] = [0]
+    servers = [http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler(other))
+               for _ in range(2)]
+    other[0] = servers[1].server_address[1]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{servers[0].server_address[1]}/v1"
+        assert vendor_window(base, "m", "sk-secret") == (None, "")
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+    assert seen and all(port == servers[0].server_address[1] for port, _, _ in seen)

@@ -50,8 +50,19 @@ def entry_window(entry: dict[str, Any]) -> tuple[int | None, str]:
     return None, ""
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is a failure: the key is never carried to another address."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
 def _fetch(url: str, api_key: str | None, body: dict[str, Any] | None = None) -> Any:
-    """JSON from a vendor endpoint, or None on any failure (it is only a hint)."""
+    """JSON from a vendor endpoint, or None on any failure or redirect (it is only a
+    hint)."""
     headers = {"Accept": "application/json"}
     if api_key:
         headers["Authorization"] = f"Bearer {api_key}"
@@ -61,7 +72,7 @@ def _fetch(url: str, api_key: str | None, body: dict[str, Any] | None = None) ->
         headers["Content-Type"] = "application/json"
     request = urllib.request.Request(url, data=data, headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=PROBE_TIMEOUT) as response:
+        with _OPENER.open(request, timeout=PROBE_TIMEOUT) as response:
             return json.loads(response.read(PROBE_BYTES))
     except (OSError, ValueError, urllib.error.URLError):
         return None
