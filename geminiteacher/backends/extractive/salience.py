@@ -368,7 +368,7 @@ def glosses(term: Term) -> bool:
 def defines(text: str, surface: str) -> bool:
     """True when `text` reads like a definition of `surface` ("X is ...", "called X")."""
     low = text.lower()
-    at = low.find(surface.lower())
+    at = find_words(low, surface.lower())  # a whole word: not "emit" inside "emitters"
     if at < 0 or len(low) != len(text):
         found = re.search(re.escape(surface), text, re.I)  # lower() changed a length
         if found is None:
