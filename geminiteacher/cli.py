@@ -199,17 +199,6 @@ def plan_line(plan: RunPlan) -> str | None:
             + (" and ".join(parts) or "nothing"))
 
 
-def work_words(plan: RunPlan) -> str:
-    """What a cost estimate covers: "up to 10 chapters", "the 4 chapters left and the course
-    summary", "the course summary"."""
-    if plan.outline:
-        return f"up to {plan.total} chapters"
-    parts = [f"the {len(plan.todo)} chapter(s) left"] if plan.todo else []
-    if plan.summary:
-        parts.append("the course summary")
-    return " and ".join(parts)
-
-
 class Progress:
     """A progress bar on stderr (one line per event when not a terminal) that counts this
     run's chapters, after the ones done before it (see `RunPlan`)."""
@@ -304,6 +293,7 @@ def run(options: dict[str, Any], stderr: TextIO) -> int:
         estimate_cost,
         has_price,
         token_line,
+        work_words,
     )
     from geminiteacher.course.store import CourseStore
     from geminiteacher.engine.runner import material_tokens, run_course

@@ -760,3 +760,11 @@ def test_the_table_of_contents_follows_the_chapters_as_they_land(gemini_page, ge
         gemini_page.run()
     assert any("Written" in states and "Waiting" in states for states in seen), seen
     assert set(contents(gemini_page).proto.captions) <= {"Written", ""}
+
+
+def test_a_follow_up_estimates_only_what_it_has_left_to_write(gemini_page, gemini_env):
+    fail_first_chapter(gemini_page, gemini_env)
+    assert button(gemini_page, "Retry failed chapters")
+    assert re.search(r"Estimated cost about \$[\d.]+ for the 1 chapter\(s\) left and the "
+                     r"course summary \(prices as of", texts(gemini_page.caption))
+    assert "over all of this course's runs" in texts(gemini_page.caption)

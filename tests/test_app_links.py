@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geminiteacher.ingest.links import ALLOW_PRIVATE_ENV
-from tests.test_app import KEY_VARIABLES, button, texts, wait_until_finished
+from tests.test_app import KEY_VARIABLES, button, shown, texts, wait_until_finished
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 
@@ -36,7 +36,7 @@ def test_links_are_listed_with_their_kind_and_refusals_in_one_line_each(page, fa
     table = links_table(page)
     assert list(table["Kind"]) == ["web page", "PDF", "YouTube video"]
     assert list(table["Read as"])[:2] == ["Tides (127.0.0.1).html", "glaciers (127.0.0.1).pdf"]
-    errors = [e.value for e in page.error]
+    errors = [shown(e.value) for e in page.error]
     assert [e.split(": ")[0] for e in errors] == [fake_web.url("photo.png"),
                                                  fake_web.url("loop"), "YouTube 9hE5-98ZeCg"]
     assert "only Gemini reads it" in errors[2]  # no key here: the offline engine cannot

@@ -47,6 +47,8 @@ def test_a_scanned_pdf_becomes_a_course_whose_chapters_saw_it_and_cite_its_pages
         assert "Media seen: scan.pdf (DOCUMENT, 774 tokens)" in chapter.explanation
         assert [ref.label() for ref in chapter.sources] == ["scan.pdf, pp. 1\u20132"]
     assert all(len(file_uris(r)) == 1 for r in chapter_calls(gemini_env))
+    assert manifest(tmp_path / "Course")["source_files"] == [
+        {"name": "scan.pdf", "kind": "pdf", "pages": 3, "seconds": None}]
 
 
 def test_each_file_is_uploaded_once_and_deleted_when_the_course_ends(gemini_env, tmp_path):
@@ -381,3 +383,49 @@ def test_ctrl_c_in_the_cli_deletes_the_uploads(gemini_env, tmp_path):
     assert process.wait(10) == 130, process.stderr.read()
     assert gemini_env.files.uploaded == ["scan.pdf"] and gemini_env.files.live() == []
     assert json.loads((tmp_path / "C" / "course.json").read_text())["files"] == {}
+
+
+def test_a_file_gemini_cannot_process_fails_the_course_in_one_line_and_nothing_is_left(
+        gemini_env, tmp_path):
+    gemini_env.files.fail_processing = {"talk.mp4"}
+    source, _ = load_sources([("talk.mp4", tiny_mp4(60.0)), ("scan.pdf", scanned_pdf(1))])
+    with pytest.raises(GeminiTeacherError, match=r"Gemini could not process talk\.mp4 "
+                       r"\(The file could not be decoded\.\)") as caught:
+        run_course(source, fast_settings(cache="off"), title="Course", output_dir=tmp_path)
+    assert "\n" not in str(caught.value)
+    assert gemini_env.files.live() == []  # the upload that failed is deleted too
+    assert manifest(tmp_path / "Course")["state"] == "failed"
+
+
+def test_a_file_that_stays_processing_too_long_is_a_clear_error(gemini_env):
+    from geminiteacher.backends.gemini.files import CourseFiles
+    from geminiteacher.backends.gemini.transport import GeminiTransport
+    from tests.fakes.plugin import TEST_KEY
+
+    gemini_env.files.processing_polls = 1000
+    [item] = load_sources([("talk.mp4", tiny_mp4(60.0))])[0].media
+    transport = GeminiTransport(TEST_KEY, "gemini-3.8-flash", base_url=gemini_env.url)
+    files = CourseFiles(transport._client, transport._http_options(), [item], timeout=0.5)
+    with pytest.raises(GeminiTeacherError, match=r"still processing talk\.mp4 after 0\.5 s"):
+        files.open()
+    files.close()
+
+
+def test_a_model_without_explicit_caching_goes_on_with_a_note(gemini_env, tmp_path,
+                                                              monkeypatch):
+    from dataclasses import replace
+
+    from tests.fakes import catalog
+
+    spec = catalog.MODELS["gemini-3.8-flash"]
+    monkeypatch.setitem(catalog.MODELS, "gemini-3.8-flash",
+                        replace(spec, methods=catalog.GENERATE))
+    source, _ = load_sources([("lecture.wav", long_wav_header(600))])
+    events = []
+    course = run_course(source, fast_settings(cache="on", model_name="gemini-3.8-flash"),
+                        title="Course", output_dir=tmp_path, on_event=events.append)
+    notes = [e.reason for e in events if e.kind is EventKind.WARNING]
+    assert any("has no explicit caching" in note for note in notes)
+    assert all("Media seen: lecture.wav" in c.explanation for c in course.chapters)
+    assert not [r for r in gemini_env.requests if r.kind == "cache"]
+    assert gemini_env.files.uploaded == ["lecture.wav"] and gemini_env.files.live() == []

@@ -293,3 +293,33 @@ def test_a_short_question_never_leans_on_a_sentence_the_learner_cannot_see():
               "macro keeps its definition until the preprocessor reaches the end of the file.\n")
     for question in course(source)[0].quiz:
         assert "see them at all" not in question.question
+
+
+def test_pages_of_an_html_manual_are_named_by_their_headings_not_their_file_names():
+    chapter = SourcePart("ch02.html", f"# Chapter 2. Reference\n\n{_words(60, 'reference')}")
+    pages = [SourcePart(f"ch02s0{n}.html", f"### {title}\n\n{_words(60, title.lower())}")
+             for n, title in enumerate(["Menus", "Views", "Searches", "Themes", "Layouts",
+                                        "Colors", "Keys", "Logs", "Hints", "Costs", "Tasks",
+                                        "Games"], 1)]
+    titles = outline(Source([chapter, *pages]).markdown, max_chapters=4)
+    assert len(titles) == 4
+    assert not [t for t in titles if re.search(r"Ch02s0\d", t)], titles
+
+
+def test_a_blank_never_cuts_an_inline_code_span():
+    source = ("## Errors\n\nThe `node:domain` module is deprecated, so programs handle errors "
+              "with an error listener instead. The `--backup` option makes a backup file of "
+              "every domain before the error listener runs. A domain is a group of event "
+              "emitters that share one error listener. An error listener is a function that "
+              "receives every error of the domain.\n")
+    for question in course(source)[0].quiz:
+        for span in re.findall(r"`[^`]*_____[^`]*`", question.question):
+            assert span.strip("`'\"") == "_____", question.question
+
+
+def test_a_word_inside_a_longer_word_is_never_taken_for_a_definition():
+    source = ("## Emitters\n\nCertain objects (called \"emitters\") emit named events that cause "
+              "listeners to be called. Listeners run in the order they were added to the "
+              "emitter. An emitter keeps a list of listeners for each event name.\n")
+    glossary = dict(corpus.key_terms_of(course(source)[0].extension))
+    assert not glossary.get("emit", "").startswith("Certain objects"), glossary

@@ -125,6 +125,17 @@ def wants_cache(tokens: int, calls: int, settings: CourseSettings, model: str) -
     return cache_pays(tokens, calls, hours, price_for(model))
 
 
+def work_words(plan: RunPlan) -> str:
+    """What an estimate for `plan` covers, in words: "up to 10 chapters", "the 4 chapter(s)
+    left and the course summary", "the course summary"."""
+    if plan.outline:
+        return f"up to {plan.total} chapters"
+    parts = [f"the {len(plan.todo)} chapter(s) left"] if plan.todo else []
+    if plan.summary:
+        parts.append("the course summary")
+    return " and ".join(parts)
+
+
 def estimate_cost(tokens: int, settings: CourseSettings, model: str, *,
                   plan: RunPlan | None = None, output_per_call: int = 2_000,
                   audio_tokens: int = 0) -> float:

@@ -10,10 +10,19 @@ from typing import Any
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from geminiteacher.course.store import OWNER, CourseStore
+from geminiteacher.backends.pricing import (
+    PRICES_AS_OF,
+    dollars,
+    estimate_cost,
+    has_price,
+    work_words,
+)
+from geminiteacher.course.store import OWNER, SOURCE, CourseStore
 from geminiteacher.engine.jobs import Job, JobSnapshot
 from geminiteacher.engine.runner import recorded_settings
 from geminiteacher.errors import GeminiTeacherError, describe
+from geminiteacher.ingest.convert import estimate_tokens
+from geminiteacher.models import RunPlan
 from geminiteacher.text.titles import numbered
 from geminiteacher.ui.common import my_tokens, owner_id, registry
 from geminiteacher.ui.markdown import plain_text, safe_label
@@ -79,6 +88,40 @@ def follow_up(path: Path, manifest: Mapping[str, Any], key: str | None, **change
            settings=recorded_settings(dict(manifest)), **changes)
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def saved_text_tokens(folder: str, stamp: int) -> int | None:
+    """The estimated tokens of a course's saved material (cached by source.json's mtime);
+    None when there is none, or when it holds media, whose tokens depend on the engine."""
+    source = CourseStore(folder).saved_source()
+    if source is None or source.media:
+        return None
+    return estimate_tokens(source.markdown)
+
+
+def follow_up_estimate(path: Path, manifest: Mapping[str, Any], failed_only: bool
+                       ) -> str | None:
+    """The estimated cost of what a follow-up has left to write ("for the 4 chapter(s) left
+    and the course summary"), for a priced engine and a text course; else None."""
+    engine, model = str(manifest.get("engine", "")), str(manifest.get("model", ""))
+    if manifest.get("extractive") or engine == "offline" or not has_price(engine, model):
+        return None
+    try:
+        tokens = saved_text_tokens(str(path), (path / SOURCE).stat().st_mtime_ns)
+    except OSError:
+        return None
+    if tokens is None:
+        return None
+    settings = recorded_settings(dict(manifest))
+    chapters = manifest.get("chapters", [])
+    todo = tuple(c["index"] for c in chapters
+                 if (c["status"] == "failed" if failed_only else c["status"] != "done"))
+    plan = RunPlan(len(chapters), todo, len(chapters) - len(todo), outline=not chapters) \
+        if chapters else RunPlan(settings.max_chapters, outline=True)
+    cost = estimate_cost(tokens, settings, model, plan=plan)
+    return (f"Estimated cost about {dollars(cost)} for {work_words(plan)} "
+            f"(prices as of {PRICES_AS_OF}).")
+
+
 def action_row() -> DeltaGenerator:
     """One row for a course's follow-ups and downloads, wrapping on a narrow window."""
     return st.container(horizontal=True, vertical_alignment="bottom", gap="small",
@@ -92,6 +135,9 @@ def course_actions(path: Path, manifest: Mapping[str, Any], key: str | None) -> 
     resume = resume_choice(manifest)
     if resume and st.button(resume[0], icon=":material/refresh:", type="primary"):
         follow_up(path, manifest, key, retry_failed=resume[1])
+    estimate = follow_up_estimate(path, manifest, resume[1]) if resume else None
+    if estimate:
+        st.caption(estimate)
     if chapters:
         indices = [c["index"] for c in chapters]
         reading = str(st.session_state.get(PLACE, ""))

@@ -55,7 +55,7 @@ def course_notes(manifest: dict[str, Any]) -> None:
     if not manifest.get("extractive") and manifest.get("usage"):
         if has_price(str(manifest.get("engine", "")), str(manifest.get("model", ""))):
             st.caption(f"Cost about {dollars(course_cost(manifest))} (prices as of "
-                       f"{PRICES_AS_OF}).")
+                       f"{PRICES_AS_OF}) so far, over all of this course's runs.")
         else:
             st.caption(f"Used {token_line(manifest)}; no price is known for this model.")
 

@@ -47,6 +47,10 @@ def field(data: dict, camel: str) -> Any:
     return data.get(camel, data.get(snake))
 
 
+def meta_name(meta: dict) -> str:
+    return field(meta, "displayName") or ""
+
+
 def _stamp(wall: float) -> str:
     return _dt.datetime.fromtimestamp(wall, _dt.timezone.utc).isoformat().replace("+00:00", "Z")
 
@@ -98,16 +102,22 @@ class File:
     created: float  # on the fake's clock
     ready_at: float
     processing_polls: int = 0
+    fails: bool = False  # processing ends FAILED (a file Gemini cannot decode)
 
     @property
     def uri(self) -> str:
         return f"https://fake.files/v1beta/{self.name}"
 
     def state(self, now: float) -> str:
-        return "PROCESSING" if now < self.ready_at or self.processing_polls > 0 else "ACTIVE"
+        if now < self.ready_at or self.processing_polls > 0:
+            return "PROCESSING"
+        return "FAILED" if self.fails else "ACTIVE"
 
     def resource(self, now: float) -> dict[str, Any]:
-        return {"name": self.name, "displayName": self.display_name, "mimeType": self.mime_type,
+        failed = {"error": {"code": 400, "message": "The file could not be decoded."}} \
+            if self.state(now) == "FAILED" else {}
+        return {**failed, "name": self.name, "displayName": self.display_name,
+                "mimeType": self.mime_type,
                 "sizeBytes": str(len(self.data)), "createTime": _stamp(self.created),
                 "updateTime": _stamp(self.created),
                 "expirationTime": _stamp(self.created + LIFETIME), "uri": self.uri,
@@ -116,7 +126,8 @@ class File:
 
 class FileService:
     """Uploaded files by name. Thread-safe. Knobs: `processing`, `processing_polls`,
-    `max_bytes`, `max_pdf_pages`, `advance`; counters: `uploaded`, `deleted`."""
+    `max_bytes`, `max_pdf_pages`, `fail_processing`, `advance`; counters: `uploaded`,
+    `deleted`."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -128,6 +139,7 @@ class FileService:
         self.processing_polls = 1  # gets that still answer PROCESSING (0: ACTIVE at once)
         self.max_bytes = 2 * 1024**3
         self.max_pdf_pages = 1000
+        self.fail_processing: set[str] = set()  # display names whose processing fails
         self.uploaded: list[str] = []  # display names, in upload order
         self.deleted: list[str] = []
 
@@ -194,9 +206,10 @@ class FileService:
             mime = field(meta, "mimeType") or "application/octet-stream"
             now = self.now()
             media = mime in SUPPORTED
-            file = File(f"files/fake{next(self._ids):04d}", field(meta, "displayName") or "", mime,
+            file = File(f"files/fake{next(self._ids):04d}", meta_name(meta), mime,
                         session["data"], now, now + (self.processing if media else 0.0),
-                        self.processing_polls if media else 0)
+                        self.processing_polls if media else 0,
+                        fails=meta_name(meta) in self.fail_processing)
             self._files[file.name] = file
             self.uploaded.append(file.display_name)
             resource = file.resource(now)

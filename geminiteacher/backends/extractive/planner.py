@@ -259,16 +259,27 @@ def _combine(group: list[_Chunk], siblings: Counter[int], conjunction: str) -> _
         and siblings[id(parent)] == len(group)
     ):
         return _Chunk(blocks, parent.title)
-    titles = [c.title for c in group if c.title]
+    titles = [_own_title(c) for c in group if c.title]
     if not titles:
         return _Chunk(blocks, None, parent)
     return _Chunk(blocks, _join_titles(titles, conjunction), parent)
 
 
+def _own_title(chunk: _Chunk) -> str | None:
+    """A chunk's title; for one that opens a file (`# ch02s01.html`), its first heading
+    inside the file when it has one: what the page calls itself, not its file name."""
+    files = [b for b in chunk.blocks if b.opens_file]
+    if any(chunk.title == b.title for b in files):
+        inner = next((b for b in chunk.blocks if b.kind == "heading" and not b.opens_file), None)
+        return inner.title if inner is not None else chunk.title
+    return chunk.title
+
+
 def _join_titles(titles: list[str], conjunction: str) -> str:
     """Titles listed ("A, B and C"), else by their heads before a colon ("5. Cachegrind and
     6. Callgrind"), else as a range ("A – C"), else the first one."""
-    heads = [t.split(": ", 1)[0] for t in titles]
+    titles = list(dict.fromkeys(titles))  # "Name, Name and Name" says it once
+    heads = list(dict.fromkeys(t.split(": ", 1)[0] for t in titles))
     for names in (titles, heads):
         listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + conjunction + names[-1]
         if len(listed) <= 80:
@@ -345,8 +356,11 @@ def _piece_title(part: Sequence[Block], conjunction: str) -> str:
     """A part that opens with a sub-heading: named after the headings of that level in it
     ("5. Cachegrind and 6. Callgrind")."""
     level = part[0].level
-    return _join_titles([b.title for b in part if b.kind == "heading" and b.level == level],
-                        conjunction)
+    titles = []
+    for i, block in enumerate(part):
+        if block.kind == "heading" and block.level == level:
+            titles.append(_own_title(_Chunk(list(part[i : i + 3]), block.title)) or block.title)
+    return _join_titles(titles, conjunction)
 
 
 def _cohesion(units: Sequence[Block], b: int, width: int = 2) -> float:
@@ -383,7 +397,7 @@ def _titled(chunks: Sequence[_Chunk], name: Namer) -> list[Chapter]:
     chapters: list[Chapter] = []
     seen: set[str] = set()
     for chunk in chunks:
-        title = chunk.title or name(chunk.blocks, lambda t: normalize_title(t) in seen)
+        title = _own_title(chunk) or name(chunk.blocks, lambda t: normalize_title(t) in seen)
         if chunk.continued:
             head = title
             title = shorten(

@@ -145,10 +145,13 @@ def _worth_asking(term: Term) -> bool:
 
 
 def blanked(sentence: Sentence, term: Term) -> str | None:
-    """The sentence with the term blanked out, when it stands there as a whole term."""
+    """The sentence with the term blanked out, when it stands there as a whole term (not
+    part of a code span) and the sentence can be asked about."""
     written = surface_of(term.key, sentence)
     at = find_words(sentence.text, written) if written else -1
-    if at < 0 or not _whole_term(term, sentence):
+    if at < 0 or not askable(sentence) or not _whole_term(term, sentence):
+        return None
+    if _inside_code(sentence.text, at, len(written)):
         return None
     return sentence.text[:at] + BLANK + sentence.text[at + len(written):]
 
@@ -175,6 +178,17 @@ def _whole_term(term: Term, sentence: Sentence, known: Collection[str] = ()) -> 
     return False
 
 
+def _inside_code(text: str, at: int, length: int) -> bool:
+    """Whether text[at:at+length] is only part of an inline code span ("`node:domain`",
+    "`--backup`"): a blank there would cut a token the learner cannot guess."""
+    if text.count("`", 0, at) % 2 == 0:
+        return False
+    start = text.rfind("`", 0, at) + 1
+    end = text.find("`", at + length)
+    span = text[start:end if end >= 0 else len(text)].strip(" '\"")
+    return span != text[at : at + length]
+
+
 def _object_follows(text: str, word: str) -> bool:
     """Whether an article or the like follows `word` in the text ("surrounds the")."""
     at = text.find(word)
@@ -193,7 +207,7 @@ def _question(
     """The sentence with `term` blanked; `turn` rotates the wrong options between questions."""
     written = surface_of(term.key, sentence)
     at = find_words(sentence.text, written) if written else -1
-    if at < 0:
+    if at < 0 or _inside_code(sentence.text, at, len(written)):
         return None
     gapped = sentence.text[:at] + BLANK + sentence.text[at + len(written):]
     wrong = _distractors(term, pool, gapped, near)[: 2 * (OPTIONS - 1)]

@@ -65,6 +65,9 @@ _OUTRIGHT = re.compile(
     re.IGNORECASE,
 )
 INTRODUCING = 60  # sentences searched for a term's introduction (definitions come early)
+_CROSS_REFERENCE = re.compile(
+    r"\b(?:section|chapter|part|appendix|page)\s+(?:called|entitled|titled)\s*[\"“'‘]?$", re.I
+)
 _VERSION_TAIL = re.compile(r"^\.\d")
 _VERB_AFTER = re.compile(r"^\s+(is|are|was|were)\b", re.IGNORECASE)
 _DEFINED_BEFORE = re.compile(
@@ -282,6 +285,8 @@ def _introduce(phrase: str, sentences: Sequence[Sentence]) -> Term | None:
         surface = surface_of(phrase, sentence)
         if surface is None:
             continue
+        if " " in surface and any(inflected(w.lower()) for w in surface.split(" ")[:-1]):
+            return None  # "groups packages according": a verb inside, not a term
         spellings[surface] += 1
         head = head or _stands_alone(phrase, sentence)
         at = max(0, find_words(sentence.text, surface))
@@ -363,12 +368,14 @@ def glosses(term: Term) -> bool:
 def defines(text: str, surface: str) -> bool:
     """True when `text` reads like a definition of `surface` ("X is ...", "called X")."""
     low = text.lower()
-    at = low.find(surface.lower())
+    at = find_words(low, surface.lower())  # a whole word: not "emit" inside "emitters"
     if at < 0 or len(low) != len(text):
         found = re.search(re.escape(surface), text, re.I)  # lower() changed a length
         if found is None:
             return False
         at = found.start()
     before, after = text[:at], text[at + len(surface) :]
+    if _CROSS_REFERENCE.search(before):
+        return False  # "see the section called X": a pointer, not a definition
     opening = len(before.split()) <= 1
     return bool((opening and _DEFINED_AFTER.match(after)) or _DEFINED_BEFORE.search(before))

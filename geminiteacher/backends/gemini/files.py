@@ -20,16 +20,18 @@ import io
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from google.genai import types
 
-from geminiteacher.errors import ModelAccessError, ServiceError, describe
+from geminiteacher.errors import EngineError, ModelAccessError, ServiceError, describe
 from geminiteacher.models import MediaPart
 
 PROCESSING_TIMEOUT = 600.0  # seconds to wait for a file to become ACTIVE
 POLL_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)  # the waits between polls, the last one repeating
 RENEW_BEFORE = 6 * 3600.0  # a saved upload with less life than this is uploaded again
+UPLOADS_AT_ONCE = 4  # a deck's pictures go up side by side
 
 
 class CourseFiles:
@@ -51,10 +53,16 @@ class CourseFiles:
         self.live: dict[str, dict[str, Any]] = {}  # sha256 -> the upload's record
 
     def open(self) -> None:
-        """Make sure every media part is in the Files API (reused or uploaded) and ACTIVE."""
-        for item in self.media:
-            if item.kind != "youtube" and item.sha256 not in self.live:
-                self._ensure(item, self._saved.get(item.sha256))
+        """Make sure every media part is in the Files API (reused or uploaded) and ACTIVE,
+        `UPLOADS_AT_ONCE` at a time (the first failure is raised once the others are done;
+        what was uploaded is recorded, so `close` deletes it)."""
+        todo = list({item.sha256: item for item in self.media
+                     if item.kind != "youtube" and item.sha256 not in self.live}.values())
+        with ThreadPoolExecutor(max_workers=max(1, min(UPLOADS_AT_ONCE, len(todo)))) as pool:
+            done = [pool.submit(self._ensure, item, self._saved.get(item.sha256))
+                    for item in todo]
+        for future in done:
+            future.result()
 
     def part(self, item: MediaPart, resolution: str = "auto") -> types.Part:
         """The request part that stands for `item`: its uploaded file, or its YouTube URL;
@@ -128,12 +136,17 @@ class CourseFiles:
             uploaded = self._client.files.upload(file=source, config=types.UploadFileConfig(
                 mime_type=item.mime_type, display_name=item.name[:500],
                 http_options=self._http))
-            ready = self._wait(uploaded, item.name)
-        except (ServiceError, ModelAccessError):
-            raise
         except Exception as exc:
             raise ServiceError(f"{item.name} could not be uploaded to Gemini ({describe(exc)}); "
                                "check the network and try again") from exc
+        try:
+            ready = self._wait(uploaded, item.name)
+        except BaseException as exc:  # never usable: it goes now, not in 48 hours
+            self._delete(str(uploaded.name))
+            if isinstance(exc, Exception) and not isinstance(exc, EngineError):
+                raise ServiceError(f"Gemini's state of {item.name} could not be read "
+                                   f"({describe(exc)}); try again later") from exc
+            raise
         record = {"name": ready.name, "uri": ready.uri, "mime_type": ready.mime_type
                   or item.mime_type, "file": item.name,
                   "expires": ready.expiration_time.isoformat() if ready.expiration_time else ""}
