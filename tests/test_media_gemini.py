@@ -47,6 +47,8 @@ def test_a_scanned_pdf_becomes_a_course_whose_chapters_saw_it_and_cite_its_pages
         assert "Media seen: scan.pdf (DOCUMENT, 774 tokens)" in chapter.explanation
         assert [ref.label() for ref in chapter.sources] == ["scan.pdf, pp. 1\u20132"]
     assert all(len(file_uris(r)) == 1 for r in chapter_calls(gemini_env))
+    assert manifest(tmp_path / "Course")["source_files"] == [
+        {"name": "scan.pdf", "kind": "pdf", "pages": 3, "seconds": None}]
 
 
 def test_each_file_is_uploaded_once_and_deleted_when_the_course_ends(gemini_env, tmp_path):

@@ -359,7 +359,9 @@ class CourseStore:
             store._data.update({
                 "title": title, "source_sha256": source.sha256,
                 "source_files": [{"name": p.name, "pages": p.pages, "words": p.words}
-                                 for p in source.parts],
+                                 for p in source.parts] + [
+                    {"name": m.name, "kind": m.kind, "pages": m.pages, "seconds": m.seconds}
+                    for m in source.media if not m.within],
                 "engine": engine.name, "model": engine.model, "extractive": engine.extractive,
                 "note": EXTRACTIVE_NOTE if engine.extractive else "",
                 "settings": settings.to_dict(), "state": "planning", "error": "",
