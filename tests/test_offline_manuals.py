@@ -233,9 +233,11 @@ def test_no_questions_on_addresses_licences_copyright_or_versions():
               "everybody to download. Copyright © 2019 Jane Roe and the zcomp authors. "
               "This manual describes zcomp version 1.0.8 of the compressor library. "
               "The compressor library turns a stream of bytes into a shorter stream of "
-              "bytes. A stream is a sequence of bytes that a program reads in order.\n")
+              "bytes. A stream is a sequence of bytes that a program reads in order. The "
+              "General Public License of the compressor library lets every user study the "
+              "compressor library and the General Public License text.\n")
     for question in course(source)[0].quiz:
-        assert not NOTICE.search(question.question)
+        assert corpus.question_is_no_notice(question), question
         assert not re.search(r"version", question.question, re.I)
 
 

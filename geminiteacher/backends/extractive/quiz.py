@@ -46,6 +46,8 @@ BLANK = "_____"
 MIN_WORDS, MAX_WORDS = 6, 60
 WORDS_PER_QUESTION = 100
 CONTEXT_WORDS = 12
+# Legal vocabulary is never an answer nor a wrong option ("General Public License").
+_LEGAL_TERM = re.compile(r"licen[cs]|copyright|warrant|trademark", re.I)
 _LEANING = re.compile(r"\b(?:they|them|this|these|those|he|she|him)\b", re.I)
 FILE_TERMS = 60
 SAMPLE = 2000  # sentences
@@ -72,6 +74,7 @@ def askable(sentence: Sentence) -> bool:
         and not (words < CONTEXT_WORDS and _LEANING.search(sentence.text))
         and teaching_sentence(sentence)
         and not is_legal(sentence.text)
+        and not _LEGAL_TERM.search(sentence.text)
         and not _UNASKABLE.search(sentence.text)
     )
 
@@ -90,7 +93,7 @@ def build_quiz(
     chapter = {t.key for t in terms}
     pools = {
         k: [t for t in [*terms, *_file_terms(analysis, k)]
-            if (t.key in chapter or _worth_asking(t))
+            if (t.key in chapter or _worth_asking(t)) and not _LEGAL_TERM.search(t.surface)
             and t.surface.casefold() in _text(analysis, k)]
         for k in set(file_of.values())
     }
@@ -118,12 +121,14 @@ def build_quiz(
             if not fit[id(sentence)]:
                 continue
             present = [t for t in terms if _whole_term(t, sentence, known)]
+            present = [t for t in present if not _LEGAL_TERM.search(t.surface)]
             term = next((t for t in present if t.key not in answered), None)
             term = term or (present[0] if again and present else None)
             if term is None:
                 continue
             home = pools[file_of[id(sentence)]]
-            question = _question(sentence, term, [*home, *(t for t in terms if t not in home)],
+            rest = [t for t in terms if t not in home and not _LEGAL_TERM.search(t.surface)]
+            question = _question(sentence, term, [*home, *rest],
                                  stem, heading_of.get(id(sentence), ""), len(quiz), chapter)
             if question is not None:
                 seen.add(sentence.text)
