@@ -203,3 +203,18 @@ def test_recordings_are_estimated_at_the_audio_price():
     audio = estimate_cost(100_000, settings, "gemini-3.8-flash", output_per_call=0,
                           audio_tokens=100_000)
     assert audio == pytest.approx(text * 2)  # Flash: $1.00 a million for audio, $0.50 else
+
+
+@pytest.mark.parametrize("data", [
+    b"RIFF\x00\x00\x00\x00WAVE" + b"fmt \x00\x00\x00\x00" * 3 + bytes(64),  # a chunk of 0
+    b"RIFF\x00\x00\x00\x00WAVE" + b"junk\x00\x00\x00\x00" * 50_000,  # endless tiny chunks
+    b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isommp41" + b"\x00\x00\x00\x04moov" + bytes(64),
+    b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isommp41" + b"\x00\x00\x00\x08free" * 50_000,
+    b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isommp41" + b"\x00\x00\x00\x0cmoovmvhd",
+], ids=["wav-empty-fmt", "wav-many-chunks", "mp4-short-moov", "mp4-many-boxes",
+        "mp4-cut-mvhd"])
+def test_hostile_headers_give_no_length_quickly(data):
+    import time
+    started = time.monotonic()
+    [item] = load_sources([("odd", data)])[0].media
+    assert item.seconds is None and time.monotonic() - started < 1.0

@@ -26,6 +26,7 @@ from geminiteacher.models import MediaPart, Source
 HEADER_BYTES = 64 * 1024  # enough to recognise every type below
 GEMINI_PDF_PAGES = 1_000  # pages Gemini reads natively in one PDF
 MAX_MEDIA_BYTES = 2 * 1024**3  # the Files API's limit per file
+MAX_BOXES = 1_000  # RIFF chunks or MP4 boxes walked to find a duration (hostile files)
 _HEIF_BRANDS = {b"heic": "image/heic", b"heix": "image/heic", b"hevc": "image/heic",
                 b"hevx": "image/heic", b"heim": "image/heic", b"heis": "image/heic",
                 b"mif1": "image/heif", b"msf1": "image/heif", b"heif": "image/heif"}
@@ -102,7 +103,7 @@ def media_part(name: str, *, data: bytes | None = None, path: Path | None = None
         seconds = None
         try:
             seconds = _seconds(found.mime_type, handle, size)
-        except (struct.error, ValueError, OSError):
+        except (struct.error, ValueError, IndexError, OSError):
             seconds = None  # an odd header: Gemini's count will say
         digest = hashlib.sha256()
         if data is None:
@@ -129,26 +130,28 @@ def _seconds(mime_type: str, handle: BinaryIO, size: int) -> float | None:
 
 
 def _wav_seconds(handle: BinaryIO) -> float | None:
-    handle.seek(12)
-    rate = 0
-    while True:
+    """Data bytes over bytes per second, from the RIFF chunks (at most `MAX_BOXES` read)."""
+    at, rate = 12, 0
+    for _ in range(MAX_BOXES):
+        handle.seek(at)
         header = handle.read(8)
         if len(header) < 8:
             return None
         chunk, length = header[:4], struct.unpack("<I", header[4:])[0]
-        if chunk == b"fmt ":
+        if chunk == b"fmt " and length >= 16:
             rate = struct.unpack("<I", handle.read(16)[8:12])[0]  # bytes per second
-            handle.seek(length - 16 + (length & 1), io.SEEK_CUR)
         elif chunk == b"data":
             return length / rate if rate else None
-        else:
-            handle.seek(length + (length & 1), io.SEEK_CUR)
+        at += 8 + length + (length & 1)  # always forward
+    return None
 
 
 def _mvhd_seconds(handle: BinaryIO, size: int) -> float | None:
     """The movie's duration from `moov/mvhd` (top-level boxes are walked, not read)."""
     offset = 0
-    while offset + 8 <= size:
+    for _ in range(MAX_BOXES):
+        if offset + 8 > size:
+            return None
         handle.seek(offset)
         box, kind = struct.unpack(">I4s", handle.read(8))
         header = 8
@@ -156,6 +159,8 @@ def _mvhd_seconds(handle: BinaryIO, size: int) -> float | None:
             box, header = struct.unpack(">Q", handle.read(8))[0], 16
         elif box == 0:
             box = size - offset
+        if box < header:
+            return None
         if kind == b"moov":
             inner = handle.read(min(box - header, 4096))
             at = inner.find(b"mvhd")
@@ -167,8 +172,6 @@ def _mvhd_seconds(handle: BinaryIO, size: int) -> float | None:
             else:
                 scale, duration = struct.unpack(">II", body[12:20])
             return duration / scale if scale else None
-        if box < header:
-            return None
         offset += box
     return None
 
