@@ -245,6 +245,14 @@ def test_a_hang_beyond_the_timeout_is_a_service_error_in_time(fake_openai):
     assert time.monotonic() - began < 5
 
 
+def test_a_5xx_that_mentions_streaming_is_retried_not_taken_for_a_refusal(fake_openai):
+    fake_openai.fail_next(1, 500, message="error while streaming from the upstream model")
+    with pytest.raises(ServiceError):
+        engine_for(fake_openai).plan_outline(MATERIAL, SETTINGS)
+    engine_for(fake_openai).plan_outline(MATERIAL, SETTINGS)
+    assert [r.body.get("stream") for r in fake_openai.chats()] == [True, True]
+
+
 def test_a_slow_stream_is_not_cut_off_while_pieces_keep_coming(fake_openai):
     fake_openai.chunk_delay = 0.3  # six pieces: about 1.8 s in all, never 1 s of silence
     began = time.monotonic()

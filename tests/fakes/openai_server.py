@@ -103,6 +103,7 @@ class _Fault:
     status: int = 503
     headers: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    message: str = ""
 
 
 def _split(user: str) -> tuple[str, str]:
@@ -155,14 +156,17 @@ class FakeOpenAI(ScriptedService):
     # -- knobs ------------------------------------------------------------------------------
 
     def fail_next(self, n: int, status: int = 503, *, retry_after: str | None = None,
-                  retry_after_ms: str | None = None, quota: bool = False) -> None:
-        """`n` errors of `status`; a 429 with `quota` is OpenAI's insufficient_quota."""
+                  retry_after_ms: str | None = None, quota: bool = False,
+                  message: str = "The server had an error while processing your request. "
+                                 "Sorry about that!") -> None:
+        """`n` errors of `status` saying `message`; a 429 with `quota` is OpenAI's
+        insufficient_quota."""
         headers = {}
         if retry_after is not None:
             headers["retry-after"] = retry_after
         if retry_after_ms is not None:
             headers["retry-after-ms"] = retry_after_ms
-        self._push(n, _Fault("quota" if quota else "error", status, headers))
+        self._push(n, _Fault("quota" if quota else "error", status, headers, message=message))
 
     def html_next(self, n: int, status: int = 200) -> None:
         """An HTML page (a proxy's error page) instead of JSON."""
@@ -435,8 +439,7 @@ class FakeOpenAI(ScriptedService):
         if self.flavour == "ollama" and fault.status == 503:
             return Answer(503, {"error": "server busy, please try again.  maximum pending "
                                          "requests exceeded"})
-        return self._error(fault.status, "The server had an error while processing your "
-                           "request. Sorry about that!", "server_error", headers=fault.headers)
+        return self._error(fault.status, fault.message, "server_error", headers=fault.headers)
 
     def _completion(self, rec: Recorded, model: str, prompt: int,
                     fault: _Fault | None) -> dict[str, Any]:

@@ -66,7 +66,8 @@ FORMAT_WORDS = {
 FORMAT_NEXT = {"json_schema": "using JSON mode", "json_object": "reading plain answers"}
 FORMAT_REFUSED = re.compile(r"response_?format|json_?schema|json_?object|structured output|"
                             r"json mode|guided_?json|grammar", re.I)
-REFUSAL_STATUSES = (400, 415, 422, 500, 501)
+REFUSAL_STATUSES = (400, 415, 422)  # a request the server will not take as sent
+FORMAT_FAILURES = (500, 501)  # llama.cpp's answer to a schema its grammar cannot express
 DROPPABLE = {  # parameter -> (what the server's error says about it, words for a person)
     "temperature": (r"temperature", "the temperature"),
     "reasoning_effort": (r"reasoning_?effort|reasoning", "the thinking setting (reasoning_effort)"),
@@ -316,7 +317,7 @@ class OpenAITransport(Transport):
                  level: int) -> str | None:
         """Remember what the server refused and return the note, or None if it refused
         nothing this request can do without."""
-        if exc.status_code not in REFUSAL_STATUSES:
+        if exc.status_code not in REFUSAL_STATUSES + FORMAT_FAILURES:
             return None
         reason = self.words.scrub(error_text(exc.body, exc.message))
         if "response_format" in sent and FORMAT_REFUSED.search(reason):
@@ -325,7 +326,8 @@ class OpenAITransport(Transport):
                 self._server.formats[self.model] = max(now, level + 1)
             refused = FORMATS[level]
             return refusal_note(self.model, FORMAT_WORDS[refused], reason, FORMAT_NEXT[refused])
-        name = refused_parameter(reason, sent, DROPPABLE)
+        name = refused_parameter(reason, sent, DROPPABLE) \
+            if exc.status_code in REFUSAL_STATUSES else None  # a 5xx about streaming is not one
         if name is None:
             return None
         with self._server.lock:
