@@ -126,17 +126,11 @@ def test_a_markdown_answer_to_a_json_request_is_still_read(fake_openai):
 
 
 def test_a_leading_think_block_is_left_out(fake_openai):
-    from geminiteacher.backends.openai.transport import _text
-
-    class Message:
-        content = "<think>first I plan</think>\n## Answer\n\nText."
-        refusal = None
-
-    class Choice:
-        finish_reason = "stop"
-        message = Message()
-
-    assert _text([Choice()], structured=False) == "## Answer\n\nText."
+    fake_openai.thinks_aloud = True
+    engine = engine_for(fake_openai)
+    assert engine.plan_outline(MATERIAL, SETTINGS).value == ["Topic 1", "Topic 2", "Topic 3"]
+    summary = engine.write_summary(MATERIAL, [chapter(engine)], SETTINGS).value
+    assert summary.startswith("## Course summary") and "<think>" not in summary
 
 
 # -- usage -------------------------------------------------------------------------------------
@@ -249,6 +243,29 @@ def test_a_hang_beyond_the_timeout_is_a_service_error_in_time(fake_openai):
     with pytest.raises(ServiceError, match=r"did not answer within 0\.5 s"):
         engine_for(fake_openai, timeout=0.5).plan_outline(MATERIAL, SETTINGS)
     assert time.monotonic() - began < 5
+
+
+def test_a_slow_stream_is_not_cut_off_while_pieces_keep_coming(fake_openai):
+    fake_openai.chunk_delay = 0.3  # six pieces: about 1.8 s in all, never 1 s of silence
+    began = time.monotonic()
+    titles = engine_for(fake_openai, timeout=1.0).plan_outline(MATERIAL, SETTINGS).value
+    assert titles == ["Topic 1", "Topic 2", "Topic 3"] and time.monotonic() - began > 1.0
+
+
+def test_a_stream_that_falls_silent_is_a_retryable_service_error(fake_openai):
+    fake_openai.chunk_delay = 3.0
+    began = time.monotonic()
+    with pytest.raises(ServiceError, match=r"fell silent that long mid-answer") as caught:
+        engine_for(fake_openai, timeout=0.5).plan_outline(MATERIAL, SETTINGS)
+    assert caught.value.retryable and time.monotonic() - began < 5
+
+
+def test_a_server_refusing_streams_gets_whole_answers_with_a_note(fake_openai):
+    fake_openai.no_stream = True
+    reply = engine_for(fake_openai).plan_outline(MATERIAL, SETTINGS)
+    assert reply.value and any("streamed answers" in note for note in reply.notes)
+    assert [r.body.get("stream") for r in fake_openai.chats()] == [True, None]
+    assert reply.usage.input_tokens > 0
 
 
 def test_an_unreachable_server_is_a_service_error_naming_it():

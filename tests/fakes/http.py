@@ -19,7 +19,8 @@ SLICE = 0.02  # seconds a hang sleeps between looks at `stop()`
 
 @dataclass
 class Answer:
-    """One HTTP answer: JSON `payload`, or `raw` bytes of `content_type`; or SSE `chunks`."""
+    """One HTTP answer: JSON `payload`, or `raw` bytes of `content_type`; or SSE `chunks`
+    (then `trailer`, e.g. OpenAI's `data: [DONE]`), `chunk_delay` seconds apart when set."""
 
     status: int
     payload: Any
@@ -28,6 +29,8 @@ class Answer:
     raw: bytes | None = None  # sent as is instead of the JSON payload
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str = "application/json; charset=UTF-8"
+    trailer: bytes = b""
+    chunk_delay: float = 0.0
 
 
 class Server(ThreadingHTTPServer):
@@ -77,9 +80,12 @@ class Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         answer = self.server.fake._respond(method, self.path, dict(self.headers.items()), raw)
         if answer.stream:
-            data = "".join(
-                f"data: {json.dumps(c, ensure_ascii=False)}\r\n\r\n" for c in answer.chunks
-            ).encode()
+            pieces = [f"data: {json.dumps(c, ensure_ascii=False)}\r\n\r\n".encode()
+                      for c in answer.chunks] + [answer.trailer]
+            if answer.chunk_delay:
+                self._trickle(answer, pieces)
+                return
+            data = b"".join(pieces)
             ctype = "text/event-stream"
         else:
             data = answer.raw if answer.raw is not None \
@@ -95,6 +101,22 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
         except OSError:
             self.close_connection = True
+
+
+    def _trickle(self, answer: Answer, pieces: list[bytes]) -> None:
+        """SSE pieces written one by one, `chunk_delay` apart, until the connection closes."""
+        self.close_connection = True
+        try:
+            self.send_response(answer.status)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            for piece in pieces:
+                self.wfile.write(piece)
+                self.wfile.flush()
+                self.server.fake._sleep(answer.chunk_delay)
+        except OSError:
+            pass
 
 
 class LocalService:

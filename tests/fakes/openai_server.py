@@ -18,6 +18,9 @@ A `flavour` picks whose habits it has, as those servers really answer:
   `/v1/models`, errors as `{"error": {code, message, type}}` and a context overflow with
   `n_prompt_tokens` and `n_ctx` beside its message.
 Answers are deterministic (`tests.fakes.answers`); usage numbers are len/4 token estimates.
+Asked to `stream`, it answers in `chat.completion.chunk`s (the usage in a last chunk when
+`stream_options.include_usage` asks), `chunk_delay` seconds apart when set, then
+`data: [DONE]`.
 
 Faults are scripted (`fail_next`, `html_next`, `bare_string_next`, `empty_next`,
 `filter_next`, `hang_next`, `markdown_next`) or come from the sliding-window `rate_limit`.
@@ -137,6 +140,9 @@ class FakeOpenAI(ScriptedService):
         self.refuse: set[str] = {"json_object"} if flavour == "lmstudio" else set()
         self.no_temperature: set[str] = set()  # models that refuse a temperature
         self.text_only: set[str] = set()  # models that refuse pictures
+        self.no_stream = False  # refuse `stream` as some gateways do
+        self.chunk_delay = 0.0  # seconds between the pieces of a streamed answer
+        self.thinks_aloud = False  # a <think> block opens each answer (DeepSeek-R1, Qwen3)
         self.reasoning = False  # report reasoning tokens (OpenAI's o-series do)
         self.max_in_flight = 0
         self._in_flight = 0
@@ -365,6 +371,10 @@ class FakeOpenAI(ScriptedService):
                                "unsupported_parameter", "temperature")
         if rec.images and model in self.text_only:
             return self._no_images(model)
+        if body.get("stream") and self.no_stream:
+            return self._error(400, "Unsupported value: 'stream' does not support true with "
+                               "this model.", "invalid_request_error", "unsupported_value",
+                               "stream")
         refused = self._format_refused(rec)
         if refused is not None:
             return refused
@@ -408,7 +418,12 @@ class FakeOpenAI(ScriptedService):
             self._sleep(delay + (fault.seconds if fault and fault.kind == "hang" else 0))
             if self._stopping.is_set():
                 return self._error(503, "The fake server is shutting down.", "server_error")
-            return Answer(200, self._completion(rec, model, prompt, fault))
+            payload = self._completion(rec, model, prompt, fault)
+            if not body.get("stream"):
+                return Answer(200, payload)
+            usage = (body.get("stream_options") or {}).get("include_usage")
+            return Answer(200, None, stream=True, chunks=self._chunks(payload, bool(usage)),
+                          trailer=b"data: [DONE]\r\n\r\n", chunk_delay=self.chunk_delay)
         finally:
             with self._lock:
                 self._in_flight -= 1
@@ -447,6 +462,8 @@ class FakeOpenAI(ScriptedService):
         else:  # plain text asked for JSON in words: a fenced block, as models answer
             text = "Here is the answer:\n```json\n" + course_text(
                 rec.kind, document, instruction, asked, as_json=True, notes=seen) + "\n```"
+        if self.thinks_aloud and text:
+            text = "<think>\nFirst I plan what the learner needs.\n</think>\n\n" + text
         output = tokens(text)
         reasoning = output // 4 if self.reasoning else 0
         usage: dict[str, Any] = {"prompt_tokens": prompt, "completion_tokens": output + reasoning,
@@ -462,6 +479,27 @@ class FakeOpenAI(ScriptedService):
                 "choices": [{"index": 0, "message": message, "finish_reason": finish,
                              "logprobs": None}],
                 "usage": usage}
+
+    @staticmethod
+    def _chunks(payload: dict[str, Any], include_usage: bool) -> list[dict[str, Any]]:
+        """A completion as `chat.completion.chunk`s: the role, the text in three pieces, the
+        finish reason, then (when asked) the usage in a chunk without choices."""
+        choice = payload["choices"][0]
+        text = choice["message"]["content"] or ""
+        base = {"id": payload["id"], "object": "chat.completion.chunk",
+                "created": payload["created"], "model": payload["model"]}
+
+        def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+            return {**base, "choices": [{"index": 0, "delta": delta, "logprobs": None,
+                                         "finish_reason": finish}]}
+
+        third = max(1, len(text) // 3)
+        chunks = [chunk({"role": "assistant", "content": ""})]
+        chunks += [chunk({"content": text[i:i + third]}) for i in range(0, len(text), third)]
+        chunks.append(chunk({}, choice["finish_reason"]))
+        if include_usage:
+            chunks.append({**base, "choices": [], "usage": payload["usage"]})
+        return chunks
 
     def _cached(self, rec: Recorded, prompt: int) -> int:
         """Prompt tokens served from the prefix cache: the system message and the document,

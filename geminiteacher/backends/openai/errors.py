@@ -123,8 +123,8 @@ class ErrorWords:
             return self.status(exc)
         if isinstance(exc, openai.APITimeoutError):
             return ServiceError(f"{self.where} did not answer within {self._timeout:g} s "
-                                f"(model {self.model}); try again later or raise "
-                                "request_timeout")
+                                f"(or fell silent that long mid-answer; model {self.model}); "
+                                "try again later or raise request_timeout")
         if isinstance(exc, openai.APIConnectionError):
             return ServiceError(f"could not reach {self.where} ({self.scrub(str(exc))}): check "
                                 "that the server is running and the base URL is right")

@@ -9,8 +9,10 @@ LM Studio, llama.cpp's server and Gemini's OpenAI-compatible endpoint alike:
   for JSON mode (json_object), then for plain text, which the parsers read as well; the step
   down is remembered per model with a note, like parameters a model refuses (temperature,
   reasoning_effort, the system role), which are left out from then on;
-- an answer that is not a chat completion (an HTML page, a bare string) is a retryable
-  service error; an empty answer or a content-filter stop is retried like Gemini's;
+- answers are streamed (`answers.py`), so `request_timeout` bounds the silence between two
+  pieces, not a slow model's whole chapter; an answer that is not a chat completion (an
+  HTML page, a bare string) is a retryable service error; an empty answer or a
+  content-filter stop is retried like Gemini's;
 - pictures go before the document as `image_url` parts (data URLs of PNG, JPEG, WebP or GIF up
   to `IMAGE_BYTES`); a model that refuses them gets the text alone from then on, with a note.
 The limiter's key is the base URL and the model, never the key.
@@ -26,8 +28,8 @@ import time
 from typing import Any
 
 import openai
-from openai.types.chat import ChatCompletion
 
+from geminiteacher.backends.openai.answers import streamed, whole
 from geminiteacher.backends.openai.client import (
     DEFAULT_BASE_URL,
     configured_key,
@@ -46,15 +48,13 @@ from geminiteacher.backends.prompts import Prompt
 from geminiteacher.backends.refusals import refusal_note, refused_parameter
 from geminiteacher.backends.transport import Answer, Transport
 from geminiteacher.errors import (
-    BlockedAnswerError,
-    EmptyAnswerError,
     EngineError,
     ModelAccessError,
     ServiceError,
     SettingsError,
     describe,
 )
-from geminiteacher.models import DEFAULT_MODEL, CourseSettings, MediaPart, Usage
+from geminiteacher.models import DEFAULT_MODEL, CourseSettings, MediaPart
 
 FACTS_RETRY_SECONDS = 60.0  # how long "the server could not say" is believed
 LIST_TIMEOUT = 30.0
@@ -74,12 +74,15 @@ DROPPABLE = {  # parameter -> (what the server's error says about it, words for 
                "a system message (its text now opens the user message)"),
     "images": (r"image|vision|multi-?modal",
                "pictures (it reads text only; the course's pictures are left out)"),
+    "stream_options": (r"stream_?options|include_usage",
+                       "usage in streamed answers (their tokens are not counted)"),
+    "stream": (r"\bstream(?:ing)?\b", "streamed answers (each answer must now arrive whole "
+               "within request_timeout)"),
 }
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp", "image/gif")  # what image_url takes
 IMAGE_BYTES = 20 * 1024 * 1024  # OpenAI's limit per picture
 IMAGE_TOKENS = 800  # a picture's input tokens, roughly (OpenAI: 765 for 1024x1024 at high detail)
 EFFORT = {"off": "none", "low": "low", "medium": "medium", "high": "high"}
-_THINK = re.compile(r"^\s*<think>.*?</think>\s*", re.S)
 
 
 class OpenAITransport(Transport):
@@ -277,6 +280,12 @@ class OpenAITransport(Transport):
         if effort is not None and "reasoning_effort" not in dropped:
             body["reasoning_effort"] = effort
             sent.add("reasoning_effort")
+        if "stream" not in dropped:
+            body["stream"] = True
+            sent.add("stream")
+            if "stream_options" not in dropped:
+                body["stream_options"] = {"include_usage": True}
+                sent.add("stream_options")
         return body, frozenset(sent)
 
     def generate(self, prompt: Prompt, settings: CourseSettings) -> Answer:
@@ -287,17 +296,21 @@ class OpenAITransport(Transport):
             level = self._format()
             body, sent = self._body(prompt, settings, level, self._dropped(), notes)
             try:
-                completion = self._client.chat.completions.create(**body, timeout=self.timeout)
+                reply = self._client.chat.completions.create(**body, timeout=self.timeout)
+                done = streamed(reply, self.words) if "stream" in sent \
+                    else whole(reply, self.words)
             except openai.APIStatusError as exc:
                 note = self._refused(exc, sent, level)
                 if note is None:
                     raise self.words.status(exc) from exc
                 notes.append(note)
                 continue
+            except EngineError:
+                raise
             except Exception as exc:
                 raise self.words.of(exc) from exc
             structured = prompt.schema is not None and FORMATS[level] != "text"
-            return self._read(completion, structured, notes)
+            return done.answer(structured, notes)
 
     def _refused(self, exc: openai.APIStatusError, sent: frozenset[str],
                  level: int) -> str | None:
@@ -318,64 +331,6 @@ class OpenAITransport(Transport):
         with self._server.lock:
             self._server.dropped.setdefault(self.model, set()).add(name)
         return refusal_note(self.model, DROPPABLE[name][1], reason)
-
-    def _read(self, completion: Any, structured: bool, notes: list[str]) -> Answer:
-        """The Answer in a chat completion, or the typed error that says why there is none."""
-        if not isinstance(completion, ChatCompletion):
-            raise self.words.unreadable(f"{type(completion).__name__}: "
-                                        f"{self.words.scrub(str(completion))}")
-        extra = completion.model_extra or {}
-        if extra.get("error"):  # OpenRouter and proxies: an upstream failure inside a 200
-            raise ServiceError(f"{self.where} passed on an upstream error for model "
-                               f"{self.model}: {self.words.scrub(error_text(extra))}; try "
-                               "again later")
-        choices = getattr(completion, "choices", None)
-        if not isinstance(choices, list):
-            raise self.words.unreadable("a body without choices")
-        usage = _usage(getattr(completion, "usage", None))
-        try:
-            text = _text(choices, structured)
-        except EngineError as exc:  # an empty or blocked answer is billed all the same
-            exc.usage = usage
-            raise
-        return Answer(text, usage, str(getattr(completion, "model", "") or ""), tuple(notes))
-
-
-def _text(choices: list[Any], structured: bool) -> str:
-    """The first choice's text (a leading <think> block removed), or the error why none."""
-    if not choices:
-        raise EmptyAnswerError("no choices")
-    choice = choices[0]
-    finish = str(getattr(choice, "finish_reason", "") or "")
-    message = getattr(choice, "message", None)
-    refusal = getattr(message, "refusal", None)
-    if finish == "content_filter" or refusal:
-        raise BlockedAnswerError(f"refusal: {' '.join(str(refusal).split())[:120]}"
-                                 if refusal else finish)
-    content = getattr(message, "content", None)
-    if isinstance(content, list):  # a few servers answer in parts
-        content = "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
-    text = _THINK.sub("", content if isinstance(content, str) else "")
-    if not text.strip():
-        raise EmptyAnswerError(finish or "no text")
-    if structured and finish == "length":
-        raise EmptyAnswerError("length: the structured answer was cut off")
-    return text
-
-
-def _usage(usage: Any) -> Usage:
-    """Tokens from a chat completion's usage; reasoning tokens are counted apart from output
-    (OpenAI includes them in completion_tokens)."""
-    if usage is None:
-        return Usage()
-    prompt = getattr(usage, "prompt_tokens", 0) or 0
-    completion = getattr(usage, "completion_tokens", 0) or 0
-    prompt_details = getattr(usage, "prompt_tokens_details", None)
-    completion_details = getattr(usage, "completion_tokens_details", None)
-    cached = getattr(prompt_details, "cached_tokens", 0) or 0
-    reasoning = getattr(completion_details, "reasoning_tokens", 0) or 0
-    return Usage(input_tokens=prompt, cached_tokens=cached,
-                 output_tokens=max(0, completion - reasoning), thinking_tokens=reasoning)
 
 
 class OpenAIEngine(PromptedEngine):
