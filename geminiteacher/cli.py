@@ -309,7 +309,9 @@ def run(options: dict[str, Any], stderr: TextIO) -> int:
         prewarm(options["api_key"], settings.model_name)  # facts read while the input loads
     engine = resolve_engine(settings, options["api_key"])
     source, problems = load_sources([str(p) for p in options["input"]])
-    source, refused = readable(source, engine.media_kinds, settings.read)
+    source, refused, notes = readable(source, engine.media_kinds, settings.read)
+    for note in notes:
+        stderr.write(f"geminiteacher: note: {note}\n")
     for problem in [*problems, *refused]:
         stderr.write(f"geminiteacher: skipped {problem}\n")
     if not source.parts and not source.media:

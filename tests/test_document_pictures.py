@@ -74,9 +74,9 @@ def test_tiny_pictures_are_skipped_and_gif_becomes_png():
 def test_pictures_go_only_to_a_model_that_reads_documents_natively():
     source, errors = load_sources([("tides.docx", word_file())])
     assert not errors and [m.within for m in source.media] == ["tides.docx", "tides.docx"]
-    native, _ = readable(source, {"pdf", "image"}, "auto")
-    as_text, refused = readable(source, {"pdf", "image"}, "text")
-    offline, _ = readable(source, set(), "auto")
+    native, _, _ = readable(source, {"pdf", "image"}, "auto")
+    as_text, refused, _ = readable(source, {"pdf", "image"}, "text")
+    offline, _, _ = readable(source, set(), "auto")
     assert len(native.media) == 2 and as_text.media == [] == offline.media
     assert not refused and offline.parts == source.parts
 

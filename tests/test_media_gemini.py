@@ -429,3 +429,22 @@ def test_a_model_without_explicit_caching_goes_on_with_a_note(gemini_env, tmp_pa
     assert all("Media seen: lecture.wav" in c.explanation for c in course.chapters)
     assert not [r for r in gemini_env.requests if r.kind == "cache"]
     assert gemini_env.files.uploaded == ["lecture.wav"] and gemini_env.files.live() == []
+
+
+def test_a_missing_original_is_one_clear_line(gemini_env, tmp_path):
+    course_of([("scan.pdf", scanned_pdf(1))], tmp_path)
+    folder = tmp_path / "Course"
+    (folder / "media" / "01_scan.pdf").unlink()
+    data = manifest(folder)
+    data["chapters"][0]["status"] = "failed"
+    (folder / "course.json").write_text(json.dumps(data))
+    (folder / data["chapters"][0]["file"]).unlink()
+    with pytest.raises(GeminiTeacherError, match=r"scan\.pdf could not be uploaded") as caught:
+        finish_course(folder)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_course_with_nothing_left_to_write_uploads_nothing(gemini_env, tmp_path):
+    course_of([("scan.pdf", scanned_pdf(1))], tmp_path)
+    finish_course(tmp_path / "Course")
+    assert gemini_env.files.uploaded == ["scan.pdf"]  # the first run's upload only

@@ -88,7 +88,7 @@ def test_a_pdf_with_text_is_both_text_and_media():
 def test_offline_reads_text_and_refuses_what_has_none_in_one_line_each():
     source, _ = load_sources([("book.pdf", book(4)), ("scan.pdf", scanned_pdf(2)),
                               ("talk.wav", tones_wav()), ("notes.md", NOTES)])
-    kept, refused = readable(source, frozenset(), "auto")
+    kept, refused, _ = readable(source, frozenset(), "auto")
     assert [p.name for p in kept.parts] == ["book.pdf", "notes.md"] and kept.media == []
     lines = [str(e) for e in refused]
     assert [e.filename for e in refused] == ["scan.pdf", "talk.wav"]
@@ -98,7 +98,7 @@ def test_offline_reads_text_and_refuses_what_has_none_in_one_line_each():
 
 def test_gemini_reads_pdfs_natively_by_default_without_their_text_twice():
     source, _ = load_sources([("book.pdf", book(4)), ("notes.md", NOTES)])
-    kept, refused = readable(source, GEMINI, "auto")
+    kept, refused, _ = readable(source, GEMINI, "auto")
     assert refused == [] and [p.name for p in kept.parts] == ["notes.md"]
     assert [m.name for m in kept.media] == ["book.pdf"]
 
@@ -106,16 +106,18 @@ def test_gemini_reads_pdfs_natively_by_default_without_their_text_twice():
 def test_read_text_keeps_the_text_layer_and_refuses_a_scan_naming_the_setting():
     source, _ = load_sources([("book.pdf", book(4)), ("scan.pdf", scanned_pdf(1)),
                               ("board.png", picture())])
-    kept, refused = readable(source, GEMINI, "text")
+    kept, refused, _ = readable(source, GEMINI, "text")
     assert [p.name for p in kept.parts] == ["book.pdf"]
     assert [m.name for m in kept.media] == ["board.png"]  # a photo has no text form
     assert [e.filename for e in refused] == ["scan.pdf"] and "--read auto" in str(refused[0])
 
 
-def test_a_pdf_over_the_page_limit_is_read_as_text():
+def test_a_pdf_over_the_page_limit_is_read_as_text_with_a_note():
     source, _ = load_sources([("book.pdf", book(4))])
-    kept, refused = readable(source, GEMINI, "native", page_limit=3)
+    kept, refused, notes = readable(source, GEMINI, "native", page_limit=3)
     assert refused == [] and kept.media == [] and [p.name for p in kept.parts] == ["book.pdf"]
+    assert notes == ["book.pdf has 4 pages, more than the 3 Gemini reads natively: it is "
+                     "read as text"]
 
 
 def test_the_source_hash_follows_the_media_bytes():

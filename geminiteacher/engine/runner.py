@@ -319,7 +319,8 @@ def run_course(
     """
     settings = settings or CourseSettings()
     engine = as_engine(engine, settings, api_key)
-    source, refused = readable(as_source(source), engine.media_kinds, settings.read)
+    source, refused, read_notes = readable(as_source(source), engine.media_kinds,
+                                           settings.read)
     if not source.parts and not source.media:
         raise SettingsError("nothing of the material can be read by this engine: "
                             + "; ".join(str(error) for error in refused))
@@ -332,6 +333,7 @@ def run_course(
         run = held.enter_context(CourseRun(engine, settings, source.markdown, store, on_event,
                                            cancel or threading.Event(), source=source))
         run.warn(f"skipped {error}" for error in refused)
+        run.warn(read_notes)
         run.warn(engine.notes(settings))
         known = outline or store.outline
         titles = adopt_outline(store, known) if known else []

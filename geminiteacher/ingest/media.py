@@ -177,9 +177,11 @@ def _mvhd_seconds(handle: BinaryIO, size: int) -> float | None:
 
 
 def readable(source: Source, kinds: Collection[str], read: str = "auto",
-             page_limit: int = GEMINI_PDF_PAGES) -> tuple[Source, list[ConversionError]]:
+             page_limit: int = GEMINI_PDF_PAGES
+             ) -> tuple[Source, list[ConversionError], list[str]]:
     """What a model that reads the media `kinds` natively gets of `source` under the `read`
-    setting, and a one-line refusal for each file it cannot read at all.
+    setting, a one-line refusal for each file it cannot read at all, and a note for each
+    PDF read as text because it is longer than the model reads natively.
 
     A PDF goes natively (its text part left out) when the model reads PDFs, `read` is not
     `text` and it has at most `page_limit` pages; otherwise its text layer is used, and a PDF
@@ -189,6 +191,7 @@ def readable(source: Source, kinds: Collection[str], read: str = "auto",
     documents_native = read != "text" and "pdf" in kinds
     media: list[MediaPart] = []
     refused: list[ConversionError] = []
+    notes: list[str] = []
     text_of = {part.name for part in source.parts}
     dropped_text: set[str] = set()
     for item in source.media:
@@ -197,6 +200,9 @@ def readable(source: Source, kinds: Collection[str], read: str = "auto",
             if documents_native and fits:
                 media.append(item)
                 dropped_text.add(item.name)
+            elif item.name in text_of and documents_native:
+                notes.append(f"{item.name} has {item.pages:,} pages, more than the "
+                             f"{page_limit:,} Gemini reads natively: it is read as text")
             elif item.name not in text_of:
                 refused.append(ConversionError(item.name, _why_not(item, kinds, read, fits,
                                                                     page_limit)))
@@ -209,7 +215,7 @@ def readable(source: Source, kinds: Collection[str], read: str = "auto",
             refused.append(ConversionError(item.name, _why_not(item, kinds, read, True,
                                                                 page_limit)))
     parts = [part for part in source.parts if part.name not in dropped_text]
-    return Source(parts, media), refused
+    return Source(parts, media), refused, notes
 
 
 def _why_not(item: MediaPart, kinds: Collection[str], read: str, fits: bool,

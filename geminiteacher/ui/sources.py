@@ -117,7 +117,9 @@ def fitted(source: Source, choices: Choices) -> Source | None:
     """What the chosen engine reads of `source` (see `ingest.media.readable`); each file it
     cannot read is one line on the page. None when nothing is left."""
     engine = resolve_engine(choices.settings, choices.api_key)
-    kept, refused = readable(source, engine.media_kinds, choices.settings.read)
+    kept, refused, notes = readable(source, engine.media_kinds, choices.settings.read)
+    for note in notes:
+        st.caption(safe_label(note))
     for problem in refused:
         st.error(safe_label(describe(problem)))
     return kept if kept.parts or kept.media else None

@@ -131,8 +131,8 @@ class CourseFiles:
             return None
 
     def _upload(self, item: MediaPart) -> None:
-        source: Any = item.path if item.path is not None else io.BytesIO(item.read())
         try:
+            source: Any = item.path if item.path is not None else io.BytesIO(item.read())
             uploaded = self._client.files.upload(file=source, config=types.UploadFileConfig(
                 mime_type=item.mime_type, display_name=item.name[:500],
                 http_options=self._http))

@@ -278,11 +278,12 @@ class GeminiTransport(Transport):
         saved_files: Mapping[str, Any] | None = None,
         save_files: Callable[[dict[str, Any]], None] | None = None,
     ) -> Iterator[list[str]]:
-        """The course's media in the Files API (uploaded once, deleted at the end) and an
-        explicit cache of the course's prefix while it runs, when it is worth one."""
+        """The course's media in the Files API (uploaded once, deleted at the end; not at all
+        when the course has no call left to make) and an explicit cache of the course's
+        prefix while it runs, when it is worth one."""
         with contextlib.ExitStack() as held:
             files = CourseFiles(self._client, self._http_options(), media, saved_files,
-                                save_files, self._count_part) if media else None
+                                save_files, self._count_part) if media and calls else None
             if files is not None:
                 held.callback(self._forget_files, files)
                 with self._caches_lock:

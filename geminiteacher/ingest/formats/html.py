@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import BeautifulSoup, NavigableString, Tag, XMLParsedAsHTMLWarning
 from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
 from geminiteacher.ingest.budget import MAX_DEPTH, Budget, span
 from geminiteacher.ingest.formats import markdown as md
 from geminiteacher.ingest.formats.pictures import Pictures
+
+# XHTML (EPUB chapters) is read with the lenient HTML parser on purpose: broken books still open.
+warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
 
 DROP = frozenset({
     "script", "style", "nav", "noscript", "template", "head", "svg", "math", "iframe", "object",
