@@ -25,7 +25,7 @@ from tests.fakes.gemini_server import FakeGemini
 KEY = "test-key-a1b2c3-very-secret"
 SETTINGS = CourseSettings(max_chapters=3, fixed_chapter_count=True, temperature=0.3)
 PARAGRAPH = "Loops repeat work; a `for x in {items}:` loop visits each item in turn. "
-SOURCE = "# Basics\n\n" + PARAGRAPH * 80 + "\n\n# Loops {chapter_title}\n\n" + PARAGRAPH * 10
+SOURCE = "# Basics\n\n" + PARAGRAPH * 240 + "\n\n# Loops {chapter_title}\n\n" + PARAGRAPH * 10
 
 
 @pytest.fixture
@@ -96,7 +96,7 @@ def test_cached_tokens_are_recorded_from_the_second_call(engine):
     first = engine.plan_outline(SOURCE, SETTINGS)
     second = engine.write_chapter(SOURCE, "Basics", SETTINGS)
     assert first.usage.cached_tokens == 0
-    assert second.usage.cached_tokens >= 1024
+    assert second.usage.cached_tokens >= 4096  # Gemini 3's caching minimum
     assert second.usage.cached_tokens < second.usage.input_tokens
 
 

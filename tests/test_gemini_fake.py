@@ -133,7 +133,7 @@ def test_stop_returns_promptly_while_a_request_hangs():
 
 def test_cached_tokens_appear_only_for_a_long_repeated_prefix(fake_gemini):
     client = client_for(fake_gemini)
-    long_doc = "<document>\n" + "word " * 1000 + "\n</document>"
+    long_doc = "<document>\n" + "word " * 4000 + "\n</document>"  # over Flash's 4,096
     usage = []
     for instruction in ("first", "second"):
         response = client.models.generate_content(
@@ -143,7 +143,7 @@ def test_cached_tokens_appear_only_for_a_long_repeated_prefix(fake_gemini):
         usage.append(response.usage_metadata.cached_content_token_count)
     ask(client, "short one")
     short = ask(client, "short two").usage_metadata.cached_content_token_count
-    assert usage[0] is None and usage[1] >= 1024 and short is None
+    assert usage[0] is None and usage[1] >= 4096 and short is None
 
 
 def test_unknown_model_and_bad_key_are_refused(fake_gemini):

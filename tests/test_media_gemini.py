@@ -95,6 +95,30 @@ def test_the_explicit_cache_holds_the_media_so_calls_send_none(gemini_env, tmp_p
     assert gemini_env.caches.live() == [] and gemini_env.files.live() == []
 
 
+def _cache_resolutions(fake) -> list:
+    [create] = [r for r in fake.requests if r.kind == "cache" and r.method == "POST"]
+    return [field(p, "mediaResolution") for c in create.body["contents"] for p in c["parts"]
+            if field(p, "fileData")]
+
+
+def test_a_cache_holds_gemini_3_media_at_the_chosen_resolution_per_part(gemini_env, tmp_path):
+    source, _ = load_sources([("lecture.wav", long_wav_header(600))])
+    run_course(source, fast_settings(cache="on", media_resolution="low"), title="Course",
+               output_dir=tmp_path)
+    assert _cache_resolutions(gemini_env) == [{"level": "MEDIA_RESOLUTION_LOW"}]
+    assert gemini_env.caches.created == 1
+
+
+def test_a_cache_for_gemini_2_5_carries_no_per_part_resolution_and_is_made(gemini_env,
+                                                                           tmp_path):
+    source, _ = load_sources([("lecture.wav", long_wav_header(600))])
+    run_course(source, fast_settings(cache="on", media_resolution="low",
+                                     model_name="gemini-2.5-flash-lite"),
+               title="Course", output_dir=tmp_path)
+    assert _cache_resolutions(gemini_env) == [None]
+    assert gemini_env.caches.created == 1 and gemini_env.caches.live() == []
+
+
 def test_batch_requests_reference_the_uploaded_file(gemini_env, tmp_path):
     source, _ = load_sources([("scan.pdf", scanned_pdf(2))])
     run_course(source, fast_settings(cache="off", batch=True), title="Course",
@@ -321,6 +345,19 @@ def test_the_fake_refuses_unsupported_types_too_many_pages_and_deleted_files(cli
         ask(client, long)
     with pytest.raises(errors.ClientError):
         client.files.get(name=long.name)
+
+
+def test_the_fake_takes_a_per_part_media_resolution_on_gemini_3_only(client, gemini_env):
+    from google.genai import errors, types
+    gemini_env.files.processing_polls = 0
+    file = upload(client, scanned_pdf(1), "application/pdf", "scan.pdf")
+    part = types.Part(file_data=types.FileData(file_uri=file.uri, mime_type=file.mime_type),
+                      media_resolution=types.PartMediaResolution(level="MEDIA_RESOLUTION_LOW"))
+    assert client.models.generate_content(model="gemini-3.8-flash",
+                                          contents=[part, "Summarise."]).text
+    with pytest.raises(errors.ClientError, match="Per-part media_resolution"):
+        client.models.generate_content(model="gemini-2.5-flash-lite",
+                                       contents=[part, "Summarise."])
 
 
 def test_the_fake_expires_files_after_48_hours(client, gemini_env):

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from tests.fakes.catalog import lookup
+from tests.fakes.catalog import lookup, parts_problem
 from tests.fakes.files import FileService
 from tests.fakes.wire import texts as _texts
 from tests.fakes.wire import tokens as _tokens
@@ -108,6 +108,9 @@ class CacheService:
         system = "".join(_texts(body.get("systemInstruction")))
         contents = body.get("contents") or []
         parts = [p for c in contents for p in c.get("parts") or []]
+        problem = parts_problem(spec, body)
+        if problem is not None:
+            return 400, problem
         refused = self.files.check_parts(parts) if self.files else None
         if refused is not None:
             return refused

@@ -12,8 +12,12 @@
 - `v1` does not know `responseJsonSchema` (structured output is a `v1beta` field there), and
   explicit caches and batches are served on `v1beta` only.
 - `maxOutputTokens` above a model's output limit is a 400.
-- An explicit cache holds at least `cache_min` tokens (1,024 on Flash, 4,096 on Pro), and a
-  request that uses one may not also carry a system instruction.
+- A cache (explicit, and the prefix implicit caching matches) holds at least `cache_min`
+  tokens: 4,096 on every Gemini 3.x model, 2,048 on 2.5 (ai.google.dev/gemini-api/docs/caching,
+  checked 2026-12-06); a request that uses an explicit cache may not also carry a system
+  instruction.
+- Per-part `mediaResolution` is Gemini 3 and newer only; 2.5 takes the request-wide
+  `generationConfig.mediaResolution` alone (ai.google.dev/gemini-api/docs/media-resolution).
 The SDK sends thinking fields in snake_case inside `thinkingConfig`; proto JSON accepts both
 spellings, and so does this fake.
 """
@@ -41,7 +45,8 @@ class ModelSpec:
     budget: tuple[int, int] | None = None  # accepted thinking budget range; None: refused
     system_instruction: bool = True
     methods: tuple[str, ...] = GENERATE + CACHE_AND_BATCH
-    cache_min: int = 1_024  # fewest tokens an explicit cache may hold
+    cache_min: int = 4_096  # fewest tokens a cache may hold
+    part_resolution: bool = True  # per-part mediaResolution accepted (Gemini 3+)
 
     def info(self, name: str | None = None) -> dict[str, Any]:
         """The Model resource as models.get / models.list return it."""
@@ -70,11 +75,12 @@ MODELS: dict[str, ModelSpec] = {
         ModelSpec("gemini-3.7-flash", "3.7", "Gemini 3.7 Flash", levels=FLASH_LEVELS),
         ModelSpec("gemini-3.5-flash-lite", "3.5", "Gemini 3.5 Flash-Lite", levels=FLASH_LEVELS),
         ModelSpec("gemini-3.1-pro-preview", "3.1", "Gemini 3.1 Pro Preview",
-                  levels=("LOW", "MEDIUM", "HIGH"), budget=(128, 32_768), cache_min=4_096),
-        ModelSpec("gemini-2.5-flash-lite", "2.5", "Gemini 2.5 Flash-Lite", budget=(0, 24_576)),
+                  levels=("LOW", "MEDIUM", "HIGH"), budget=(128, 32_768)),
+        ModelSpec("gemini-2.5-flash-lite", "2.5", "Gemini 2.5 Flash-Lite", budget=(0, 24_576),
+                  cache_min=2_048, part_resolution=False),
         ModelSpec("gemma-3-27b-it", "3", "Gemma 3 27B", input_limit=131_072,
                   output_limit=8_192, thinking=False, system_instruction=False,
-                  methods=GENERATE),
+                  methods=GENERATE, part_resolution=False),
         ModelSpec("gemini-embedding-001", "1", "Gemini Embedding", input_limit=2_048,
                   output_limit=1, thinking=False, methods=("embedContent",)),
     )
@@ -117,8 +123,23 @@ def request_problem(version: str, spec: ModelSpec, body: dict[str, Any]) -> str 
     if limit is not None and not 1 <= int(limit) <= spec.output_limit:
         return (f"The maxOutputTokens value {limit} is out of range: models/{spec.name} "
                 f"supports from 1 to {spec.output_limit}.")
+    problem = parts_problem(spec, body)
+    if problem is not None:
+        return problem
     thinking = config.get("thinkingConfig")
     return None if thinking is None else _thinking_problem(spec, thinking)
+
+
+def parts_problem(spec: ModelSpec, body: dict[str, Any]) -> str | None:
+    """Why the service would refuse the parts of these contents (a generate request or a
+    cache): a per-part media resolution on a model before Gemini 3."""
+    per_part = any(isinstance(part, dict) and _either(part, "media_resolution", "mediaResolution")
+                   for content in body.get("contents") or [] if isinstance(content, dict)
+                   for part in content.get("parts") or [])
+    if per_part and not spec.part_resolution:
+        return (f"Per-part media_resolution is not supported for models/{spec.name}; set "
+                "generation_config.media_resolution instead.")
+    return None
 
 
 def _thinking_problem(spec: ModelSpec, thinking: dict[str, Any]) -> str | None:

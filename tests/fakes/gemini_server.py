@@ -8,7 +8,7 @@ estimates.
 
 Implicit prefix caching is simulated the way Gemini documents it: the prefix of a request is its
 system instruction plus the first part of its first content; when an earlier *completed* request
-to the same model shared a prefix of at least `CACHE_MIN_TOKENS` tokens, those tokens are reported
+to the same model shared a prefix of at least the model's `cache_min` tokens, those are reported
 as `cachedContentTokenCount`. Requests still in flight do not seed the cache, as on the service.
 
 Models, aliases, retired models and the request rules of today's API (thinking levels and
@@ -43,7 +43,6 @@ from tests.fakes.http import ScriptedService
 from tests.fakes.wire import texts as _texts
 from tests.fakes.wire import tokens
 
-CACHE_MIN_TOKENS = 1024
 BAD_KEY = "bad-key"
 STATUS_NAMES = {
     400: "INVALID_ARGUMENT",
@@ -588,7 +587,8 @@ class FakeGemini(ScriptedService):
             seen = list(self._prefixes.get(rec.model, ()))
         best = max((_common_prefix_len(prefix, old) for old in seen), default=0)
         cached = tokens(prefix[:best])
-        return cached if cached >= CACHE_MIN_TOKENS else 0
+        served = lookup(rec.model)
+        return cached if served is not None and cached >= served[0].cache_min else 0
 
     def _remember_prefix(self, rec: Recorded) -> None:
         prefix = self._prefix(rec)

@@ -76,6 +76,12 @@ class ModelFacts:
         return release is None or release[0] >= 3
 
     @property
+    def sets_resolution_per_part(self) -> bool:
+        """Gemini 3 and newer take a media resolution on each part (what a cache holds);
+        2.5 only the request-wide `media_resolution`."""
+        return not self.is_gemma and self.sets_thinking_by_level
+
+    @property
     def takes_system_instruction(self) -> bool:
         return not self.is_gemma
 

@@ -298,7 +298,9 @@ class GeminiTransport(Transport):
                 yield notes
                 return
             ttl = expected_hours(calls, settings.max_workers) * 3600
-            resolution = settings.media_resolution  # a cache holds each part at its resolution
+            # a cache holds each part at its own resolution, which only Gemini 3+ accepts
+            resolution = settings.media_resolution \
+                if self.facts().sets_resolution_per_part else "auto"
             media_parts = [files.part(item, resolution) for item in media] if files else []
             cache = CourseCache(self._client, self.model, *prefix, self._http_options(), ttl,
                                 dict(saved), save, media_parts)
