@@ -77,6 +77,13 @@ def test_a_video_is_read_natively_and_waited_on_while_it_is_processing(gemini_en
     assert len(gets) >= 2
 
 
+def test_an_upload_answered_without_a_state_is_waited_on_until_active(gemini_env, tmp_path):
+    gemini_env.files.upload_without_state = True  # and it is still PROCESSING
+    course = course_of([("scan.pdf", scanned_pdf(2))], tmp_path)
+    assert "Media seen: scan.pdf (DOCUMENT" in course.chapters[0].explanation
+    assert [r for r in gemini_env.requests if r.kind == "files" and r.method == "GET"]
+
+
 def test_text_and_media_go_together_and_a_pdf_is_not_sent_twice(gemini_env, tmp_path):
     course_of([("book.pdf", book(4)), ("notes.md", b"# Notes\n\nSome notes. " * 30)], tmp_path)
     call = chapter_calls(gemini_env)[0]
@@ -319,8 +326,9 @@ def test_the_fake_refuses_a_file_still_processing_then_serves_it_once_active(cli
     gemini_env.files.processing_polls = 1
     file = upload(client, scanned_pdf(1), "application/pdf", "scan.pdf")
     assert str(file.state.value) == "PROCESSING"
-    with pytest.raises(errors.ClientError, match="not in an ACTIVE state"):
+    with pytest.raises(errors.ClientError, match="not in an ACTIVE state") as refused:
         ask(client, file)
+    assert (refused.value.code, refused.value.status) == (400, "FAILED_PRECONDITION")
     assert str(client.files.get(name=file.name).state.value) == "PROCESSING"
     assert str(client.files.get(name=file.name).state.value) == "ACTIVE"
     usage = ask(client, file).usage_metadata

@@ -113,7 +113,7 @@ class CacheService:
             return 400, problem
         refused = self.files.check_parts(parts) if self.files else None
         if refused is not None:
-            return refused
+            return refused[0], refused[1]
         media = sum(n for *_, n in self.files.describe(parts)) if self.files else 0
         tokens = _tokens(system + "".join(t for c in contents for t in _texts(c))) + media
         if tokens < spec.cache_min:

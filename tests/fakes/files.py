@@ -10,8 +10,11 @@
   (list) and `DELETE files/{id}` work as on the service; an expired or deleted file is 403 to
   a generate request and 404 to get/delete.
 - Uploads over `max_bytes` are refused (413, as the 2 GB limit is); generate refuses a file
-  part naming an unknown, deleted, expired or still-PROCESSING file, a MIME type Gemini does
-  not read, and a PDF of more than `max_pdf_pages` pages.
+  part naming an unknown, deleted or expired file (403 PERMISSION_DENIED), a still-PROCESSING
+  one (400 FAILED_PRECONDITION, as the service answers), a MIME type Gemini does not read, and
+  a PDF of more than `max_pdf_pages` pages.
+- With `upload_without_state`, the upload's answer carries no `state` (as the service's
+  sometimes does while it is still processing): only a later get says ACTIVE.
 - Media tokens are counted per modality the way Gemini documents its rates (258 per picture
   and per PDF page, 32 a second of audio, 263 a second of video); durations are read from a
   WAV header or an MP4 `mvhd` box, pages from the PDF's page objects.
@@ -36,6 +39,7 @@ SUPPORTED = {
     "video/mp4", "video/mpeg", "video/mov", "video/avi", "video/x-flv", "video/mpg",
     "video/webm", "video/wmv", "video/3gpp",
 }
+INVALID = "INVALID_ARGUMENT"
 RATES = {"IMAGE": 258, "DOCUMENT": 258, "AUDIO": 32, "VIDEO": 263}
 RESOLUTION_SCALE = {"MEDIA_RESOLUTION_LOW": 0.25, "MEDIA_RESOLUTION_MEDIUM": 1.0,
                     "MEDIA_RESOLUTION_HIGH": 1.0}
@@ -126,7 +130,7 @@ class File:
 
 class FileService:
     """Uploaded files by name. Thread-safe. Knobs: `processing`, `processing_polls`,
-    `max_bytes`, `max_pdf_pages`, `fail_processing`, `advance`; counters: `uploaded`,
+    `max_bytes`, `max_pdf_pages`, `fail_processing`, `upload_without_state`, `advance`; counters: `uploaded`,
     `deleted`."""
 
     def __init__(self) -> None:
@@ -140,6 +144,7 @@ class FileService:
         self.max_bytes = 2 * 1024**3
         self.max_pdf_pages = 1000
         self.fail_processing: set[str] = set()  # display names whose processing fails
+        self.upload_without_state = False  # the upload's answer names no state
         self.uploaded: list[str] = []  # display names, in upload order
         self.deleted: list[str] = []
 
@@ -213,6 +218,8 @@ class FileService:
             self._files[file.name] = file
             self.uploaded.append(file.display_name)
             resource = file.resource(now)
+            if self.upload_without_state:
+                del resource["state"]
         return 200, {"file": resource}, {"X-Goog-Upload-Status": "final"}
 
     # -- get, list, delete -----------------------------------------------------------------
@@ -241,14 +248,14 @@ class FileService:
 
     # -- use in requests -------------------------------------------------------------------
 
-    def check_parts(self, parts: list[dict]) -> tuple[int, str] | None:
-        """Why Gemini would refuse these parts (status, message), or None."""
+    def check_parts(self, parts: list[dict]) -> tuple[int, str, str] | None:
+        """Why Gemini would refuse these parts (HTTP code, message, status name), or None."""
         for part in parts:
             data = field(part, "fileData")
             if not data:
                 inline = field(part, "inlineData")
                 if inline and field(inline, "mimeType") not in SUPPORTED:
-                    return 400, f"Unsupported MIME type: {field(inline, 'mimeType')}"
+                    return 400, f"Unsupported MIME type: {field(inline, 'mimeType')}", INVALID
                 continue
             uri = field(data, "fileUri") or ""
             if "youtube.com/" in uri or "youtu.be/" in uri:
@@ -260,14 +267,14 @@ class FileService:
             if file is None:
                 name = uri.rsplit("/v1beta/", 1)[-1]
                 return 403, (f"You do not have permission to access the File {name} or it may "
-                             "not exist.")
+                             "not exist."), "PERMISSION_DENIED"
             if state != "ACTIVE":
                 return 400, (f"The File {file.name} is not in an ACTIVE state and usage is not "
-                             "allowed.")
+                             "allowed."), "FAILED_PRECONDITION"
             if file.mime_type not in SUPPORTED:
-                return 400, f"Unsupported MIME type: {file.mime_type}"
+                return 400, f"Unsupported MIME type: {file.mime_type}", INVALID
             if file.mime_type == "application/pdf" and pdf_pages(file.data) > self.max_pdf_pages:
-                return 400, (f"The document has more than {self.max_pdf_pages} pages.")
+                return 400, f"The document has more than {self.max_pdf_pages} pages.", INVALID
         return None
 
     def describe(self, parts: list[dict], default: str | None = None

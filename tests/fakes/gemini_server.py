@@ -125,8 +125,10 @@ class _Fault:
     seconds: float = 0.0
 
 
-def _error(status: int, message: str, details: list[dict] | None = None) -> _Answer:
-    error = {"code": status, "message": message, "status": STATUS_NAMES.get(status, "UNKNOWN")}
+def _error(status: int, message: str, details: list[dict] | None = None,
+           name: str | None = None) -> _Answer:
+    error = {"code": status, "message": message,
+             "status": name or STATUS_NAMES.get(status, "UNKNOWN")}
     if details:
         error["details"] = details
     return _Answer(status, {"error": error})
@@ -367,7 +369,7 @@ class FakeGemini(ScriptedService):
             parts = self._media_parts(rec.body or {})
             refused = self.files.check_parts(parts)
             if refused is not None:
-                return _error(*refused)
+                return _error(refused[0], refused[1], name=refused[2])
             media = sum(n for *_, n in self.files.describe(parts))
             text = json.dumps({k: v for k, v in (rec.body or {}).items()}) if not parts else \
                 "".join(t for c in (rec.body or {}).get("contents") or [] for t in _texts(c))
@@ -388,7 +390,7 @@ class FakeGemini(ScriptedService):
                 return _error(404 if "not found" in refusal else 400, refusal)
             refused = self.files.check_parts(self._media_parts(rec.body))
             if refused is not None:
-                return _error(*refused)
+                return _error(refused[0], refused[1], name=refused[2])
             return self._generate(rec, spec, concrete, cache,
                                   stream=action == "streamGenerateContent")
         return _error(400, "Invalid JSON payload received.")
@@ -451,7 +453,7 @@ class FakeGemini(ScriptedService):
             cache, refusal = self.caches.for_request(concrete, body)
             refused = self.files.check_parts(self._media_parts(body))
             answer = _error(404 if "not found" in refusal else 400, refusal) if refusal \
-                else _error(*refused) if refused \
+                else _error(refused[0], refused[1], name=refused[2]) if refused \
                 else self._generate(rec, spec, concrete, cache, stream=False, wait=False)
         with self._lock:
             self.batch_items.append(rec)

@@ -161,10 +161,11 @@ class CourseFiles:
         self._store()
 
     def _wait(self, file: types.File, name: str) -> types.File:
-        """Poll `file` until it is ACTIVE; errors for FAILED and for a wait that runs out."""
+        """Poll `file` until it is ACTIVE; errors for FAILED and for a wait that runs out. A
+        file whose state is not given (an upload's answer may leave it out) is asked again."""
         deadline = time.monotonic() + self._timeout
         for attempt in range(10_000):
-            state = str(getattr(file.state, "value", file.state) or "ACTIVE")
+            state = str(getattr(file.state, "value", file.state) or "STATE_UNSPECIFIED")
             if state == "ACTIVE":
                 return file
             if state == "FAILED":
