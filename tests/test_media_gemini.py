@@ -227,6 +227,13 @@ def test_media_resolution_is_sent_and_lowers_the_media_tokens(gemini_env, tmp_pa
     assert "Media seen: scan.pdf (DOCUMENT, 258 tokens)" in low.chapters[0].explanation
 
 
+def test_an_upload_is_counted_at_the_courses_media_resolution(gemini_env, tmp_path):
+    course_of([("scan.pdf", scanned_pdf(4))], tmp_path, media_resolution="low")
+    [count] = [r for r in gemini_env.requests if r.kind == "count"]
+    [part] = count.body["contents"][0]["parts"]
+    assert field(part, "mediaResolution") == {"level": "MEDIA_RESOLUTION_LOW"}
+
+
 def test_usage_reports_tokens_per_modality(gemini_env, tmp_path):
     course_of([("lecture.wav", long_wav_header(60))], tmp_path)
     [outline] = [r for r in gemini_env.requests if r.kind == "outline"]
@@ -366,6 +373,17 @@ def test_the_fake_takes_a_per_part_media_resolution_on_gemini_3_only(client, gem
     with pytest.raises(errors.ClientError, match="Per-part media_resolution"):
         client.models.generate_content(model="gemini-2.5-flash-lite",
                                        contents=[part, "Summarise."])
+
+
+def test_the_fakes_count_tokens_counts_a_pdf_at_258_a_page_beside_the_text(client,
+                                                                            gemini_env):
+    from google.genai import types
+    gemini_env.files.processing_polls = 0
+    file = upload(client, scanned_pdf(2), "application/pdf", "scan.pdf")
+    part = types.Part.from_uri(file_uri=file.uri, mime_type=file.mime_type)
+    counted = client.models.count_tokens(model="gemini-3.8-flash",
+                                         contents=[part, "Summarise."])
+    assert 516 < counted.total_tokens < 516 + 10
 
 
 def test_the_fake_expires_files_after_48_hours(client, gemini_env):

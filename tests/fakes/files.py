@@ -130,8 +130,8 @@ class File:
 
 class FileService:
     """Uploaded files by name. Thread-safe. Knobs: `processing`, `processing_polls`,
-    `max_bytes`, `max_pdf_pages`, `fail_processing`, `upload_without_state`, `advance`; counters: `uploaded`,
-    `deleted`."""
+    `max_bytes`, `max_pdf_pages`, `fail_processing`, `upload_without_state`, `advance`;
+    counters: `uploaded`, `deleted`."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

@@ -370,10 +370,13 @@ class FakeGemini(ScriptedService):
             refused = self.files.check_parts(parts)
             if refused is not None:
                 return _error(refused[0], refused[1], name=refused[2])
-            media = sum(n for *_, n in self.files.describe(parts))
             text = json.dumps({k: v for k, v in (rec.body or {}).items()}) if not parts else \
                 "".join(t for c in (rec.body or {}).get("contents") or [] for t in _texts(c))
-            return _Answer(200, {"totalTokens": tokens(text) + media})
+            details = {"TEXT": tokens(text)} if not parts or text else {}
+            for _, kind, count in self.files.describe(parts):
+                details[kind] = details.get(kind, 0) + count
+            return _Answer(200, {"totalTokens": sum(details.values()), "promptTokensDetails": [
+                {"modality": k, "tokenCount": v} for k, v in details.items()]})
         if action == "batchGenerateContent" and isinstance(rec.body, dict):
             if version == "v1":
                 return _error(404, f"Unknown path {rec.path.split('?')[0]}")

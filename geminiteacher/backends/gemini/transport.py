@@ -9,6 +9,7 @@ contains the key.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib
 import os
@@ -245,7 +246,13 @@ class GeminiTransport(Transport):
         counted = files.tokens(item) if files is not None else None
         return counted if counted is not None else estimate_media_tokens(item, resolution)
 
-    def _count_part(self, part: types.Part) -> int | None:
+    def _count_part(self, part: types.Part, resolution: str = "auto") -> int | None:
+        """Gemini's count of one uploaded part, at the course's media resolution where the
+        model takes it per part (countTokens on the Developer API takes no generation config,
+        so 2.5 models are counted at their default)."""
+        if resolution != "auto" and self.facts().sets_resolution_per_part:
+            part = part.model_copy(update={"media_resolution": types.PartMediaResolution(
+                level=f"MEDIA_RESOLUTION_{resolution.upper()}")})
         try:
             result = self._client.models.count_tokens(
                 model=self.model, contents=[types.Content(role="user", parts=[part])],
@@ -283,7 +290,9 @@ class GeminiTransport(Transport):
         prefix while it runs, when it is worth one."""
         with contextlib.ExitStack() as held:
             files = CourseFiles(self._client, self._http_options(), media, saved_files,
-                                save_files, self._count_part) if media and calls else None
+                                save_files, functools.partial(
+                                    self._count_part, resolution=settings.media_resolution)
+                                ) if media and calls else None
             if files is not None:
                 held.callback(self._forget_files, files)
                 with self._caches_lock:
