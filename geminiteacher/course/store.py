@@ -212,20 +212,9 @@ def _now_iso() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def _usage_dict(usage: Usage) -> dict[str, int]:
-    return {"input": usage.input_tokens, "cached": usage.cached_tokens,
-            "output": usage.output_tokens, "thinking": usage.thinking_tokens}
-
-
-def _usage_of(tokens: dict[str, int] | None) -> Usage:
-    tokens = tokens or {}
-    return Usage(tokens.get("input", 0), tokens.get("cached", 0), tokens.get("output", 0),
-                 tokens.get("thinking", 0))
-
-
 def _new_chapter(index: int, title: str) -> dict[str, Any]:
     return {"index": index, "title": title, "status": str(ChapterStatus.PENDING),
-            "attempts": 0, "tokens": _usage_dict(Usage()), "seconds": 0.0, "file": None,
+            "attempts": 0, "tokens": Usage().to_dict(), "seconds": 0.0, "file": None,
             "last_error": "", "history": []}
 
 
@@ -355,7 +344,7 @@ class CourseStore:
                 old = {}
             store._data = old or {"format": FORMAT, "title": title, "created": _now_iso(),
                                   "outline": [], "chapters": [], "summary_file": None,
-                                  "usage": _usage_dict(Usage())}
+                                  "usage": Usage().to_dict()}
             store._data.update({
                 "title": title, "source_sha256": source.sha256,
                 "source_files": [{"name": p.name, "pages": p.pages, "words": p.words}
@@ -673,7 +662,7 @@ class CourseStore:
         """Every token this course has cost: outline, chapters (failed attempts too), summary,
         over all its runs."""
         with self._lock:
-            return _usage_of(self._data.get("usage"))
+            return Usage.from_dict(self._data.get("usage"))
 
     def set_cache(self, state: dict[str, Any]) -> None:
         """Remember the course's explicit cache (its name while alive, its life for cost)."""
@@ -709,8 +698,8 @@ class CourseStore:
 
     def _spend(self, holder: dict[str, Any], key: str, usage: Usage) -> None:
         """Add `usage` to `holder[key]` and to the course's total (caller holds the lock)."""
-        holder[key] = _usage_dict(_usage_of(holder.get(key)) + usage)
-        self._data["usage"] = _usage_dict(self.total_usage() + usage)
+        holder[key] = (Usage.from_dict(holder.get(key)) + usage).to_dict()
+        self._data["usage"] = (self.total_usage() + usage).to_dict()
 
     # ---- flushing -----------------------------------------------------------------
 
