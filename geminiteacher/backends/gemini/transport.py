@@ -243,7 +243,8 @@ class GeminiTransport(Transport):
         with self._caches_lock:
             files = self._files.get(item.sha256)
         counted = files.tokens(item) if files is not None else None
-        return counted if counted is not None else estimate_media_tokens(item, resolution)
+        return counted if counted is not None \
+            else estimate_media_tokens(item, resolution, self.model)
 
     def _count_part(self, part: types.Part) -> int | None:
         try:
