@@ -100,6 +100,7 @@ _COURSE_FIELDS = {  # course.json field -> the types the page, CLI and exports c
     "error": _TEXT, "note": _TEXT, "engine": _TEXT, "model": _TEXT, "model_version": _TEXT,
     "summary_file": _TEXT, "usage": _MAP, "settings": _MAP, "batch": _MAP, "cache": _MAP,
     "warnings": _LIST, "outline": _LIST, "source_files": _LIST, "chapters": _LIST,
+    "media_tokens": _MAP,
 }
 _CHAPTER_FIELDS = {
     "title": _TEXT, "status": _TEXT, "file": _TEXT, "last_error": _TEXT, "attempts": _NUMBER,
@@ -671,9 +672,14 @@ class CourseStore:
             self._changed(force=True)
 
     def set_files(self, state: dict[str, Any]) -> None:
-        """Remember the course's media uploaded to the provider while they live (by hash)."""
+        """Remember the course's media uploaded to the provider while they live (by hash),
+        and for good (in `media_tokens`, by hash) the provider's own count of each one's
+        tokens, which the page lists with the course's sources."""
         with self._lock:
             self._data["files"] = state
+            counts = self._data.setdefault("media_tokens", {})
+            counts.update({sha: int(record["tokens"]) for sha, record in state.items()
+                           if isinstance(record.get("tokens"), int)})
             self._changed(force=True)
 
     @property
