@@ -174,7 +174,7 @@ def estimate_cost(tokens: int, settings: CourseSettings, model: str, *,
 def course_cost(manifest: dict[str, Any]) -> float:
     """What a course cost, from its course.json: its tokens (chapters a batch job wrote at
     the batch discount), plus its explicit cache (the tokens written into it, billed once as
-    input, and their storage)."""
+    input, recordings at the audio rate, and their storage)."""
     price = price_for(str(manifest.get("model", "")))
     total = Usage.from_dict(manifest.get("usage"))
     batched = Usage()
@@ -185,8 +185,10 @@ def course_cost(manifest: dict[str, Any]) -> float:
     cache = manifest.get("cache") or {}
     cached = int(cache.get("tokens") or 0)
     seconds = float(cache.get("seconds") or 0.0)
+    written = Usage(input_tokens=cached,
+                    modalities={"audio": int(cache.get("audio_tokens") or 0)})
     return (usage_cost(online, price) + usage_cost(batched, price, batch=True)
-            + cached * price.input / 1e6 + storage_cost(cached, seconds / 3600, price))
+            + usage_cost(written, price) + storage_cost(cached, seconds / 3600, price))
 
 
 def dollars(amount: float) -> str:

@@ -301,8 +301,10 @@ class GeminiTransport(Transport):
             ttl = expected_hours(calls, settings.max_workers) * 3600
             resolution = settings.media_resolution  # a cache holds each part at its resolution
             media_parts = [files.part(item, resolution) for item in media] if files else []
+            audio = sum(self.media_tokens(item, resolution) for item in media
+                        if item.kind == "audio")
             cache = CourseCache(self._client, self.model, *prefix, self._http_options(), ttl,
-                                dict(saved), save, media_parts)
+                                dict(saved), save, media_parts, audio)
             with self._caches_lock:
                 self._caches[prefix] = cache
             try:
