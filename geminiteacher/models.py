@@ -183,21 +183,61 @@ class Course:
     model: str = ""  # the model that answered (e.g. what `gemini-flash-latest` pointed at)
 
 
+_COUNTS = ("input_tokens", "cached_tokens", "output_tokens", "thinking_tokens")
+_KEYS = ("input", "cached", "output", "thinking")  # their names in course.json
+
+
+def _merged(a: dict[str, int], b: dict[str, int], sign: int = 1) -> dict[str, int]:
+    return {k: a.get(k, 0) + sign * b.get(k, 0) for k in {**a, **b}}
+
+
 @dataclass
 class Usage:
-    """Tokens one or more model calls consumed, as the API reports them."""
+    """Tokens one or more model calls consumed, as the API reports them. `modalities` splits
+    the input (cached included) by what it was (`text`, `image`, `audio`, `video`,
+    `document`), `cached_modalities` the cached part, when the API said so (Gemini does):
+    audio input is priced apart."""
 
     input_tokens: int = 0
     cached_tokens: int = 0
     output_tokens: int = 0
     thinking_tokens: int = 0
+    modalities: dict[str, int] = field(default_factory=dict)
+    cached_modalities: dict[str, int] = field(default_factory=dict)
+
+    def _combined(self, other: Usage, sign: int) -> Usage:
+        return Usage(*(getattr(self, f) + sign * getattr(other, f) for f in _COUNTS),
+                     _merged(self.modalities, other.modalities, sign),
+                     _merged(self.cached_modalities, other.cached_modalities, sign))
 
     def __add__(self, other: Usage) -> Usage:
-        return Usage(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+        return self._combined(other, 1)
+
+    def __sub__(self, other: Usage) -> Usage:
+        return self._combined(other, -1)
 
     @property
     def total(self) -> int:
         return self.input_tokens + self.output_tokens + self.thinking_tokens
+
+    def to_dict(self) -> dict[str, int]:
+        """Flat numbers for course.json: `input`, `cached`, `output`, `thinking`, and
+        `input_<modality>` / `cached_<modality>` when the breakdown is known."""
+        data = {key: getattr(self, f) for key, f in zip(_KEYS, _COUNTS, strict=True)}
+        data.update({f"input_{k}": v for k, v in sorted(self.modalities.items()) if v})
+        data.update({f"cached_{k}": v for k, v in sorted(self.cached_modalities.items()) if v})
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Usage:
+        """The usage `to_dict` saved (a manifest from before the breakdown has none)."""
+        data = data or {}
+
+        def split(prefix: str) -> dict[str, int]:
+            return {k[len(prefix):]: int(v) for k, v in data.items() if k.startswith(prefix)}
+
+        return cls(*(int(data.get(key, 0)) for key in _KEYS), split("input_"),
+                   split("cached_"))
 
 
 @dataclass

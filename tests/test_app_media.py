@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from tests.media_files import long_wav_header, scanned_pdf
+from tests.media_files import long_wav_header, picture, scanned_pdf
 from tests.test_app import NOTES, button, gemini_page, page, texts, wait_until_finished
 
 __all__ = ["gemini_page", "page"]  # the fixtures, shared with tests/test_app.py
@@ -60,3 +60,19 @@ def test_with_gemini_a_scan_becomes_a_course_that_cites_its_pages(gemini_page, g
     assert "Media seen: scan.pdf" in chapter["explanation"]
     assert chapter["sources"][0]["pages"] == [1, 2]
     assert gemini_env.files.live() == []
+
+
+def test_a_course_lists_its_sources_with_geminis_own_count_of_each_upload(
+        gemini_page, gemini_env, tmp_path):
+    gemini_page.file_uploader[0].set_value([("board.png", picture(), "image/png")]).run()
+    assert files_table(gemini_page)["Counted by"][0] == "estimate"
+    gemini_page.text_input(key="title").input("Board").run()
+    button(gemini_page, "Generate course").click().run()
+    wait_until_finished(gemini_page)
+    data = json.loads((tmp_path / "Board" / "course.json").read_text())
+    assert data["files"] == {}  # the upload is gone; Gemini's count of it is kept
+    [counted] = data["media_tokens"].values()
+    gemini_page.run()
+    tables = [f.value for f in gemini_page.dataframe if "Counted by" in f.value.columns]
+    listed = [t for t in tables if list(t["Counted by"]) == ["Gemini"]]
+    assert listed and listed[0]["Tokens"][0] == counted == 258  # the fake's count, not 1,120

@@ -9,6 +9,7 @@ import threading
 
 import pytest
 
+from geminiteacher.backends.pricing import course_cost, price_for
 from geminiteacher.engine.runner import finish_course, run_course
 from geminiteacher.errors import CancelledError, GeminiTeacherError
 from geminiteacher.ingest.convert import load_sources
@@ -240,6 +241,49 @@ def test_usage_reports_tokens_per_modality(gemini_env, tmp_path):
     chapter = manifest(tmp_path / "Course")["chapters"][0]
     assert chapter["tokens"]["input"] > 60 * 32  # the recording's tokens are billed
     assert file_uris(outline)
+
+
+def without_breakdown(tokens: dict) -> dict:
+    """A usage as course.json held it before input tokens were split by modality."""
+    return {k: v for k, v in tokens.items() if k in ("input", "cached", "output", "thinking")}
+
+
+def test_input_tokens_per_modality_are_kept_and_audio_is_priced_at_its_rate(gemini_env,
+                                                                           tmp_path):
+    course_of([("lecture.wav", long_wav_header(600))], tmp_path)
+    saved = manifest(tmp_path / "Course")
+    assert all(c["tokens"]["input_audio"] == 19_200 for c in saved["chapters"])
+    usage = saved["usage"]
+    assert usage["input_audio"] + usage["input_text"] == usage["input"]
+    price = price_for(saved["model"])
+    old = {**saved, "usage": without_breakdown(usage)}  # a manifest from before: text rate
+    extra = usage["input_audio"] * (price.audio - price.input) / 1e6
+    assert course_cost(saved) - course_cost(old) == pytest.approx(extra)
+
+
+def test_cached_audio_is_recorded_and_priced_at_the_cached_audio_rate(gemini_env, tmp_path):
+    source, _ = load_sources([("lecture.wav", long_wav_header(600))])
+    run_course(source, fast_settings(cache="on"), title="Course", output_dir=tmp_path)
+    saved = manifest(tmp_path / "Course")
+    usage = saved["usage"]
+    assert usage["cached_audio"] >= 5 * 19_200  # four chapters and the summary read the cache
+    assert usage["cached_audio"] <= usage["cached"]
+    assert saved["cache"]["audio_tokens"] == 19_200  # written into the cache once
+    price = price_for(saved["model"])
+    old = {**saved, "usage": without_breakdown(usage),
+           "cache": {k: v for k, v in saved["cache"].items() if k != "audio_tokens"}}
+    fresh_audio = usage["input_audio"] - usage["cached_audio"] + 19_200
+    extra = (fresh_audio * (price.audio - price.input)
+             + usage["cached_audio"] * price.cached * (price.audio / price.input - 1)) / 1e6
+    assert course_cost(saved) - course_cost(old) == pytest.approx(extra)
+
+
+def test_a_batch_answer_keeps_its_tokens_per_modality(gemini_env, tmp_path):
+    source, _ = load_sources([("lecture.wav", long_wav_header(600))])
+    run_course(source, fast_settings(cache="off", batch=True), title="Course",
+               output_dir=tmp_path)
+    chapters = manifest(tmp_path / "Course")["chapters"]
+    assert all(c.get("batch") and c["tokens"]["input_audio"] == 19_200 for c in chapters)
 
 
 def test_an_upload_over_the_size_limit_fails_the_course_in_one_line(gemini_env, tmp_path):

@@ -43,3 +43,37 @@ def test_try_again_clears_the_answers_and_the_results():
     app.button[0].click().run()
     app.button(key="c1-again").click().run()
     assert not app.success and not app.metric and app.radio(key="c1-q1").value is None
+
+
+def sources_markdown(*refs: SourceRef) -> str:
+    chapter = ChapterContent("Talk", "S.", "E.", "X.", [], list(refs))
+    app = AppTest.from_function(page, args=(chapter,)).run()
+    return next(m.value for m in app.markdown if m.value.startswith("#### Sources"))
+
+
+def links_and_images(text: str) -> tuple[list[str], list[str]]:
+    from markdown_it import MarkdownIt
+
+    tokens = [t for block in MarkdownIt("commonmark").parse(text) for t in block.children or []]
+    return ([t.attrs["href"] for t in tokens if t.type == "link_open"],
+            [t.type for t in tokens if t.type == "image"])
+
+
+def test_a_youtube_source_links_to_its_start_time_and_a_file_source_is_plain():
+    text = sources_markdown(
+        SourceRef("YouTube abc", start=150.0, end=300.0,
+                  uri="https://www.youtube.com/watch?v=abc"),
+        SourceRef("notes.md", "Intro"))
+    links, images = links_and_images(text)
+    assert links == ["https://www.youtube.com/watch?v=abc&t=150s"] and images == []
+    assert "notes.md, Intro" in text
+
+
+def test_a_hostile_source_address_or_label_cannot_add_an_image_or_another_link():
+    text = sources_markdown(SourceRef(
+        "](http://evil/) ![x](http://evil/p.png", start=5.0,
+        uri="https://www.youtube.com/watch?v=x) ![i](http://evil/i.png"))
+    links, images = links_and_images(text)
+    assert images == [] and len(links) == 1
+    assert links[0].startswith("https://www.youtube.com/watch?v=x%29%20") \
+        and links[0].endswith("&t=5s")

@@ -22,7 +22,7 @@ from typing import Any
 from geminiteacher.errors import SettingsError
 from geminiteacher.models import CourseSettings, RunPlan, Usage
 
-PRICES_AS_OF = "2026-11"
+PRICES_AS_OF = "2026-12"
 PRICES_ENV = "GEMINITEACHER_PRICES"
 BATCH_DISCOUNT = 0.5
 SECONDS_PER_WAVE = 60.0  # a generous guess at one round of chapter calls, for cache lifetimes
@@ -32,7 +32,8 @@ SECONDS_PER_WAVE = 60.0  # a generous guess at one round of chapter calls, for c
 class Price:
     """Dollars per million tokens: fresh input (text, pictures, PDF pages and video), cached
     input, output (thinking included), cache storage per hour, and audio input where it is
-    priced apart (None: as other input; cached audio scales the same way)."""
+    priced apart (None: as other input). Cached audio costs `cached * audio / input`, as in
+    Google's table (Flash: $0.10 beside $0.05)."""
 
     input: float
     cached: float
@@ -47,15 +48,6 @@ PRICES: dict[str, Price] = {  # checked in this order: the first family in the n
     "flash": Price(input=0.50, cached=0.05, output=3.00, storage=1.00, audio=1.00),
     "gemma": Price(input=0.0, cached=0.0, output=0.0, storage=0.0),
 }
-
-
-def with_audio(price: Price, tokens: int, audio_tokens: int) -> Price:
-    """`price` with its input rates blended for `tokens` of which `audio_tokens` are audio."""
-    if not audio_tokens or price.audio is None or not price.input or not tokens:
-        return price
-    share = min(1.0, audio_tokens / tokens)
-    scale = 1 - share + share * price.audio / price.input
-    return replace(price, input=price.input * scale, cached=price.cached * scale)
 
 
 def price_for(model: str) -> Price:
@@ -93,9 +85,18 @@ def _table() -> dict[str, Price]:
 
 
 def usage_cost(usage: Usage, price: Price, *, batch: bool = False) -> float:
-    """Dollars for the tokens of `usage` (its input count includes the cached tokens)."""
+    """Dollars for the tokens of `usage` (its input count includes the cached tokens); its
+    audio input, when the breakdown by modality is known, at the audio rate (cached audio
+    at the cached rate scaled the same way)."""
     fresh = max(0, usage.input_tokens - usage.cached_tokens)
-    dollars = (fresh * price.input + usage.cached_tokens * price.cached
+    audio = cached_audio = 0
+    if price.audio is not None:
+        cached_audio = min(usage.cached_tokens, usage.cached_modalities.get("audio", 0))
+        audio = min(fresh, max(0, usage.modalities.get("audio", 0) - cached_audio))
+    scale = price.audio / price.input if price.audio is not None and price.input else 1.0
+    dollars = ((fresh - audio) * price.input + audio * price.input * scale
+               + (usage.cached_tokens - cached_audio) * price.cached
+               + cached_audio * price.cached * scale
                + (usage.output_tokens + usage.thinking_tokens) * price.output) / 1e6
     return dollars * (BATCH_DISCOUNT if batch else 1.0)
 
@@ -150,14 +151,17 @@ def estimate_cost(tokens: int, settings: CourseSettings, model: str, *,
     calls = chapters + int(plan.outline) + int(plan.summary)
     if not calls:
         return 0.0
-    price = with_audio(price_for(model), tokens, audio_tokens)
+    price = price_for(model)
     cached = wants_cache(tokens, calls, settings, model)
 
     def cost(n: int, cache_first: bool, batch: bool = False) -> float:
         """`n` calls; with a cache, every call but the course's first reads it."""
         hits = max(0, n - 1 if cache_first else n) if cached else 0
         return usage_cost(Usage(input_tokens=tokens * n, cached_tokens=tokens * hits,
-                                output_tokens=output_per_call * n), price, batch=batch)
+                                output_tokens=output_per_call * n,
+                                modalities={"audio": audio_tokens * n},
+                                cached_modalities={"audio": audio_tokens * hits}),
+                          price, batch=batch)
 
     if settings.batch:
         calls_cost = cost(calls - chapters, True) + cost(chapters, False, batch=True)
@@ -167,28 +171,24 @@ def estimate_cost(tokens: int, settings: CourseSettings, model: str, *,
     return calls_cost + (storage_cost(tokens, hours, price) if cached else 0.0)
 
 
-def _usage(tokens: dict[str, int]) -> Usage:
-    return Usage(tokens.get("input", 0), tokens.get("cached", 0), tokens.get("output", 0),
-                 tokens.get("thinking", 0))
-
-
 def course_cost(manifest: dict[str, Any]) -> float:
     """What a course cost, from its course.json: its tokens (chapters a batch job wrote at
     the batch discount), plus its explicit cache (the tokens written into it, billed once as
-    input, and their storage)."""
+    input, recordings at the audio rate, and their storage)."""
     price = price_for(str(manifest.get("model", "")))
-    total = _usage(manifest.get("usage") or {})
+    total = Usage.from_dict(manifest.get("usage"))
     batched = Usage()
     for chapter in manifest.get("chapters") or []:
         if chapter.get("batch"):
-            batched = batched + _usage(chapter.get("tokens") or {})
-    online = Usage(*(getattr(total, f) - getattr(batched, f) for f in
-                     ("input_tokens", "cached_tokens", "output_tokens", "thinking_tokens")))
+            batched = batched + Usage.from_dict(chapter.get("tokens"))
+    online = total - batched
     cache = manifest.get("cache") or {}
     cached = int(cache.get("tokens") or 0)
     seconds = float(cache.get("seconds") or 0.0)
+    written = Usage(input_tokens=cached,
+                    modalities={"audio": int(cache.get("audio_tokens") or 0)})
     return (usage_cost(online, price) + usage_cost(batched, price, batch=True)
-            + cached * price.input / 1e6 + storage_cost(cached, seconds / 3600, price))
+            + usage_cost(written, price) + storage_cost(cached, seconds / 3600, price))
 
 
 def dollars(amount: float) -> str:
@@ -199,7 +199,7 @@ def dollars(amount: float) -> str:
 def token_line(manifest: dict[str, Any]) -> str:
     """A course's tokens for people: `12,345 tokens (10,000 input, 2,000 of them cached,
     2,345 output, 500 thinking)`, for a model without a price."""
-    usage = _usage(manifest.get("usage") or {})
+    usage = Usage.from_dict(manifest.get("usage"))
     parts = [f"{usage.input_tokens:,} input"]
     if usage.cached_tokens:
         parts.append(f"{usage.cached_tokens:,} of them cached")

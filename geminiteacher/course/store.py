@@ -100,6 +100,7 @@ _COURSE_FIELDS = {  # course.json field -> the types the page, CLI and exports c
     "error": _TEXT, "note": _TEXT, "engine": _TEXT, "model": _TEXT, "model_version": _TEXT,
     "summary_file": _TEXT, "usage": _MAP, "settings": _MAP, "batch": _MAP, "cache": _MAP,
     "warnings": _LIST, "outline": _LIST, "source_files": _LIST, "chapters": _LIST,
+    "media_tokens": _MAP,
 }
 _CHAPTER_FIELDS = {
     "title": _TEXT, "status": _TEXT, "file": _TEXT, "last_error": _TEXT, "attempts": _NUMBER,
@@ -212,20 +213,9 @@ def _now_iso() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def _usage_dict(usage: Usage) -> dict[str, int]:
-    return {"input": usage.input_tokens, "cached": usage.cached_tokens,
-            "output": usage.output_tokens, "thinking": usage.thinking_tokens}
-
-
-def _usage_of(tokens: dict[str, int] | None) -> Usage:
-    tokens = tokens or {}
-    return Usage(tokens.get("input", 0), tokens.get("cached", 0), tokens.get("output", 0),
-                 tokens.get("thinking", 0))
-
-
 def _new_chapter(index: int, title: str) -> dict[str, Any]:
     return {"index": index, "title": title, "status": str(ChapterStatus.PENDING),
-            "attempts": 0, "tokens": _usage_dict(Usage()), "seconds": 0.0, "file": None,
+            "attempts": 0, "tokens": Usage().to_dict(), "seconds": 0.0, "file": None,
             "last_error": "", "history": []}
 
 
@@ -355,7 +345,7 @@ class CourseStore:
                 old = {}
             store._data = old or {"format": FORMAT, "title": title, "created": _now_iso(),
                                   "outline": [], "chapters": [], "summary_file": None,
-                                  "usage": _usage_dict(Usage())}
+                                  "usage": Usage().to_dict()}
             store._data.update({
                 "title": title, "source_sha256": source.sha256,
                 "source_files": [{"name": p.name, "pages": p.pages, "words": p.words}
@@ -673,7 +663,7 @@ class CourseStore:
         """Every token this course has cost: outline, chapters (failed attempts too), summary,
         over all its runs."""
         with self._lock:
-            return _usage_of(self._data.get("usage"))
+            return Usage.from_dict(self._data.get("usage"))
 
     def set_cache(self, state: dict[str, Any]) -> None:
         """Remember the course's explicit cache (its name while alive, its life for cost)."""
@@ -682,9 +672,14 @@ class CourseStore:
             self._changed(force=True)
 
     def set_files(self, state: dict[str, Any]) -> None:
-        """Remember the course's media uploaded to the provider while they live (by hash)."""
+        """Remember the course's media uploaded to the provider while they live (by hash),
+        and for good (in `media_tokens`, by hash) the provider's own count of each one's
+        tokens, which the page lists with the course's sources."""
         with self._lock:
             self._data["files"] = state
+            counts = self._data.setdefault("media_tokens", {})
+            counts.update({sha: int(record["tokens"]) for sha, record in state.items()
+                           if isinstance(record.get("tokens"), int)})
             self._changed(force=True)
 
     @property
@@ -709,8 +704,8 @@ class CourseStore:
 
     def _spend(self, holder: dict[str, Any], key: str, usage: Usage) -> None:
         """Add `usage` to `holder[key]` and to the course's total (caller holds the lock)."""
-        holder[key] = _usage_dict(_usage_of(holder.get(key)) + usage)
-        self._data["usage"] = _usage_dict(self.total_usage() + usage)
+        holder[key] = (Usage.from_dict(holder.get(key)) + usage).to_dict()
+        self._data["usage"] = (self.total_usage() + usage).to_dict()
 
     # ---- flushing -----------------------------------------------------------------
 

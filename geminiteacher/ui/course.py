@@ -25,6 +25,7 @@ from geminiteacher.ui.common import errors_shown, registry, unknown_link
 from geminiteacher.ui.downloads import downloads
 from geminiteacher.ui.markdown import safe_label
 from geminiteacher.ui.reader import reader
+from geminiteacher.ui.sources import course_sources
 from geminiteacher.ui.status import metrics, progress, state_badge, status_table
 from geminiteacher.ui.timeline import timeline
 
@@ -71,6 +72,7 @@ def course_body(path: Path, manifest: dict[str, Any], snap: JobSnapshot | None) 
     """What every course view shows below its row of actions: progress, then the reader, with
     the status table above it while chapters are being written and below it afterwards."""
     course_notes(manifest)
+    course_sources(path, manifest)
     progress(manifest, snap)
     chapters = manifest.get("chapters", [])
     writing = snap is not None and not snap.finished

@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
+from urllib.parse import quote, urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -121,3 +122,13 @@ def safe_label(text: object, limit: int = LABEL_LIMIT) -> str:
     escaped = _MARKUP.sub(r"\\\1", plain_text(text, limit))
     return _BLOCK_START.sub(lambda m: m.group(1) + "\\" if m.group(1)[0].isdigit()
                             else "\\" + m.group(1), escaped)
+
+
+def markdown_link(label: object, url: str | None) -> str:
+    """`label` as a one-line label (see `safe_label`) linking to `url`, when that is an
+    http(s) address: its characters outside a URL's own are %-escaped, so neither the
+    label nor the address can close the link early or add markup. No link otherwise."""
+    text = safe_label(label)
+    if not url or urlsplit(url).scheme not in ("http", "https"):
+        return text
+    return f"[{text}]({quote(url, safe=':/?=&%#@+,;~.-_')})"

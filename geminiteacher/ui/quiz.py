@@ -15,7 +15,7 @@ from functools import partial
 import streamlit as st
 
 from geminiteacher.models import ChapterContent, QuizQuestion
-from geminiteacher.ui.markdown import safe_markdown
+from geminiteacher.ui.markdown import markdown_link, safe_markdown
 
 LETTERS = "ABCD"
 
@@ -66,7 +66,9 @@ def quiz_view(chapter: ChapterContent, key: str) -> None:
 
 
 def sources_view(chapter: ChapterContent) -> None:
-    """The sections the chapter drew on, one per line."""
+    """The sections the chapter drew on, one per line; a YouTube source links to the video at
+    its start time."""
     if chapter.sources:
-        listed = "\n".join(f"- {ref.label()}" for ref in chapter.sources)
+        listed = "\n".join(f"- {markdown_link(ref.label(), ref.link())}"
+                           for ref in chapter.sources)
         st.markdown(f"#### Sources\n\n{safe_markdown(listed)}")

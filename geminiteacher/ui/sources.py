@@ -3,6 +3,10 @@ title."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -10,6 +14,7 @@ from geminiteacher.backends import chosen_engine, resolve_engine
 from geminiteacher.backends.base import Engine
 from geminiteacher.backends.gemini.media_tokens import estimate_media_tokens
 from geminiteacher.backends.pricing import PRICES_AS_OF, dollars, estimate_cost, has_price
+from geminiteacher.course.store import SOURCE, CourseStore
 from geminiteacher.engine.runner import default_title, material_tokens
 from geminiteacher.errors import GeminiTeacherError, describe
 from geminiteacher.ingest.convert import check_size, estimate_tokens, load_bytes
@@ -73,15 +78,7 @@ def material() -> tuple[Source | None, str]:
         parts.append(SourcePart(name="Pasted text", markdown=pasted, words=len(pasted.split()),
                                 kind="text"))
     if parts or media:
-        st.dataframe(pd.DataFrame(source_rows(parts, media)), hide_index=True,
-                     placeholder="—", width="stretch", column_config={
-            "File": st.column_config.TextColumn("File", width=130),
-            "Kind": st.column_config.TextColumn("Kind", width=80),
-            "Pages": st.column_config.NumberColumn("Pages", width=50),
-            "Length": st.column_config.TextColumn("Length", width=60),
-            "Words": st.column_config.NumberColumn("Words", width=60),
-            "Tokens": st.column_config.NumberColumn("Tokens (est.)", format="%d", width=90),
-        })
+        sources_table(source_rows(parts, media))
     for problem in problems:
         st.error(safe_label(problem))
     if not first and pasted.strip():
@@ -89,28 +86,75 @@ def material() -> tuple[Source | None, str]:
     return (Source(parts, media) if parts or media else None), first
 
 
-def source_rows(parts: list[SourcePart], media: list[MediaPart]) -> list[dict]:
+def sources_table(rows: list[dict]) -> None:
+    """The source list: one row per file (see `source_rows`)."""
+    st.dataframe(pd.DataFrame(rows), hide_index=True, placeholder="—", width="stretch",
+                 column_config={
+        "File": st.column_config.TextColumn("File", width=130),
+        "Kind": st.column_config.TextColumn("Kind", width=80),
+        "Pages": st.column_config.NumberColumn("Pages", width=50),
+        "Length": st.column_config.TextColumn("Length", width=60),
+        "Words": st.column_config.NumberColumn("Words", width=60),
+        "Tokens": st.column_config.NumberColumn("Tokens", format="%d", width=70),
+        "Counted by": st.column_config.TextColumn("Counted by", width=80),
+    })
+
+
+def source_rows(parts: list[SourcePart], media: list[MediaPart],
+                counted: Mapping[str, Any] | None = None) -> list[dict]:
     """One row per file: its kind, pages or length, words and tokens. A PDF Gemini can read
     natively shows its text's tokens (what the offline engine reads); the pictures inside
-    a document are one row beside it; tokens of media are Gemini's rates."""
+    a document are one row beside it; tokens of media are Gemini's own count where
+    `counted` (media hash -> tokens, from course.json) has it, else Gemini's rates."""
+    counted = counted or {}
+
+    def tokens(items: list[MediaPart]) -> tuple[int, str]:
+        known = [counted.get(item.sha256) for item in items]
+        if all(isinstance(n, int) for n in known):
+            return sum(known), "Gemini"  # type: ignore[arg-type]
+        return sum(estimate_media_tokens(item) for item in items), "estimate"
+
     rows = [{"File": p.name, "Kind": KINDS.get(p.kind, p.kind or "Text"), "Pages": p.pages,
-             "Length": None, "Words": p.words, "Tokens": estimate_tokens(p.markdown)}
-            for p in parts]
+             "Length": None, "Words": p.words, "Tokens": estimate_tokens(p.markdown),
+             "Counted by": "estimate"} for p in parts]
     texts = {p.name for p in parts}
     pictures: dict[str, list[MediaPart]] = {}
     for item in media:
         if item.within:
             pictures.setdefault(item.within, []).append(item)
         elif item.name not in texts:
+            count, how = tokens([item])
             rows.append({"File": item.name, "Kind": _capital(LABELS[item.kind]),
                          "Pages": item.pages, "Words": None,
                          "Length": clock(item.seconds) if item.seconds else None,
-                         "Tokens": estimate_media_tokens(item)})
+                         "Tokens": count, "Counted by": how})
     for within, found in pictures.items():
+        count, how = tokens(found)
         rows.append({"File": f"{within}: {len(found)} picture{'s' * (len(found) != 1)}",
                      "Kind": "Pictures", "Pages": None, "Length": None, "Words": None,
-                     "Tokens": sum(estimate_media_tokens(item) for item in found)})
+                     "Tokens": count, "Counted by": how})
     return rows
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def saved_source(folder: str, stamp: int) -> Source | None:
+    """A course's saved material (cached by source.json's mtime `stamp`)."""
+    return CourseStore(folder).saved_source()
+
+
+def course_sources(path: Path, manifest: Mapping[str, Any]) -> None:
+    """A course's sources, for a course that read media: each file with Gemini's own count
+    of its tokens once Gemini has counted it (course.json keeps it), else the estimate."""
+    try:
+        source = saved_source(str(path), (path / SOURCE).stat().st_mtime_ns)
+    except OSError:
+        return
+    if source is None or not source.media:
+        return
+    counted = manifest.get("media_tokens")
+    with st.expander("Sources"):
+        sources_table(source_rows(source.parts, source.media,
+                                  counted if isinstance(counted, Mapping) else None))
 
 
 def fitted(source: Source, choices: Choices) -> Source | None:

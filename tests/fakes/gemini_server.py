@@ -541,6 +541,12 @@ class FakeGemini(ScriptedService):
                                                          for k, v in details.items()]}
         if cached:
             usage["cachedContentTokenCount"] = cached
+            held: dict[str, int] = {}
+            for _, modality, count in self._cache_media(cache):
+                held[modality] = held.get(modality, 0) + count
+            usage["cacheTokensDetails"] = [
+                {"modality": k, "tokenCount": v}
+                for k, v in {"TEXT": max(0, cached - sum(held.values())), **held}.items() if v]
         kind = fault.kind if fault is not None else ""
         if kind == "block":
             return {"promptFeedback": {"blockReason": "SAFETY"}, "usageMetadata": usage,

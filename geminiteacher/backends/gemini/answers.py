@@ -57,7 +57,19 @@ def _usage(response: types.GenerateContentResponse) -> Usage:
         cached_tokens=meta.cached_content_token_count or 0,
         output_tokens=meta.candidates_token_count or 0,
         thinking_tokens=meta.thoughts_token_count or 0,
+        modalities=_by_modality(meta.prompt_tokens_details),
+        cached_modalities=_by_modality(meta.cache_tokens_details),
     )
+
+
+def _by_modality(details: list[types.ModalityTokenCount] | None) -> dict[str, int]:
+    """`{"text": 120, "audio": 9600}` from Gemini's per-modality token counts."""
+    counts: dict[str, int] = {}
+    for detail in details or []:
+        if detail.modality is not None and detail.token_count:
+            name = enum_name(detail.modality).lower()
+            counts[name] = counts.get(name, 0) + detail.token_count
+    return counts
 
 
 def enum_name(value: Any) -> str:

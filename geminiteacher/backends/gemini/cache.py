@@ -35,8 +35,9 @@ class CourseCache:
                  http_options: types.HttpOptions, ttl: float = MIN_TTL,
                  saved: dict[str, Any] | None = None,
                  save: Callable[[dict[str, Any]], None] | None = None,
-                 media: Sequence[types.Part] = ()) -> None:
+                 media: Sequence[types.Part] = (), audio_tokens: int = 0) -> None:
         self._client = client
+        self._audio = audio_tokens  # of the media, recordings (billed at the audio rate)
         self._model = model
         self._system = system
         self._document = document
@@ -57,9 +58,11 @@ class CourseCache:
         self._expires = 0.0
 
     def state(self) -> dict[str, Any]:
-        """What course.json keeps: the name while the cache is alive, and its life for cost."""
+        """What course.json keeps: the name while the cache is alive, and its life and size
+        (the recordings' share of it apart) for cost."""
         alive = time.time() - self._since if self.name else 0.0
         return {"name": self.name, "model": self._model, "tokens": self.tokens,
+                "audio_tokens": min(self._audio, self.tokens),
                 "seconds": round(self.seconds + alive, 3)}
 
     def _open(self) -> None:

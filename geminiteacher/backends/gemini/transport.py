@@ -244,7 +244,8 @@ class GeminiTransport(Transport):
         with self._caches_lock:
             files = self._files.get(item.sha256)
         counted = files.tokens(item) if files is not None else None
-        return counted if counted is not None else estimate_media_tokens(item, resolution)
+        return counted if counted is not None \
+            else estimate_media_tokens(item, resolution, self.model)
 
     def _count_part(self, part: types.Part, resolution: str = "auto") -> int | None:
         """Gemini's count of one uploaded part, at the course's media resolution where the
@@ -311,8 +312,10 @@ class GeminiTransport(Transport):
             resolution = settings.media_resolution \
                 if self.facts().sets_resolution_per_part else "auto"
             media_parts = [files.part(item, resolution) for item in media] if files else []
+            audio = sum(self.media_tokens(item, resolution) for item in media
+                        if item.kind == "audio")
             cache = CourseCache(self._client, self.model, *prefix, self._http_options(), ttl,
-                                dict(saved), save, media_parts)
+                                dict(saved), save, media_parts, audio)
             with self._caches_lock:
                 self._caches[prefix] = cache
             try:
