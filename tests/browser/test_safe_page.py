@@ -71,7 +71,7 @@ def test_a_hostile_course_makes_the_browser_fetch_nothing_from_another_site(
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         page = context.new_page()
         page.goto(f"{url}/?course={token}")
-        page.get_by_role("heading", name=re.compile("Tides")).wait_for(timeout=30_000)
+        page.get_by_role("heading", name=re.compile("Tides")).first.wait_for(timeout=30_000)
         # the reader opens on chapter 1: its images are there, as links
         page.get_by_text("Image: chart").first.wait_for()
         page.wait_for_timeout(1500)
