@@ -43,7 +43,7 @@ class CourseFiles:
                  count: Callable[[types.Part], int | None] | None = None,
                  timeout: float = PROCESSING_TIMEOUT) -> None:
         self._client = client
-        self._http = http_options
+        self._options = http_options
         self.media = list(media)
         self._saved = dict(saved or {})
         self._save = save
@@ -51,6 +51,11 @@ class CourseFiles:
         self._timeout = timeout
         self._lock = threading.Lock()
         self.live: dict[str, dict[str, Any]] = {}  # sha256 -> the upload's record
+
+    def _http(self) -> types.HttpOptions:
+        """A fresh copy of the request options for each call: older SDKs (1.51) clear the API
+        version in the options an upload is given, which would send later calls nowhere."""
+        return self._options.model_copy(deep=True)
 
     def open(self) -> None:
         """Make sure every media part is in the Files API (reused or uploaded) and ACTIVE,
@@ -106,7 +111,7 @@ class CourseFiles:
     def _delete(self, name: str) -> None:
         with contextlib.suppress(Exception):
             self._client.files.delete(name=name,
-                                      config=types.DeleteFileConfig(http_options=self._http))
+                                      config=types.DeleteFileConfig(http_options=self._http()))
 
     # -- one file ------------------------------------------------------------------------
 
@@ -126,7 +131,7 @@ class CourseFiles:
         """The file if Gemini still has it ACTIVE (waiting while it is PROCESSING)."""
         try:
             return self._wait(self._client.files.get(
-                name=name, config=types.GetFileConfig(http_options=self._http)), name)
+                name=name, config=types.GetFileConfig(http_options=self._http())), name)
         except Exception:
             return None
 
@@ -135,7 +140,7 @@ class CourseFiles:
             source: Any = item.path if item.path is not None else io.BytesIO(item.read())
             uploaded = self._client.files.upload(file=source, config=types.UploadFileConfig(
                 mime_type=item.mime_type, display_name=item.name[:500],
-                http_options=self._http))
+                http_options=self._http()))
         except Exception as exc:
             raise ServiceError(f"{item.name} could not be uploaded to Gemini ({describe(exc)}); "
                                "check the network and try again") from exc
@@ -177,7 +182,7 @@ class CourseFiles:
                                    f"{self._timeout:g} s; try again later")
             time.sleep(POLL_SECONDS[min(attempt, len(POLL_SECONDS) - 1)])
             file = self._client.files.get(name=file.name,
-                                          config=types.GetFileConfig(http_options=self._http))
+                                          config=types.GetFileConfig(http_options=self._http()))
         raise ServiceError(f"Gemini kept processing {name}; try again later")
 
     def _store(self) -> None:
