@@ -55,13 +55,13 @@ def test_two_processes_on_one_key_stay_within_the_request_cap_together(redis_url
     fake_gemini.rate_limit(requests, counted)  # a request over the cap would draw a 429
     env = env_with(GEMINI_API_KEY=TEST_KEY, GOOGLE_GEMINI_BASE_URL=fake_gemini.url,
                    **{REDIS_URL: redis_url})
-    processes = []
+    processes = []  # courses long enough (10 calls each) that a slow start still overlaps
     for name in ("Alpha", "Beta"):
         notes = tmp_path / f"{name}.md"
         notes.write_text(f"{name.upper()}-DOC\n\n{MATERIAL}", encoding="utf-8")
         processes.append(subprocess.Popen(
             [sys.executable, "-m", "geminiteacher", "--input", str(notes), "--title", name,
-             "--output-dir", str(tmp_path / "out"), "--mode", "parallel", "--max-chapters", "5",
+             "--output-dir", str(tmp_path / "out"), "--mode", "parallel", "--max-chapters", "8",
              "--fixed-chapter-count", "--max-workers", "2", "--delay-min", "0", "--delay-max",
              "0", "--cache", "off", "--requests-per-minute", str(requests), "--rate-window",
              str(window)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
@@ -69,7 +69,7 @@ def test_two_processes_on_one_key_stay_within_the_request_cap_together(redis_url
         _, err = process.communicate(timeout=120)
         assert process.returncode == 0, err
     calls = [r for r in fake_gemini.requests if r.kind in GENERATE]
-    assert len(calls) == 2 * 7 and fake_gemini.count(status=429) == 0
+    assert len(calls) == 2 * 10 and fake_gemini.count(status=429) == 0
     assert most_in_any_window([r.start for r in calls], counted) <= requests
     by_doc = [[r.start for r in calls if f"{n}-DOC" in json.dumps(r.body)]
               for n in ("ALPHA", "BETA")]
