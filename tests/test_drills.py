@@ -33,6 +33,17 @@ def _cli_env(fake_url: str) -> dict[str, str]:
     return env
 
 
+def kill_after_two_chapters(process: subprocess.Popen, folder: Path) -> set[str]:
+    """SIGKILL `process` once two chapter files are in `folder`; the chapter files it left."""
+    deadline = time.monotonic() + 60
+    while len(list(folder.glob("chapter_*.md"))) < 2 and time.monotonic() < deadline:
+        assert process.poll() is None, process.stderr.read()
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait(10)
+    return {p.name for p in folder.glob("chapter_*.md")}
+
+
 def test_a_killed_course_resumes_requesting_only_the_missing_chapters(gemini_env, tmp_path):
     notes = tmp_path / "notes.md"
     notes.write_text(MATERIAL, encoding="utf-8")
@@ -44,13 +55,7 @@ def test_a_killed_course_resumes_requesting_only_the_missing_chapters(gemini_env
     process = subprocess.Popen(args, env=_cli_env(gemini_env.url), stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True)
     folder = tmp_path / "K"
-    deadline = time.monotonic() + 60
-    while len(list(folder.glob("chapter_*.md"))) < 2 and time.monotonic() < deadline:
-        assert process.poll() is None, process.stderr.read()
-        time.sleep(0.02)
-    process.send_signal(signal.SIGKILL)
-    process.wait(10)
-    written = {p.name for p in folder.glob("chapter_*.md")}
+    written = kill_after_two_chapters(process, folder)
     assert 2 <= len(written) < 6
     outline = json.loads((folder / "course.json").read_text())["outline"]
     gemini_env.latency = 0.0
@@ -185,13 +190,7 @@ def test_a_killed_parallel_generate_chapters_rerun_requests_only_the_missing_cha
                                env=_cli_env(gemini_env.url), stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True)
     folder = tmp_path / "P"
-    deadline = time.monotonic() + 60
-    while len(list(folder.glob("chapter_*.md"))) < 2 and time.monotonic() < deadline:
-        assert process.poll() is None, process.stderr.read()
-        time.sleep(0.02)
-    process.send_signal(signal.SIGKILL)
-    process.wait(10)
-    written = {p.name for p in folder.glob("chapter_*.md")}
+    written = kill_after_two_chapters(process, folder)
     assert 2 <= len(written) < 6
     titles = [f"Part {n}" for n in range(1, 7)]
     saved = {t: (folder / chapter_filename(i, t)).read_text(encoding="utf-8")
